@@ -1,0 +1,74 @@
+"""The corpus: report files and the one metadata file (``reports.json``) that describes them."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from pathlib import Path
+
+from pydantic import BaseModel, Field, ValidationError, field_validator
+
+CATALOG_FILE = "reports.json"
+_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,119}$"
+
+
+class CorpusError(ValueError):
+    """The corpus metadata is missing, malformed or points at missing files."""
+
+
+class ReportInfo(BaseModel):
+    """What the corpus says about one report."""
+
+    id: str = Field(pattern=_ID_PATTERN, description="Stable id, used in citations")
+    title: str = Field(min_length=1)
+    language: str = Field(pattern=r"^[a-z]{2}$", description="ISO 639-1 code, e.g. fr, en")
+    year: int | None = None
+    publisher: str = ""
+    source_file: str = Field(min_length=1, description="File name inside the corpus folder")
+
+    @field_validator("source_file")
+    @classmethod
+    def _plain_file_name(cls, value: str) -> str:
+        if Path(value).name != value or value in (".", ".."):
+            raise ValueError("source_file must be a plain file name inside the corpus folder")
+        return value
+
+
+class Catalog(BaseModel):
+    """The content of ``reports.json``."""
+
+    reports: list[ReportInfo]
+
+
+def load_catalog(corpus_dir: Path) -> list[ReportInfo]:
+    """Read and check the corpus metadata file; every listed file must exist."""
+    path = corpus_dir / CATALOG_FILE
+    if not path.is_file():
+        raise CorpusError(f"{path} is missing: it must list the reports (id, title, language, source_file)")
+    try:
+        catalog = Catalog.model_validate(json.loads(path.read_text(encoding="utf-8")))
+    except (json.JSONDecodeError, ValidationError) as error:
+        raise CorpusError(f"{path} is not valid: {error}") from error
+    ids = [report.id for report in catalog.reports]
+    duplicates = sorted({report_id for report_id in ids if ids.count(report_id) > 1})
+    if duplicates:
+        raise CorpusError(f"{path}: duplicate report ids {duplicates}")
+    for report in catalog.reports:
+        if not (corpus_dir / report.source_file).is_file():
+            raise CorpusError(f"{path}: report {report.id!r} names {report.source_file!r}, which is not in {corpus_dir}")
+    return catalog.reports
+
+
+def content_hash(path: Path) -> str:
+    """sha256 of a file's bytes, to recognise the same report and changed ones."""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def slug(text: str) -> str:
+    """A report id made from a file name or title."""
+    return re.sub(r"[^A-Za-z0-9._-]+", "-", text).strip("-._")[:120] or "report"

@@ -1,0 +1,31 @@
+"""All configuration, read from the environment in one place."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import AliasChoices, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """citeqa settings; each field can be set by the environment variable named in its description."""
+
+    model_config = SettingsConfigDict(env_prefix="CITEQA_", extra="ignore")
+
+    index_dir: Path = Field(Path("var/index"), description="CITEQA_INDEX_DIR: where index versions live")
+    corpus_dir: Path = Field(Path("corpus"), description="CITEQA_CORPUS_DIR: report files and reports.json")
+    model: str = Field("multilingual-e5-small",
+                       description="CITEQA_MODEL: 'multilingual-e5-small' (built offline) or a sentence-transformers name or folder")
+    model_cache_dir: Path = Field(Path.home() / ".cache" / "citeqa" / "models",
+                                  description="CITEQA_MODEL_CACHE_DIR: where the converted default model is kept")
+    host: str = Field("127.0.0.1", validation_alias=AliasChoices("HOST", "CITEQA_HOST"), description="HOST")
+    port: int = Field(8000, ge=1, le=65535, validation_alias=AliasChoices("PORT", "CITEQA_PORT"), description="PORT")
+    default_k: int = Field(5, ge=1, le=50, description="CITEQA_DEFAULT_K: passages returned when k is not given")
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """The settings of this process (read once)."""
+    return Settings()
