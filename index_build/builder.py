@@ -69,6 +69,7 @@ def build_index(corpus_dir: Path, index_dir: Path, embedder: Embedder, *,
         path = write_version(index_dir, manifest, vectors, chunks,
                              {report.info.id: report.document.text for report in reports})
     manifest = {**manifest, "version": path.name, "path": str(path),
+                "counts": {"documents": len(reports), "chunks": len(chunks)},
                 "build_seconds": round(time.perf_counter() - started, 2)}
     return manifest
 

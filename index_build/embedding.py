@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from index_build.e5_model import DEFAULT_MODEL_NAME, ensure_e5_small, model_fingerprint
-
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 
 @dataclass
@@ -40,7 +36,7 @@ class Embedder:
     @property
     def dimension(self) -> int:
         """Length of the vectors this model makes."""
-        return int(self.model.get_sentence_embedding_dimension())
+        return int(self.model.get_embedding_dimension())
 
     def embed_passages(self, texts: list[str], show_progress: bool = False) -> np.ndarray:
         """Normalised float32 vectors for passages, with the model's passage prompt."""

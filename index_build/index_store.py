@@ -35,6 +35,8 @@ CHUNKS_FILE = "chunks.jsonl"
 TEXTS_DIR = "texts"
 LOCK_FILE = ".lock"
 
+faiss.omp_set_num_threads(1)  # flat search is faster single-threaded at this size (faiss #2953)
+
 
 class IndexProblem(RuntimeError):
     """The index is missing, corrupt or does not match the model; the message says what to run."""

@@ -15,15 +15,18 @@ DESCRIPTION = """Ask the reports of a meeting a question, in French or English, 
 passages that answer it: each with its report, page and exact character span, and the people who said it."""
 
 
+def get_engine(request: Request) -> SearchEngine:
+    """The search engine this app serves."""
+    return request.app.state.engine
+
+
+Engine = Annotated[SearchEngine, Depends(get_engine)]
+
+
 def create_app(engine: SearchEngine) -> FastAPI:
     """The FastAPI app serving one loaded search engine."""
     app = FastAPI(title="citeqa", version="0.1.0", description=DESCRIPTION)
     app.state.engine = engine
-
-    def get_engine(request: Request) -> SearchEngine:
-        return request.app.state.engine
-
-    Engine = Annotated[SearchEngine, Depends(get_engine)]
 
     @app.post("/search", response_model=SearchResponse, summary="Answer a question with cited passages")
     def search_post(body: SearchRequest, engine: Engine) -> dict:

@@ -27,10 +27,15 @@ def main(argv: list[str] | None = None) -> int:
     ask.add_argument("question")
     ask.add_argument("-k", type=int, default=None, help="how many passages (default 5)")
 
+    evaluate = commands.add_parser("eval", help="score the answers on the eval set of expected answers")
+    from eval.cli import add_arguments
+
+    add_arguments(evaluate)
+
     args = parser.parse_args(argv)
     settings = get_settings()
     try:
-        return {"build": _build, "serve": _serve, "ask": _ask}[args.command](args, settings)
+        return {"build": _build, "serve": _serve, "ask": _ask, "eval": _eval}[args.command](args, settings)
     except (IndexProblem, CorpusError, UnreadableReport) as error:
         print(f"citeqa: {error}", file=sys.stderr)
         return 2
@@ -77,6 +82,16 @@ def _ask(args: argparse.Namespace, settings: Settings) -> int:
               f"score {passage.score:.3f}  speakers: {who}")
         print(textwrap.indent(textwrap.fill(passage.text, 100), "    "), end="\n\n")
     return 0
+
+
+def _eval(args: argparse.Namespace, settings: Settings) -> int:
+    from eval.cli import run
+
+    if args.url:
+        return run(args)
+    from service.search import SearchEngine
+
+    return run(args, SearchEngine.open(settings.index_dir, settings.model, settings.model_cache_dir))
 
 
 if __name__ == "__main__":

@@ -1,0 +1,61 @@
+"""Print eval results as tables: systems side by side, breakdowns, failed questions."""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.table import Table
+
+from eval.runner import QuestionResult, summarise
+
+HEADLINE = ("accuracy@1", "accuracy@3", "accuracy@5", "MRR@10", "nDCG@10", "recall@5", "speaker_recall@5",
+            "speaker_mention@5", "abstention", "false_abstention", "chars@5", "latency_p50_ms", "latency_p95_ms")
+BREAKDOWN = ("accuracy@5", "MRR@10", "speaker_recall@5")
+
+
+def _cell(value: float | None, name: str) -> str:
+    if value is None:
+        return "–"
+    if name.startswith(("chars", "latency")):
+        return f"{value:.0f}"
+    return f"{value:.3f}"
+
+
+def print_report(runs: dict[str, list[QuestionResult]], console: Console | None = None, failures_of: str | None = None) -> None:
+    """Overall table, breakdown by language and kind, and the questions the main system failed."""
+    console = console or Console(width=160)
+    systems = list(runs)
+    n = len(next(iter(runs.values())))
+    overall = Table(title=f"citeqa eval — {n} questions", title_justify="left")
+    overall.add_column("metric")
+    for system in systems:
+        overall.add_column(system, justify="right")
+    summaries = {system: summarise(results) for system, results in runs.items()}
+    for name in HEADLINE:
+        overall.add_row(name, *(_cell(summaries[s].get(name), name) for s in systems))
+    console.print(overall)
+
+    groups = Table(title="by language and kind", title_justify="left")
+    groups.add_column("group")
+    groups.add_column("n", justify="right")
+    for system in systems:
+        for name in BREAKDOWN:
+            groups.add_column(f"{system}\n{name}", justify="right")
+    first = runs[systems[0]]
+    keys = [("lang", v) for v in sorted({r.lang for r in first})] + [("kind", v) for v in dict.fromkeys(r.kind for r in first)]
+    for attribute, value in keys:
+        cells = []
+        for system in systems:
+            summary = summarise([r for r in runs[system] if getattr(r, attribute) == value])
+            cells += [_cell(summary.get(name), name) for name in BREAKDOWN]
+        count = sum(1 for r in first if getattr(r, attribute) == value)
+        groups.add_row(f"{attribute}={value}", str(count), *cells)
+    console.print(groups)
+
+    system = failures_of or systems[-1]
+    failed = [r for r in runs[system] if r.metrics.get("accuracy@5") == 0.0 or r.metrics.get("abstention") == 0.0
+              or r.metrics.get("false_abstention") == 1.0]
+    console.print(f"\n[bold]{len(failed)} questions failed with {system}[/bold] "
+                  "(no supporting passage in the top 5, or a wrong abstention):")
+    for result in failed:
+        console.print(f"- {result.id} [{result.lang}/{result.kind}] {result.question}\n"
+                      f"    top passage: {result.top_passage[:160]!r}")

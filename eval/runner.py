@@ -1,0 +1,161 @@
+"""Score answers against the eval set of expected answers (eval/questions.jsonl).
+
+Metric names follow sentence-transformers' InformationRetrievalEvaluator and BEIR:
+accuracy@k, MRR@10, nDCG@10, recall@5; plus speaker recall, abstention, size and latency.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import statistics
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from service.lexical import fold_accents
+
+QUESTIONS_FILE = Path(__file__).parent / "questions.jsonl"
+FLOORS_FILE = Path(__file__).parent / "floors.json"
+KINDS = ("speaker", "multi_speaker", "fact", "number", "paraphrase", "keyword", "negative")
+DEPTH = 10  # passages asked for each question
+
+#: question, k -> the API's answer shape ({"passages": [...], optional "speakers", "answerable"})
+SearchFunction = Callable[[str, int], dict]
+
+
+@dataclass
+class Question:
+    """One expected answer."""
+
+    id: str
+    question: str
+    lang: str
+    kind: str
+    expected_speakers: list[str]
+    evidence: list[str]
+    answer: str
+    document_id: str = ""
+
+    @property
+    def is_negative(self) -> bool:
+        return self.kind == "negative"
+
+
+def load_questions(path: Path = QUESTIONS_FILE) -> list[Question]:
+    """Read the eval set, one JSON object a line."""
+    return [Question(**json.loads(line)) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def normalise(text: str) -> str:
+    """Collapse whitespace and unify apostrophes, to compare evidence with passages."""
+    return re.sub(r"\s+", " ", text.replace("’", "'").replace("‘", "'")).strip()
+
+
+@dataclass
+class QuestionResult:
+    """How one system answered one question."""
+
+    id: str
+    lang: str
+    kind: str
+    question: str
+    metrics: dict[str, float | None]
+    top_passage: str = ""
+    passages: list[dict] = field(default_factory=list)
+
+
+def score_answer(question: Question, answer: dict, latency_ms: float, relevant_in_index: int | None = None) -> dict:
+    """All per-question metrics for one answer (None where a metric does not apply)."""
+    passages = answer["passages"][:DEPTH]
+    texts = [normalise(p["text"]) for p in passages]
+    evidence = [normalise(e) for e in question.evidence]
+    supports = [any(e in text for e in evidence) for text in texts]
+    answerable = bool(answer.get("answerable", True))
+    metrics: dict[str, float | None] = {
+        "chars@5": float(sum(len(p["text"]) for p in passages[:5])),
+        "latency_ms": latency_ms,
+        "abstention": (0.0 if answerable else 1.0) if question.is_negative else None,
+        "false_abstention": None if question.is_negative else (0.0 if answerable else 1.0),
+    }
+    if question.is_negative:
+        return metrics | dict.fromkeys(("accuracy@1", "accuracy@3", "accuracy@5", "MRR@10", "nDCG@10", "recall@5",
+                                        "speaker_recall@5", "speaker_mention@5"))
+    first = next((rank for rank, ok in enumerate(supports, start=1) if ok), None)
+    for k in (1, 3, 5):
+        metrics[f"accuracy@{k}"] = float(first is not None and first <= k)
+    metrics["MRR@10"] = 1.0 / first if first else 0.0
+    metrics["nDCG@10"] = _ndcg(supports, relevant_in_index or len(evidence))
+    metrics["recall@5"] = sum(any(e in t for t in texts[:5]) for e in evidence) / len(evidence)
+    metrics["speaker_recall@5"], metrics["speaker_mention@5"] = _speaker_recall(question, answer, passages[:5])
+    return metrics
+
+
+def _ndcg(supports: list[bool], relevant: int) -> float:
+    """Binary-relevance nDCG@10."""
+    dcg = sum(1.0 / math.log2(rank + 1) for rank, ok in enumerate(supports[:DEPTH], start=1) if ok)
+    ideal = sum(1.0 / math.log2(rank + 1) for rank in range(1, min(max(relevant, 1), DEPTH) + 1))
+    return dcg / ideal
+
+
+def _speaker_recall(question: Question, answer: dict, top: list[dict]) -> tuple[float | None, float | None]:
+    """Expected speakers found in the answer's speakers field, and named anywhere in the top passages."""
+    if not question.expected_speakers:
+        return None, None
+    listed = answer.get("speakers")
+    if listed is None:  # an answer without a speakers field: the passages' speakers stand for it
+        listed = [s for p in top for s in p.get("speakers", [])]
+    names = {fold_accents(s["name"]) for s in listed}
+    mentioned = fold_accents(" ".join(p["text"] + " " + " ".join(s["name"] for s in p.get("speakers", [])) for p in top))
+    expected = [fold_accents(name) for name in question.expected_speakers]
+    in_field = sum(name in names for name in expected) / len(expected)
+    anywhere = sum(name.split()[-1] in mentioned for name in expected) / len(expected)
+    return in_field, anywhere
+
+
+def evaluate(search: SearchFunction, questions: list[Question], relevant_counts: dict[str, int] | None = None) -> list[QuestionResult]:
+    """Ask every question and score the answers."""
+    results = []
+    for question in questions:
+        started = time.perf_counter()
+        answer = search(question.question, DEPTH)
+        latency = (time.perf_counter() - started) * 1000
+        metrics = score_answer(question, answer, latency, (relevant_counts or {}).get(question.id))
+        top = answer["passages"][0]["text"] if answer["passages"] else ""
+        results.append(QuestionResult(question.id, question.lang, question.kind, question.question, metrics, top,
+                                      answer["passages"][:5]))
+    return results
+
+
+def summarise(results: list[QuestionResult]) -> dict[str, float | None]:
+    """Mean of each metric over the questions it applies to; latency as p50/p95."""
+    summary: dict[str, float | None] = {}
+    names = [name for name in results[0].metrics if name != "latency_ms"] if results else []
+    for name in names:
+        values = [r.metrics[name] for r in results if r.metrics[name] is not None]
+        summary[name] = statistics.fmean(values) if values else None
+    latencies = sorted(r.metrics["latency_ms"] for r in results)
+    if latencies:
+        summary["latency_p50_ms"] = latencies[len(latencies) // 2]
+        summary["latency_p95_ms"] = latencies[min(len(latencies) - 1, math.ceil(0.95 * len(latencies)) - 1)]
+    return summary
+
+
+def relevant_counts(questions: list[Question], chunk_texts: list[str]) -> dict[str, int]:
+    """How many chunks of the index support each question (the ideal for nDCG)."""
+    texts = [normalise(t) for t in chunk_texts]
+    return {q.id: sum(any(normalise(e) in t for e in q.evidence) for t in texts) for q in questions}
+
+
+def check_floors(summary: dict[str, float | None], floors: dict[str, float]) -> list[str]:
+    """The floors that the summary breaks, as readable lines."""
+    broken = []
+    for name, floor in floors.items():
+        value = summary.get(name)
+        lower_is_better = name.startswith(("false_abstention", "latency", "chars"))
+        if value is None or (value > floor if lower_is_better else value < floor):
+            broken.append(f"{name} = {value if value is None else round(value, 4)} "
+                          f"({'above the ceiling' if lower_is_better else 'below the floor'} {floor})")
+    return broken

@@ -1,0 +1,68 @@
+"""BM25 over the chunk table, with French and English stemming and accent folding (bm25s + PyStemmer)."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+import bm25s
+import numpy as np
+import Stemmer
+
+_WORD = re.compile(r"\w+", re.UNICODE)
+_STEMMERS = {"fr": Stemmer.Stemmer("french"), "en": Stemmer.Stemmer("english")}
+_STOPWORDS = {
+    "fr": set("le la les de des du un une et en à au aux pour par sur dans que qui quoi ce ces cet cette est sont a ont "
+              "il elle ils elles on se sa son ses leur leurs d l qu s n ne pas plus ou où y été être avec comme".split()),
+    "en": set("the a an of to in and or for on by with is are was were be been it its this that these those who what "
+              "which about did do does how why when where from at as has have had".split()),
+}
+
+
+def fold_accents(text: str) -> str:
+    """Lowercase and strip accents: 'Boček' -> 'bocek', 'Développement' -> 'developpement'."""
+    decomposed = unicodedata.normalize("NFKD", text.lower())
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def _words(text: str) -> list[str]:
+    return _WORD.findall(text.lower().replace("’", "'"))
+
+
+def document_terms(text: str, language: str) -> list[str]:
+    """Index terms of a passage: words stemmed in the passage's language, then accent-folded."""
+    stemmer = _STEMMERS.get(language, _STEMMERS["en"])
+    stopwords = _STOPWORDS.get(language, set())
+    return [fold_accents(stem) for stem in stemmer.stemWords([w for w in _words(text) if w not in stopwords])]
+
+
+def query_terms(text: str) -> list[str]:
+    """Query terms: each word stemmed both as French and as English (the question's language is unknown)."""
+    terms: list[str] = []
+    stop = _STOPWORDS["fr"] | _STOPWORDS["en"]
+    for word in _words(text):
+        if word in stop:
+            continue
+        variants = {fold_accents(stemmer.stemWord(word)) for stemmer in _STEMMERS.values()}
+        variants |= {fold_accents(stemmer.stemWord(fold_accents(word))) for stemmer in _STEMMERS.values()}
+        terms.extend(sorted(variants))
+    return terms
+
+
+class LexicalIndex:
+    """BM25 scores of every chunk for a question."""
+
+    def __init__(self, texts: list[str], languages: list[str]):
+        self._bm25 = bm25s.BM25()
+        corpus = [document_terms(text, language) or ["\u2205"] for text, language in zip(texts, languages)]
+        self._bm25.index(corpus, show_progress=False)
+        self._vocabulary = set(self._bm25.vocab_dict) if hasattr(self._bm25, "vocab_dict") else None
+
+    def scores(self, question: str) -> np.ndarray:
+        """One BM25 score per chunk (same order as the texts given), 0 where nothing matches."""
+        terms = query_terms(question)
+        if self._vocabulary is not None:
+            terms = [term for term in terms if term in self._vocabulary]
+        if not terms:
+            return np.zeros(self._bm25.scores["num_docs"], dtype=np.float32)
+        return np.asarray(self._bm25.get_scores(terms), dtype=np.float32)

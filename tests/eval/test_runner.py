@@ -1,0 +1,77 @@
+"""The eval runner: metrics on hand-made answers, then the real eval against the real index and its floors."""
+
+import argparse
+import json
+
+import pytest
+
+from eval.cli import add_arguments, run
+from eval.runner import FLOORS_FILE, Question, check_floors, evaluate, load_questions, score_answer, summarise
+
+
+def question(**overrides):
+    fields = dict(id="t1", question="who spoke about child protection", lang="en", kind="multi_speaker",
+                  expected_speakers=["Sikander Khan", "Tomas Boček"], evidence=["l’intérêt supérieur de l’enfant",
+                                                                                 "protection des enfants"], answer="")
+    return Question(**(fields | overrides))
+
+
+def passage(text, *speakers):
+    return {"text": text, "speakers": [{"name": s} for s in speakers]}
+
+
+def test_metrics_of_one_answer():
+    answer = {"passages": [passage("Rien à voir."), passage("déterminer l'intérêt   supérieur de l'enfant", "Sikander Khan"),
+                           passage("Encore autre chose.")]}
+    metrics = score_answer(question(), answer, latency_ms=12.0)
+    assert metrics["accuracy@1"] == 0.0 and metrics["accuracy@3"] == 1.0 and metrics["accuracy@5"] == 1.0
+    assert metrics["MRR@10"] == 0.5
+    assert metrics["recall@5"] == 0.5  # one of the two evidence strings
+    assert metrics["speaker_recall@5"] == 0.5  # Khan listed, Boček not
+    assert metrics["chars@5"] == sum(len(p["text"]) for p in answer["passages"])
+    assert metrics["abstention"] is None and metrics["false_abstention"] == 0.0
+
+
+def test_answer_level_speakers_and_abstention():
+    answer = {"answerable": False, "speakers": [{"name": "Tomas Bocek"}],
+              "passages": [passage("M. Boček a parlé de la protection des enfants.")]}
+    metrics = score_answer(question(), answer, latency_ms=1.0)
+    assert metrics["speaker_recall@5"] == 0.5  # accents folded
+    assert metrics["false_abstention"] == 1.0
+    negative = score_answer(question(kind="negative", evidence=[], expected_speakers=[]), answer, 1.0)
+    assert negative["abstention"] == 1.0 and negative["accuracy@5"] is None
+
+
+def test_floors_and_ceilings():
+    summary = {"accuracy@5": 0.9, "false_abstention": 0.1}
+    assert check_floors(summary, {"accuracy@5": 0.8, "false_abstention": 0.2}) == []
+    assert len(check_floors(summary, {"accuracy@5": 0.95, "false_abstention": 0.05, "MRR@10": 0.5})) == 3
+
+
+def test_summary_means_skip_metrics_that_do_not_apply():
+    results = evaluate(lambda q, k: {"passages": [passage("protection des enfants")]},
+                       [question(), question(id="t2", kind="negative", evidence=[], expected_speakers=[])])
+    summary = summarise(results)
+    assert summary["accuracy@5"] == 1.0 and summary["abstention"] == 0.0
+    assert summary["latency_p95_ms"] >= summary["latency_p50_ms"]
+
+
+@pytest.mark.slow
+def test_the_real_eval_holds_its_floors(engine, tmp_path, capsys):
+    parser = argparse.ArgumentParser()
+    add_arguments(parser)
+    out = tmp_path / "eval.json"
+    code = run(parser.parse_args(["--floors", str(FLOORS_FILE), "--json", str(out)]), engine)
+    printed = capsys.readouterr().out
+    assert "BM25 only" in printed and "dense only" in printed and "full system" in printed
+    assert code == 0, printed
+    results = json.loads(out.read_text(encoding="utf-8"))
+    assert len(results["full system"]["questions"]) == len(load_questions())
+
+
+@pytest.mark.slow
+def test_a_broken_floor_fails(engine, capsys):
+    parser = argparse.ArgumentParser()
+    add_arguments(parser)
+    assert run(parser.parse_args(["--min", "accuracy@5=1.01"]), engine) == 1
+    assert "FLOOR BROKEN" in capsys.readouterr().out

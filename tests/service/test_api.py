@@ -1,0 +1,86 @@
+"""The HTTP API end to end: an index built from corpus/, the real model, the real app."""
+
+import pytest
+
+pytestmark = pytest.mark.slow
+
+CHILD_PROTECTION_SPEAKERS = {"Sikander Khan", "Tomas Boček", "Delphine Moralis"}
+
+
+def speakers_named(passages: list[dict]) -> set[str]:
+    """The people whose statements the passages carry: in their speakers, or named in their text."""
+    names = {speaker["name"] for passage in passages for speaker in passage["speakers"]}
+    names |= {name for name in CHILD_PROTECTION_SPEAKERS for p in passages if name.split()[-1] in p["text"]}
+    return names
+
+
+@pytest.mark.parametrize("question", ["who spoke about child protection", "Qui a parlé de la protection des enfants ?"])
+def test_child_protection_names_at_least_two_of_its_speakers(client, question):
+    response = client.post("/search", json={"question": question})
+    assert response.status_code == 200
+    passages = response.json()["passages"]
+    assert len(passages) == 5
+    assert len(speakers_named(passages) & CHILD_PROTECTION_SPEAKERS) >= 2, [p["text"][:80] for p in passages]
+
+
+def test_every_citation_points_at_exactly_its_text(client, engine):
+    passages = client.get("/search", params={"q": "financement durable du développement des capacités", "k": 20}).json()["passages"]
+    assert len(passages) == 20
+    for passage in passages:
+        text = engine.version.texts[passage["document_id"]]
+        assert text[passage["start"]:passage["end"]] == passage["text"]
+        document = next(d for d in engine.version.documents if d["id"] == passage["document_id"])
+        assert 1 <= passage["page"] <= document["pages"]
+        assert passage["title"] == document["title"]
+    assert [p["rank"] for p in passages] == list(range(1, 21))
+    assert [p["score"] for p in passages] == sorted((p["score"] for p in passages), reverse=True)
+
+
+def test_pages_in_citations_are_the_report_pages(client):
+    passages = client.get("/search", params={"q": "Tomas Boček Conseil de l'Europe", "k": 3}).json()["passages"]
+    bocek = next(p for p in passages if "M. Tomas Boček" in p["text"])
+    assert bocek["page"] == 6
+
+
+def test_get_and_post_give_the_same_answer(client):
+    post = client.post("/search", json={"question": "diaspora de la République de Moldova", "k": 3}).json()
+    get = client.get("/search", params={"q": "diaspora de la République de Moldova", "k": 3}).json()
+    assert [p["start"] for p in post["passages"]] == [p["start"] for p in get["passages"]]
+    assert "Slobodeniuc" in post["passages"][0]["text"]
+
+
+@pytest.mark.parametrize("body, fragment", [
+    ({"question": ""}, "at least 1 character"),
+    ({"question": "   \n "}, "must not be empty or blank"),
+    ({"question": "x" * 2001}, "at most 2000 characters"),
+    ({"question": "ok", "k": 0}, "greater than or equal to 1"),
+    ({"question": "ok", "k": 51}, "less than or equal to 50"),
+    ({}, "Field required"),
+])
+def test_bad_questions_get_a_422_that_says_what_to_fix(client, body, fragment):
+    response = client.post("/search", json=body)
+    assert response.status_code == 422
+    assert fragment in response.text
+
+
+@pytest.mark.parametrize("params", [{"q": " "}, {"q": "x" * 2001}, {"q": "ok", "k": 0}, {"q": "ok", "k": 99}, {}])
+def test_bad_get_queries_get_a_422(client, params):
+    assert client.get("/search", params=params).status_code == 422
+
+
+def test_health_and_documents(client, built_index):
+    health = client.get("/health").json()
+    assert health["ready"] is True
+    assert health["documents"] == 1 and health["chunks"] == built_index["counts"]["chunks"] > 50
+    assert health["model"] == "multilingual-e5-small"
+    assert health["index_version"] == built_index["version"]
+    [document] = client.get("/documents").json()
+    assert document["id"] == "idm-2018-capacity-development.fr"
+    assert document["language"] == "fr" and document["pages"] == 13
+    assert len(document["content_hash"]) == 64
+
+
+def test_openapi_docs_show_real_examples(client):
+    assert client.get("/docs").status_code == 200
+    spec = client.get("/openapi.json").json()
+    assert "who spoke about child protection" in str(spec["components"]["schemas"]["SearchRequest"])
