@@ -478,6 +478,13 @@ def _write_model_folder(source: Path, folder: Path, sha: str) -> None:
         _write_json(folder / name, content)
     (folder / "2_Normalize").mkdir(exist_ok=True)
     _write_readme(folder, source, sha)
+    _make_readable(folder)
+
+
+def _make_readable(folder: Path) -> None:
+    """Folders 755 and files 644 (mkdtemp and safetensors create private ones), so a shared cache works."""
+    for path in [folder, *folder.rglob("*")]:
+        path.chmod(0o755 if path.is_dir() else 0o644)
 
 
 # ------------------------------------------------------------------------------------------------------ public API

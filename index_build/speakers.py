@@ -18,7 +18,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
-__all__ = ["Speaker", "attribute_speakers"]
+__all__ = ["Speaker", "attribute_speakers", "split_role_and_organisation", "split_sentences"]
 
 
 @dataclass(frozen=True)
@@ -124,6 +124,16 @@ _ROLE_WORDS_FR = [
     "Facilitateur", "Cofacilitatrice", "Cofacilitateur", "Porte-parole", "Observatrice",
     "Observateur", "Déléguée", "Délégué", "Cheffe", "Chef", "Secrétaire",
 ]
+_FRENCH_FEMININE_ROLE_HEADS = {
+    "représentante", "présidente", "vice-présidente", "coprésidente", "directrice", "rapporteuse",
+    "ambassadrice", "coordonnatrice", "modératrice", "facilitatrice", "cofacilitatrice",
+    "observatrice", "déléguée", "cheffe", "envoyée",
+}
+_FRENCH_MASCULINE_ROLE_HEADS = {
+    "représentant", "président", "vice-président", "coprésident", "directeur", "rapporteur",
+    "ambassadeur", "coordonnateur", "modérateur", "facilitateur", "cofacilitateur", "observateur",
+    "délégué", "envoyé",
+}
 _ROLE_WORDS = sorted(_ROLE_WORDS_EN + _ROLE_WORDS_FR, key=len, reverse=True)
 _ROLE_WORDS_FOLDED = {w.casefold() for w in _ROLE_WORDS}
 _ROLE_ALT = "|".join(re.escape(w) for w in _ROLE_WORDS)
@@ -135,10 +145,10 @@ propose argue indicate mention reference refer raise regret condemn acknowledge 
 insist caution warn describe present outline share report announce confirm agree appreciate
 conclude thank encourage invite request question inform declare maintain believe hope
 cite reassure convey respond reply answer comment address brief introduce point voice deplore
-praise reject applaud underscore stress observe contend assert claim stress
+praise reject applaud contend assert claim
 """.split()
 _ENGLISH_IRREGULAR_SPEECH = {"said", "says", "told", "spoke", "speaks", "gave", "gives", "felt",
-                             "feels", "drew", "draws", "took", "put", "puts", "made", "held"}
+                             "feels", "drew", "draws"}
 
 
 def _english_forms(lemma: str) -> set[str]:
@@ -154,7 +164,7 @@ def _english_forms(lemma: str) -> set[str]:
 _ENGLISH_SPEECH_VERBS = set().union(*(_english_forms(w) for w in _ENGLISH_SPEECH_LEMMAS))
 _ENGLISH_SPEECH_VERBS |= _ENGLISH_IRREGULAR_SPEECH
 # Base forms that are also nouns or French words ("Et comment ...", "La question ...") are dropped.
-_ENGLISH_SPEECH_VERBS -= {"held", "made", "took", "put", "puts", "comment", "question", "point",
+_ENGLISH_SPEECH_VERBS -= {"comment", "question", "point",
                           "present", "address", "state", "report", "call", "request", "share",
                           "raise", "voice", "reference", "cite", "note", "observe", "propose",
                           "suggest", "remark", "reply", "answer", "respond", "describe", "express"}
@@ -229,8 +239,8 @@ _SPEECH_NOUNS = {
     "exposé", "point", "vue", "avis", "termes", "déclaration", "intervention", "présentation",
     "propos", "remarques", "observations", "message", "discours", "allocution", "contribution",
     "témoignage", "analyse", "proposition", "suggestion", "appel", "paroles", "mots",
-    "statement", "remarks", "view", "views", "words", "presentation", "intervention", "speech",
-    "address", "message", "contribution", "testimony", "keynote", "opinion", "comments",
+    "statement", "remarks", "view", "views", "words", "presentation", "speech", "address",
+    "testimony", "keynote", "opinion", "comments",
 }
 _SPEECH_INVERSION_RE = re.compile(
     r"(?:(?:l['’]a|l['’]ont|l['’]avait|l['’]avaient)\s+(?:[\w’']+\s+){0,2}[\w’']+|selon|d['’]après|"
@@ -322,7 +332,7 @@ def split_sentences(text: str) -> list[str]:
 
 def _is_abbreviation(word: str) -> bool:
     """True when a period after `word` does not end a sentence (titles, initials, "p. ex.")."""
-    if len(word) == 1 or re.fullmatch(r"(?:[A-Z]\.)+[A-Z]?", word):
+    if (len(word) == 1 and word.isupper()) or re.fullmatch(r"(?:[A-Z]\.)+[A-Z]?", word):
         return True
     return word.casefold().rstrip(".") in _SENTENCE_ABBREVIATIONS
 
@@ -345,6 +355,7 @@ class _Mention:
     start: int = 0
     end: int = 0
     group: int = -1  # mentions read together ("Mme X ... et Mme Y ... ont dit") share a group id
+    indefinite: bool = False  # "Une représentante ...", "A representative ...": never an earlier person
 
 
 def _parse_name(text: str, pos: int) -> tuple[str, int] | None:
@@ -427,26 +438,24 @@ def _segment_has_verb(segment: str) -> bool:
     return False
 
 
-def _verb_prefix_length(text: str) -> int | None:
-    """If `text` starts with a verb phrase, return how much of it precedes the verb (else None)."""
+_VERB_STARTS = (
+    _FRENCH_AUXILIARIES | _ENGLISH_AUXILIARIES | _ENGLISH_SPEECH_VERBS | set(_FRENCH_SPEECH_PRESENT) | _ADVERBS
+)
+
+
+def _starts_with_verb(text: str) -> bool:
+    """True when `text` opens with a verb phrase ("a souligné", "said", "qui a parlé", "s'est appuyé")."""
     stripped = text.lstrip(" ,")
-    offset = len(text) - len(stripped)
     original = stripped.split(" ", 1)[0].strip(",;:.")
     first = original.casefold()
     if first in _COPULAS:
-        return None
-    if first in _FRENCH_AUXILIARIES or first in _ENGLISH_AUXILIARIES:
-        return offset
-    if first in _ENGLISH_SPEECH_VERBS or (first.endswith("ed") and original.isalpha() and original.islower()):
-        return offset
+        return False
     if first in {"qui", "who"}:
-        rest = stripped.split(" ", 3)[1:3]
-        return offset if any(_is_speech_word(w) for w in rest) else None
-    if first in _ADVERBS or first in _FRENCH_SPEECH_PRESENT:
-        return offset
-    if _FRENCH_REFLEXIVE_VERB_RE.match(stripped.casefold()):
-        return offset
-    return None
+        return any(_is_speech_word(w) for w in stripped.split(" ", 3)[1:3])
+    is_past_tense = first.endswith("ed") and original.isalpha() and original.islower()
+    if first in _VERB_STARTS or is_past_tense:
+        return True
+    return bool(_FRENCH_REFLEXIVE_VERB_RE.match(stripped.casefold()))
 
 
 def _is_speech_word(word: str) -> bool:
@@ -491,57 +500,62 @@ class _Apposition:
 def _read_apposition(text: str, pos: int) -> _Apposition:
     """Read ", Directeur de X, au Royaume-Uni, a dit" style material after a name at `pos`."""
     result = _Apposition(end=pos)
-    rest = text[pos:]
-    parenthetical = re.match(r"\s*\(([^()]{1,80})\)", rest)
-    if parenthetical:
+    parenthetical = re.match(r"\s*\(([^()]{1,80})\)", text[pos:])
+    if parenthetical:  # "Ms. Jane Doe (UNHCR) said"
         result.organisation = _clean_phrase(parenthetical.group(1))
-        pos += parenthetical.end()
-        rest = text[pos:]
-        result.end = pos
-    if not rest.startswith(","):
+        pos = result.end = pos + parenthetical.end()
+    if text[pos:].startswith(","):
+        _read_comma_segments(text, pos, result)
+    else:
         _finish_without_comma(text, pos, result)
-        return result
+    return result
+
+
+def _read_comma_segments(text: str, pos: int, result: _Apposition) -> None:
+    """Walk the ", ..." segments after a name: role parts, asides, another titled person, the verb."""
     consumed, coordinated = pos, False
-    for index, segment in enumerate(_split_apposition_segments(rest[1:])):
-        seg_start = consumed + 1
-        consumed = seg_start + len(segment)
+    for index, segment in enumerate(_split_apposition_segments(text[pos + 1:])):
+        seg_start, consumed = consumed + 1, consumed + 1 + len(segment)
         stripped = segment.strip()
         if not stripped:
-            break
-        title_match = re.match(r"(?:et|and)\s+", stripped)
-        if title_match and _TITLE_RE.match(stripped, title_match.end()):
-            result.next_title_at = seg_start + segment.index(stripped) + title_match.end()
-            return result
-        if _TITLE_RE.match(stripped):
-            result.next_title_at = seg_start + segment.index(stripped)
-            return result
-        if _verb_prefix_length(segment) is not None:
+            return
+        next_title = _next_person_title(stripped)
+        if next_title is not None:
+            result.next_title_at = seg_start + segment.index(stripped) + next_title
+            return
+        if _starts_with_verb(segment):
             result.verb_follows = True
-            return result
-        if re.match(rf"(?:et|and)\s+[{_UPPER}]", stripped):
+            return
+        if re.match(rf"(?:et|and)\s+[{_UPPER}]", stripped):  # "..., and Joseph Whittal, Chairperson of ..."
             coordinated = True
             continue
         inner_verb = _FRENCH_INNER_VERB_RE.search(stripped)
-        if inner_verb and index == 0 and _is_capitalised(stripped):
+        if inner_verb and index == 0 and _is_capitalised(stripped):  # "Sous-Directeur ... du Costa Rica a, ..."
             result.role_parts.append(stripped[: inner_verb.start()])
             result.verb_follows = True
             result.end = seg_start + segment.index(stripped) + inner_verb.start()
-            return result
+            return
         stripped = _trim_role_segment(stripped)
         if _is_role_segment(stripped, first=index == 0, have_role=bool(result.role_parts)):
             if not coordinated:
                 result.role_parts.append(stripped)
                 result.end = consumed
-            continue
-        if _is_aside_segment(stripped):
+        elif _is_aside_segment(stripped):
             result.end = consumed
-            continue
-        return result
-    return result
+        else:
+            return
+
+
+def _next_person_title(segment: str) -> int | None:
+    """Offset of the title if a segment starts another titled person ("et Mme Y", "Mr. Z")."""
+    conjunction = re.match(r"(?:et|and)\s+", segment)
+    offset = conjunction.end() if conjunction else 0
+    return offset if _TITLE_RE.match(segment, offset) else None
 
 
 _FRENCH_INNER_VERB_RE = re.compile(
-    rf"\s(?:a|ont)(?=,|$|\s+(?:(?:{_alternation(_ADVERBS)})\s+)*(?:{_alternation(_FRENCH_SPEECH_PARTICIPLES)}|[{_LOWER}]+é)\b)"
+    rf"\s(?:a|ont)(?=,|$|\s+(?:(?:{_alternation(_ADVERBS)})\s+)*"
+    rf"(?:{_alternation(_FRENCH_SPEECH_PARTICIPLES)}|[{_LOWER}]+é)\b)"
 )
 
 
@@ -552,7 +566,7 @@ def _finish_without_comma(text: str, pos: int, result: _Apposition) -> None:
     if organisation:
         candidate = organisation.group(1).strip()
         after = rest[organisation.end():]
-        if _verb_prefix_length(" " + after) is not None:
+        if _starts_with_verb(after):
             result.organisation = candidate
             result.verb_follows = True
             return
@@ -564,7 +578,7 @@ def _finish_without_comma(text: str, pos: int, result: _Apposition) -> None:
     if coordination:
         result.next_title_at = pos + coordination.end()
         return
-    result.verb_follows = _verb_prefix_length(rest) is not None
+    result.verb_follows = _starts_with_verb(rest)
 
 
 def _trim_role_segment(segment: str) -> str:
@@ -586,7 +600,8 @@ def _is_role_segment(segment: str, first: bool, have_role: bool) -> bool:
         return True
     if first and head.casefold() in {"the", "a", "an", "le", "la", "l'", "un", "une"}:
         return True
-    return have_role and head.casefold() in {"la", "le", "les", "l'", "and", "et"} and not _LOCATION_SEGMENT_RE.match(segment)
+    continues_role = head.casefold() in {"la", "le", "les", "l'", "and", "et"}
+    return have_role and continues_role and not _LOCATION_SEGMENT_RE.match(segment)
 
 
 def _is_aside_segment(segment: str) -> bool:
@@ -804,10 +819,14 @@ def _group_is_speaking(sentence: str, start: int, last_apposition: _Apposition) 
 def _speech_noun_before(before: str) -> bool:
     """True for "le point de vue de", "un bref exposé de mise en situation de", "a statement by"."""
     words = re.findall(r"[\w’']+", before.casefold())
-    if not words or words[-1] not in {"de", "d'", "d’", "of", "by", "from"}:
-        if not (words and re.fullmatch(r"d['’]", before[-2:].casefold() or "")):
-            return False
-    return any(w in _SPEECH_NOUNS for w in words[-7:-1])
+    if not words or words[-1] not in {"de", "of", "by", "from"}:
+        return False
+    return any(word in _SPEECH_NOUNS for word in words[-7:-1])
+
+
+_PRECEDING_ROLE_RE = re.compile(
+    rf"(?:^|\s)(?:[Tt]he|[Ll]e|[Ll]a|[Ll]['’])\s*((?:{_ROLE_ALT})(?:\s+(?:of|de|du|des|de la)\s+[^,]{{1,60}})?),\s*$"
+)
 
 
 def _attach_preceding_role(sentence: str, group: list[_Mention]) -> None:
@@ -815,7 +834,7 @@ def _attach_preceding_role(sentence: str, group: list[_Mention]) -> None:
     if len(group) != 1 or group[0].role or group[0].organisation:
         return
     before = sentence[: group[0].start]
-    match = re.search(rf"(?:^|\s)(?:[Tt]he|[Ll]e|[Ll]a|[Ll]['’])\s*((?:{_ROLE_ALT})(?:\s+(?:of|de|du|des|de la)\s+[^,]{{1,60}})?),\s*$", before)
+    match = _PRECEDING_ROLE_RE.search(before)
     if match:
         group[0].role, group[0].organisation = split_role_and_organisation(match.group(1))
         if not group[0].role:
@@ -831,7 +850,8 @@ _ROLE_SUBJECT_RE = re.compile(
 )
 _BODY_SUBJECT_RE = re.compile(
     rf"(?:^|,\s+)(?:(?:[Tt]he|[Ll]e|[Ll]a|[Ll]es|[Ll]['’])\s*)?"
-    rf"(?P<body>[{_UPPER}][\w\-]*(?:\s+(?:(?:of|the|and|for|on|de|du|des|de la|d['’]|l['’])\s*)*[{_UPPER}][\w’'\-]*){{0,7}})"
+    rf"(?P<body>[{_UPPER}][\w\-]*"
+    rf"(?:\s+(?:(?:of|the|and|for|on|de|du|des|de la|d['’]|l['’])\s*)*[{_UPPER}][\w’'\-]*){{0,7}})"
     rf"(?:,\s+[{_LOWER}]+ing\b[^.;]{{0,200}}?,)?"
     rf"\s+(?P<verb>{_SPEECH_VERB_PATTERN})",
 )
@@ -855,8 +875,9 @@ _BODY_EXCLUDED_HEADS = {
     "and", "or", "to", "by", "from", "an", "a", "the", "one", "our", "their", "its", "his", "her",
     "nous", "notre", "leur", "leurs", "son", "sa", "ses", "si", "mais", "ainsi", "aussi", "enfin",
     "et", "ou", "quel", "quelle", "quels", "quelles", "comment", "pourquoi", "what", "how", "why",
-    "la", "le", "l'", "l’", "ces", "cet", "tous", "toutes", "chaque", "each", "every", "no", "none", "staff", "personnel",
-    "team", "teams", "équipe", "équipes", "people", "migrants", "refugees", "women", "men",
+    "la", "le", "l'", "l’", "ces", "cet", "tous", "toutes", "chaque", "each", "every", "no", "none",
+    "staff", "personnel", "team", "teams", "équipe", "équipes", "people", "migrants", "refugees",
+    "women", "men",
 }
 # Present-tense forms a body may use ("The Committee stresses"); others ("adds value") are too loose.
 _BODY_PRESENT_FORMS = {
@@ -896,9 +917,19 @@ def _find_role_mentions(sentence: str, taken: list[tuple[int, int]]) -> list[_Me
         organisation = re.sub(r"^(?:the|la|le|l['’])\s*", "", _clean_phrase(match.group("org") or ""), flags=re.I)
         preposition = _clean_phrase(match.group("of") or "")
         name = f"{role} {preposition}" if preposition else role
+        indefinite = match.group("article").casefold() in {"un", "une", "a"}
         mentions.append(_Mention(name=name, role=role, organisation=organisation, kind="role",
-                                 role_key=role.casefold(), start=match.start(), end=match.end()))
+                                 gender=_gender_of_role(role), role_key=role.casefold(),
+                                 indefinite=indefinite, start=match.start(), end=match.end()))
     return mentions
+
+
+def _gender_of_role(role: str) -> str:
+    """'f' for "Représentante", "Présidente"...; 'm' for their French masculine forms; else ''."""
+    head = role.split()[0].casefold()
+    if head in _FRENCH_FEMININE_ROLE_HEADS:
+        return "f"
+    return "m" if head in _FRENCH_MASCULINE_ROLE_HEADS else ""
 
 
 def _find_body_mentions(sentence: str, taken: list[tuple[int, int]]) -> list[_Mention]:
@@ -938,7 +969,7 @@ def _overlaps(span: tuple[int, int], taken: list[tuple[int, int]]) -> bool:
     return any(span[0] < end and start < span[1] for start, end in taken)
 
 
-def find_mentions(sentence: str) -> list[_Mention]:
+def _find_mentions(sentence: str) -> list[_Mention]:
     """All speaker mentions in a sentence, in reading order."""
     people = _find_person_mentions(sentence)
     taken = [(m.start, m.end) for m in people]
@@ -964,6 +995,15 @@ class _Entry:
     gender: str
     kind: str
     last_seen: int = -1
+
+
+def _alias_fits(alias: _Entry, mention: _Mention) -> bool:
+    """Whether "the <role> [of X]" may stand for the person registered under that role."""
+    if not mention.organisation:
+        return True
+    if alias.speaker.organisation:
+        return _fold(alias.speaker.organisation) == _fold(mention.organisation)
+    return not mention.role_key.startswith(("represent", "représent", "deleg", "délég"))
 
 
 class _Registry:
@@ -1046,9 +1086,8 @@ class _Registry:
 
     def resolve_role(self, mention: _Mention, position: int) -> _Entry:
         """Entry for "The Chair" / "the representative of Mexico": a person holding it, else the role."""
-        alias = self.role_aliases.get(mention.role_key)
-        if alias and (not mention.organisation or not alias.speaker.organisation
-                      or _fold(alias.speaker.organisation) == _fold(mention.organisation)):
+        alias = None if mention.indefinite else self.role_aliases.get(mention.role_key)
+        if alias and _alias_fits(alias, mention):
             alias.last_seen = position
             return alias
         if not mention.organisation:
@@ -1085,12 +1124,6 @@ def _is_noise(paragraph: str) -> bool:
 def _is_footnote(paragraph: str) -> bool:
     """A footnote line: "1 Mme Diallo n'a pas pu être présente ..." (number without a period)."""
     return bool(_FOOTNOTE_RE.match(paragraph)) and len(paragraph) < 1500
-
-
-def _is_heading(paragraph: str) -> bool:
-    """A short line without sentence punctuation ("Conclusion", "II. Organizational matters")."""
-    text = paragraph.strip()
-    return len(text.split()) <= 12 and not text.endswith(_TERMINAL_PUNCT + (",",)) and _is_capitalised(text.lstrip("IVX. ")[:1] or "x")
 
 
 def _ends_mid_sentence(paragraph: str) -> bool:
@@ -1153,7 +1186,8 @@ def _is_personal_french_predicate(pronoun: str, rest: str) -> bool:
     participle = words[index].casefold()
     if pronoun == "il" and participle in {"été", "fallu", "semblé", "paru"}:
         return False
-    return participle.endswith(("é", "ée", "és", "ées", "i", "it", "is", "u", "t")) or participle in _FRENCH_SPEECH_PARTICIPLES
+    looks_like_participle = participle.endswith(("é", "ée", "és", "ées", "i", "it", "is", "u", "t"))
+    return looks_like_participle or participle in _FRENCH_SPEECH_PARTICIPLES
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1168,15 +1202,11 @@ class _ParagraphState:
     recent: list[_Entry] = field(default_factory=list)  # people of the last text paragraph, latest last
     previous_text: str = ""
 
-    def reset(self) -> None:
-        """Forget the current speakers (new section)."""
-        self.active, self.recent, self.previous_text = [], [], ""
-
 
 def attribute_speakers(paragraphs: list[str]) -> list[list[Speaker]]:
     """For each paragraph of one report (in reading order), the speakers whose words it carries."""
     sentences_by_paragraph = [split_sentences(_strip_paragraph_number(p)) for p in paragraphs]
-    mentions_by_sentence = [[find_mentions(s) for s in sentences] for sentences in sentences_by_paragraph]
+    mentions_by_sentence = [[_find_mentions(s) for s in sentences] for sentences in sentences_by_paragraph]
     registry = _Registry()
     registry.register_introductions([m for para in mentions_by_sentence for sent in para for m in sent])
     state = _ParagraphState()
@@ -1192,9 +1222,6 @@ def _attribute_paragraph(index: int, paragraph: str, sentences: list[str], menti
                          registry: _Registry, state: _ParagraphState) -> list[_Entry]:
     """Speakers of one paragraph; updates the carried-over state."""
     if _is_noise(paragraph) or _is_footnote(paragraph):
-        return []
-    if _is_heading(paragraph):
-        state.reset()
         return []
     continues = _continues_previous(paragraph, state, sentences)
     active = list(state.active) if continues else []
