@@ -6,6 +6,7 @@ Layout of an index folder::
     versions/<version>/manifest.json  model, documents, counts, format version
     versions/<version>/vectors.faiss  normalised vectors, inner product, ids = chunk ids
     versions/<version>/chunks.jsonl   one chunk a line (never pickle)
+    versions/<version>/sentences.npy  one vector per sentence, for highlights (allow_pickle=False)
     versions/<version>/texts/<id>.txt each document's cleaned text (chunk spans point into it)
     .lock                             one writer at a time
 """
@@ -32,6 +33,7 @@ VERSIONS_DIR = "versions"
 MANIFEST_FILE = "manifest.json"
 VECTORS_FILE = "vectors.faiss"
 CHUNKS_FILE = "chunks.jsonl"
+SENTENCES_FILE = "sentences.npy"
 TEXTS_DIR = "texts"
 LOCK_FILE = ".lock"
 
@@ -53,6 +55,7 @@ class Chunk:
     end: int
     text: str
     speakers: list[dict] = field(default_factory=list)
+    sentences: list[list[int]] = field(default_factory=list)  # [start, end, row in sentences.npy]
 
 
 @dataclass
@@ -64,6 +67,7 @@ class IndexVersion:
     vectors: faiss.Index
     chunks: list[Chunk]
     texts: dict[str, str]
+    sentence_vectors: np.ndarray
 
     @property
     def version(self) -> str:
@@ -94,9 +98,10 @@ def load_version(index_dir: Path, *, model_name: str | None = None, fingerprint:
         chunks = [Chunk(**json.loads(line)) for line in (path / CHUNKS_FILE).read_text(encoding="utf-8").splitlines()]
         texts = {doc["id"]: (path / TEXTS_DIR / f"{doc['id']}.txt").read_text(encoding="utf-8")
                  for doc in manifest["documents"]}
+        sentence_vectors = np.load(path / SENTENCES_FILE, allow_pickle=False)
     except (OSError, ValueError, KeyError, TypeError, RuntimeError) as error:
         raise IndexProblem(f"The index version in {path} is unreadable ({error}). Rebuild it: `citeqa build`.") from error
-    version = IndexVersion(path, manifest, vectors, chunks, texts)
+    version = IndexVersion(path, manifest, vectors, chunks, texts, sentence_vectors)
     _check_consistency(version)
     _check_model(version, model_name, fingerprint, dimension)
     return version
@@ -120,6 +125,12 @@ def _check_consistency(version: IndexVersion) -> None:
         if text is None or text[chunk.start:chunk.end] != chunk.text:
             problems.append(f"chunk {chunk.id} does not match its document text")
             break
+        if any(not (chunk.start <= start < end <= chunk.end) or not 0 <= row < len(version.sentence_vectors)
+               for start, end, row in chunk.sentences):
+            problems.append(f"chunk {chunk.id} has sentences outside it or without a vector")
+            break
+    if len(version.sentence_vectors) and version.sentence_vectors.shape[1] != version.vectors.d:
+        problems.append("sentence vectors and chunk vectors differ in dimension")
     if problems:
         raise IndexProblem(f"The index version in {version.path} is inconsistent: {'; '.join(problems)}. "
                            "Rebuild it: `citeqa build`.")
@@ -152,7 +163,7 @@ def writer_lock(index_dir: Path, wait: bool = True) -> Iterator[None]:
 
 
 def write_version(index_dir: Path, manifest: dict, vectors: np.ndarray, chunks: list[Chunk],
-                  texts: dict[str, str], keep: int = 3) -> Path:
+                  texts: dict[str, str], sentence_vectors: np.ndarray | None = None, keep: int = 3) -> Path:
     """Write a new version aside, check it, then make it current in one atomic step.
 
     The caller holds :func:`writer_lock`. A failure before the switch leaves the
@@ -166,12 +177,15 @@ def write_version(index_dir: Path, manifest: dict, vectors: np.ndarray, chunks: 
     _remove_old_versions(index_dir, keep=max(keep, 1) + 1)
     staging = versions / f".staging-{version_id}"
     staging.mkdir()
+    if sentence_vectors is None:
+        sentence_vectors = np.zeros((0, manifest["model"]["dimension"]), dtype=np.float32)
     try:
-        _write_files(staging, manifest, vectors, chunks, texts)
+        _write_files(staging, manifest, vectors, chunks, texts, sentence_vectors)
         final = versions / version_id
         os.rename(staging, final)
         _fsync_dir(versions)
-        _check_consistency(IndexVersion(final, manifest, faiss.read_index(str(final / VECTORS_FILE)), chunks, texts))
+        _check_consistency(IndexVersion(final, manifest, faiss.read_index(str(final / VECTORS_FILE)), chunks, texts,
+                                        np.load(final / SENTENCES_FILE, allow_pickle=False)))
         _switch_current(index_dir, final)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
@@ -180,19 +194,21 @@ def write_version(index_dir: Path, manifest: dict, vectors: np.ndarray, chunks: 
     return final
 
 
-def _write_files(folder: Path, manifest: dict, vectors: np.ndarray, chunks: list[Chunk], texts: dict[str, str]) -> None:
+def _write_files(folder: Path, manifest: dict, vectors: np.ndarray, chunks: list[Chunk], texts: dict[str, str],
+                 sentence_vectors: np.ndarray) -> None:
     """Write and flush every file of one version."""
     index = faiss.IndexIDMap2(faiss.IndexFlatIP(manifest["model"]["dimension"]))
     if len(chunks):
         index.add_with_ids(np.ascontiguousarray(vectors, dtype=np.float32),
                            np.array([chunk.id for chunk in chunks], dtype=np.int64))
     faiss.write_index(index, str(folder / VECTORS_FILE))
+    np.save(folder / SENTENCES_FILE, np.ascontiguousarray(sentence_vectors, dtype=np.float32), allow_pickle=False)
     (folder / TEXTS_DIR).mkdir()
     for document_id, text in texts.items():
         _write_text(folder / TEXTS_DIR / f"{document_id}.txt", text)
     _write_text(folder / CHUNKS_FILE, "".join(json.dumps(chunk.__dict__, ensure_ascii=False) + "\n" for chunk in chunks))
     _write_text(folder / MANIFEST_FILE, json.dumps(manifest, ensure_ascii=False, indent=2))
-    for path in [folder / VECTORS_FILE]:
+    for path in [folder / VECTORS_FILE, folder / SENTENCES_FILE]:
         with open(path, "rb+") as handle:
             os.fsync(handle.fileno())
     _fsync_dir(folder / TEXTS_DIR)

@@ -18,7 +18,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
-__all__ = ["Speaker", "attribute_speakers", "split_role_and_organisation", "split_sentences"]
+__all__ = ["Speaker", "attribute_speakers", "sentence_spans", "split_role_and_organisation", "split_sentences"]
 
 
 @dataclass(frozen=True)
@@ -317,17 +317,31 @@ def _strip_paragraph_number(paragraph: str) -> str:
 
 def split_sentences(text: str) -> list[str]:
     """Split text into sentences without breaking after titles, initials or abbreviations."""
-    sentences, start = [], 0
+    return [text[start:end] for start, end in sentence_spans(text)]
+
+
+def sentence_spans(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each sentence of a text, trimmed of surrounding whitespace."""
+    spans, start = [], 0
     for match in re.finditer(r"[.!?…][\"»”)]*\s+(?=[\"«“(]?\s?[" + _UPPER + r"0-9])", text):
         before = text[start:match.start() + 1]
         last_word = re.findall(r"([\w.]+)\.$", before)
         if last_word and _is_abbreviation(last_word[0]):
             continue
-        sentences.append(text[start:match.end()].strip())
+        spans.append(_trimmed(text, start, match.end()))
         start = match.end()
     if text[start:].strip():
-        sentences.append(text[start:].strip())
-    return sentences
+        spans.append(_trimmed(text, start, len(text)))
+    return [span for span in spans if span[1] > span[0]]
+
+
+def _trimmed(text: str, start: int, end: int) -> tuple[int, int]:
+    """A span shrunk to exclude leading and trailing whitespace."""
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return start, end
 
 
 def _is_abbreviation(word: str) -> bool:

@@ -49,6 +49,16 @@ def query_terms(text: str) -> list[str]:
     return terms
 
 
+def guess_language(text: str) -> str | None:
+    """'fr' or 'en' from the function words a question uses; None when it has none of either."""
+    words = _words(text)
+    french = sum(word in _STOPWORDS["fr"] for word in words)
+    english = sum(word in _STOPWORDS["en"] for word in words)
+    if french == english:
+        return None
+    return "fr" if french > english else "en"
+
+
 class LexicalIndex:
     """BM25 scores of every chunk for a question."""
 

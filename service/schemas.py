@@ -43,6 +43,20 @@ class SpeakerOut(BaseModel):
     organisation: str = ""
 
 
+class HighlightOut(BaseModel):
+    """The sentence of the passage that best answers the question (offsets into the document text)."""
+
+    start: int
+    end: int
+    text: str
+
+
+class SpeakerAnswerOut(SpeakerOut):
+    """A person who answers the question, and the ranks of the passages that carry their words."""
+
+    passages: list[int]
+
+
 class PassageOut(BaseModel):
     """A cited passage: ``document text[start:end] == text``, on ``page`` of the report."""
 
@@ -55,17 +69,25 @@ class PassageOut(BaseModel):
     start: int
     end: int
     speakers: list[SpeakerOut]
+    highlight: HighlightOut | None = Field(None, description="The best sentence of the passage for this question")
+    weak: bool = Field(False, description="True when the reports do not answer the question: the passage is only the nearest")
 
 
 class SearchResponse(BaseModel):
-    """The passages that answer the question, best first."""
+    """The passages that answer the question, best first, and the people who said it."""
 
     question: str
+    answerable: bool = Field(description="False when nothing in the reports answers the question")
+    reason: str = Field("", description="Why the service abstained (empty when answerable)")
+    speakers: list[SpeakerAnswerOut] = Field(description="Who answers the question, best first")
     passages: list[PassageOut]
     took_ms: float
 
     model_config = {"json_schema_extra": {"examples": [{
         "question": "who spoke about child protection",
+        "answerable": True, "reason": "",
+        "speakers": [{"name": "Sikander Khan", "role": "Directeur du Bureau des programmes d’urgence",
+                      "organisation": "UNICEF", "passages": [1]}],
         "passages": [{
             "rank": 1, "score": 0.86,
             "text": "M. Sikander Khan, Directeur du Bureau des programmes d’urgence de l’UNICEF à Genève, a ...",
@@ -74,6 +96,8 @@ class SearchResponse(BaseModel):
             "page": 5, "start": 14542, "end": 15080,
             "speakers": [{"name": "Sikander Khan", "role": "Directeur du Bureau des programmes d’urgence",
                           "organisation": "UNICEF"}],
+            "highlight": {"start": 14700, "end": 14905, "text": "M. Sikander Khan, ... a abordé les avantages de la collaboration ..."},
+            "weak": False,
         }],
         "took_ms": 21.4,
     }]}}

