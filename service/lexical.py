@@ -19,6 +19,15 @@ _STOPWORDS = {
 }
 
 
+#: Words that frame a question rather than name its topic ("who spoke about", "qui a parlé de").
+_QUESTION_FRAME = set(
+    "qui quel quels quelle quelles quoi comment combien pourquoi intervenant intervenants intervenante orateur orateurs "
+    "oratrice oratrices panéliste panélistes parlé parle parler abordé aborder évoqué évoquer mentionné dit déclaré "
+    "question rapport selon "
+    "who whom whose which what speaker speakers spoke speak talked talk said say says mentioned addressed discussed "
+    "raised question report according".split())
+
+
 def fold_accents(text: str) -> str:
     """Lowercase and strip accents: 'Boček' -> 'bocek', 'Développement' -> 'developpement'."""
     decomposed = unicodedata.normalize("NFKD", text.lower())
@@ -38,15 +47,20 @@ def document_terms(text: str, language: str) -> list[str]:
 
 def query_terms(text: str) -> list[str]:
     """Query terms: each word stemmed both as French and as English (the question's language is unknown)."""
-    terms: list[str] = []
-    stop = _STOPWORDS["fr"] | _STOPWORDS["en"]
+    return [term for variants in query_word_variants(text) for term in variants]
+
+
+def query_word_variants(text: str) -> list[list[str]]:
+    """For each content word of a question, its possible index terms (French and English stems, accents folded)."""
+    stop = _STOPWORDS["fr"] | _STOPWORDS["en"] | _QUESTION_FRAME
+    words = []
     for word in _words(text):
         if word in stop:
             continue
         variants = {fold_accents(stemmer.stemWord(word)) for stemmer in _STEMMERS.values()}
         variants |= {fold_accents(stemmer.stemWord(fold_accents(word))) for stemmer in _STEMMERS.values()}
-        terms.extend(sorted(variants))
-    return terms
+        words.append(sorted(variants))
+    return words
 
 
 def guess_language(text: str) -> str | None:
@@ -67,6 +81,13 @@ class LexicalIndex:
         corpus = [document_terms(text, language) or ["\u2205"] for text, language in zip(texts, languages)]
         self._bm25.index(corpus, show_progress=False)
         self._vocabulary = set(self._bm25.vocab_dict) if hasattr(self._bm25, "vocab_dict") else None
+
+    def word_coverage(self, question: str) -> float | None:
+        """Share of the question's content words that occur anywhere in the passages (None if it has none)."""
+        words = query_word_variants(question)
+        if not words or self._vocabulary is None:
+            return None
+        return sum(any(term in self._vocabulary for term in variants) for variants in words) / len(words)
 
     def scores(self, question: str) -> np.ndarray:
         """One BM25 score per chunk (same order as the texts given), 0 where nothing matches."""

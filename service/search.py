@@ -22,11 +22,16 @@ CANDIDATES = 50  # passages each retriever proposes to the fusion
 DENSE_POOL = 2000  # chunks scored by the dense retriever before its best sentences are taken into account
 # Chosen on the eval set (README, "How the defaults were chosen"):
 RRF_K = 10  # reciprocal-rank-fusion constant
-DENSE_WEIGHT = 1.5
+DENSE_WEIGHT = 1.0
 LEXICAL_WEIGHT = 1.0
-CROSS_LANGUAGE_LEXICAL_WEIGHT = 0.3  # BM25 weight for passages in another language than the question
-SENTENCE_WEIGHT = 0.5  # dense score = (1 - w) * chunk similarity + w * best sentence similarity
-ABSTAIN_BELOW = 0.0  # answerability score under which the service abstains (calibrated on the eval set)
+CROSS_LANGUAGE_LEXICAL_WEIGHT = 0.0  # BM25 weight for passages in another language than the question
+SENTENCE_WEIGHT = 0.5
+REPEATED_SPEAKER_FACTOR = 0.6  # who-questions: weight of a passage whose speakers are already in the answer  # dense score = (1 - w) * chunk similarity + w * best sentence similarity
+# Abstention, calibrated on the eval set's negative questions (README, "How the defaults were chosen"):
+# the best sentence similarity under which a question in that language is not answered by the reports...
+ABSTAIN_BELOW = {"en": 0.784, "fr": 0.855}
+# ...and the share of a question's content words found in reports of its language under which it is not.
+MIN_WORD_COVERAGE = 0.2
 
 _WHO_QUESTION = re.compile(
     r"^\s*(?:who\b|whom\b|which\s+(?:speakers?|participants?|people|persons?|panell?ists?|organi[sz]ations?|"
@@ -93,17 +98,18 @@ class SearchEngine:
 
     def __init__(self, embedder: Embedder, version: IndexVersion, dense_weight: float = DENSE_WEIGHT,
                  lexical_weight: float = LEXICAL_WEIGHT, cross_language_weight: float = CROSS_LANGUAGE_LEXICAL_WEIGHT,
-                 abstain_below: float = ABSTAIN_BELOW):
+                 abstain_below: dict[str, float] | None = None):
         self.embedder = embedder
         self.version = version
         self.dense_weight = dense_weight
         self.lexical_weight = lexical_weight
         self.cross_language_weight = cross_language_weight
-        self.abstain_below = abstain_below
+        self.abstain_below = ABSTAIN_BELOW if abstain_below is None else abstain_below
         self._titles = {doc["id"]: doc["title"] for doc in version.documents}
         languages = {doc["id"]: doc.get("language", "en") for doc in version.documents}
         self._chunks: list[Chunk] = version.chunks
         self._languages = [languages[chunk.document_id] for chunk in self._chunks]
+        self._corpus_languages = set(self._languages)
         self._position = {chunk.id: position for position, chunk in enumerate(self._chunks)}
         self._lexical = LexicalIndex([c.text for c in self._chunks], self._languages)
         self._sentence_rows = np.array([row for c in self._chunks for _, _, row in c.sentences], dtype=np.int64)
@@ -127,7 +133,7 @@ class SearchEngine:
             raise ValueError(f"mode must be one of {MODES}")
         started = time.perf_counter()
         query = self.embedder.embed_query(question) if mode != "bm25" else None
-        dense = self._dense(query) if query is not None else []
+        dense, best_sentence = self._dense(query, with_sentences=mode == "hybrid") if query is not None else ([], None)
         lexical = self._bm25(question) if mode != "dense" else []
         if mode != "hybrid":
             ranked = dense or lexical
@@ -135,24 +141,28 @@ class SearchEngine:
             ranked = self._fuse(dense, lexical, guess_language(question))
             if is_who_question(question):
                 ranked = self._diversify_speakers(ranked, k)
-        answerable, reason = self._answerability(dense, lexical)
+        answerable, reason = self._answerability(question, best_sentence) if mode == "hybrid" else (True, "")
         passages = [self._passage(rank, score, position, query, not answerable)
                     for rank, (position, score) in enumerate(ranked[:k], start=1)]
         took = round((time.perf_counter() - started) * 1000, 2)
         return Answer(question, answerable, reason, _speakers_of(passages), passages, took)
 
-    def _dense(self, query: np.ndarray) -> list[tuple[int, float]]:
-        """(chunk position, score) for the closest chunks: chunk similarity blended with its best sentence's."""
+    def _dense(self, query: np.ndarray, with_sentences: bool = True) -> tuple[list[tuple[int, float]], float]:
+        """(chunk position, score) for the closest chunks (chunk similarity blended with its best sentence's),
+        and the similarity of the best sentence of all."""
         scores, ids = self.version.vectors.search(query.reshape(1, -1), min(DENSE_POOL, self.version.vectors.ntotal))
         pool = np.array([self._position[int(i)] for i in ids[0] if i >= 0], dtype=np.int64)
         chunk_scores = np.full(len(self._chunks), -1.0, dtype=np.float32)
         chunk_scores[pool] = scores[0][: len(pool)]
         best_sentence = chunk_scores.copy()  # a chunk without sentences keeps its own score
-        if len(self._sentence_rows):
-            np.maximum.at(best_sentence, self._sentence_owner, self.version.sentence_vectors[self._sentence_rows] @ query)
+        top_sentence = float(chunk_scores.max(initial=-1.0))
+        if with_sentences and len(self._sentence_rows):
+            sentence_scores = self.version.sentence_vectors[self._sentence_rows] @ query
+            np.maximum.at(best_sentence, self._sentence_owner, sentence_scores)
+            top_sentence = float(sentence_scores.max())
         blended = (1 - SENTENCE_WEIGHT) * chunk_scores[pool] + SENTENCE_WEIGHT * best_sentence[pool]
         order = np.argsort(-blended, kind="stable")[:CANDIDATES]
-        return [(int(pool[i]), float(blended[i])) for i in order]
+        return [(int(pool[i]), float(blended[i])) for i in order], top_sentence
 
     def _bm25(self, question: str) -> list[tuple[int, float]]:
         """(chunk position, BM25 score) for the chunks that share words with the question."""
@@ -177,25 +187,37 @@ class SearchEngine:
         return sorted(fused.items(), key=lambda item: -item[1])
 
     def _diversify_speakers(self, ranked: list[tuple[int, float]], k: int) -> list[tuple[int, float]]:
-        """For "who" questions: within the best 3k passages, put first those that add a new speaker."""
-        window, rest = ranked[:3 * k], ranked[3 * k:]
+        """For "who" questions, greedy MMR over speakers: a passage that adds no new speaker counts less."""
+        window, rest = list(ranked[:3 * k]), ranked[3 * k:]
         covered: set[str] = set()
-        first, later = [], []
-        for item in window:
-            names = {speaker["name"] for speaker in self._chunks[item[0]].speakers}
-            if names - covered:
-                first.append(item)
-                covered |= names
-            else:
-                later.append(item)
-        return first + later + rest
+        chosen = []
+        while window:
+            def worth(item: tuple[int, float]) -> float:
+                names = {speaker["name"] for speaker in self._chunks[item[0]].speakers}
+                return item[1] * (1.0 if names - covered else REPEATED_SPEAKER_FACTOR)
+            best = max(window, key=worth)
+            window.remove(best)
+            chosen.append(best)
+            covered |= {speaker["name"] for speaker in self._chunks[best[0]].speakers}
+        return chosen + rest
 
-    def _answerability(self, dense: list[tuple[int, float]], lexical: list[tuple[int, float]]) -> tuple[bool, str]:
-        """Whether the reports answer the question at all, and why not."""
-        top = dense[0][1] if dense else 0.0
-        if top < self.abstain_below:
-            return False, (f"No passage of the reports is close enough to the question (best similarity {top:.3f} "
-                           f"< {self.abstain_below:.3f}); the passages below are the nearest, but weak.")
+    def _answerability(self, question: str, best_sentence: float | None) -> tuple[bool, str]:
+        """Whether the reports answer the question at all, and why not.
+
+        Similarities of e5 run lower for a question in another language than the passages,
+        so the threshold depends on the question's language; a keyword query (no function
+        words, language unknown) is never refused.
+        """
+        language = guess_language(question)
+        threshold = self.abstain_below.get(language) if language else None
+        if best_sentence is not None and threshold is not None and best_sentence < threshold:
+            return False, (f"Nothing in the reports is close enough to the question: the best sentence has a similarity "
+                           f"of {best_sentence:.3f}, under {threshold:.3f} for a question in {language}. The passages "
+                           "below are the nearest ones, but weak.")
+        coverage = self._lexical.word_coverage(question)
+        if language in self._corpus_languages and coverage is not None and coverage < MIN_WORD_COVERAGE:
+            return False, (f"Only {coverage:.0%} of the question's words occur in the reports: they do not seem to "
+                           "speak of it. The passages below are the nearest ones, but weak.")
         return True, ""
 
     def _passage(self, rank: int, score: float, position: int, query: np.ndarray | None, weak: bool) -> Passage:
