@@ -9,7 +9,7 @@ export HOST PORT
 export HF_HUB_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: install run serve index test eval clean
+.PHONY: install run serve index test eval bench clean
 
 ## install: create .venv with the CPU build of torch and citeqa (editable) with its test tools
 install: $(STAMP)
@@ -43,3 +43,7 @@ eval: install
 
 clean:
 	rm -rf var .pytest_cache test-output
+
+## bench: build time, index size, query latency and memory, printed
+bench: install
+	$(BIN)/python -m eval.benchmark
