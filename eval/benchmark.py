@@ -30,8 +30,8 @@ def main() -> None:
     load_s = time.perf_counter() - started
     with tempfile.TemporaryDirectory() as folder:
         index_dir = Path(folder)
-        manifest = build_index(settings.corpus_dir, index_dir, embedder, show_progress=False)
-        size = folder_size(Path(manifest["path"]))
+        summary = build_index(settings.corpus_dir, index_dir, embedder, show_progress=False)
+        size = folder_size(Path(summary.path))
         engine = SearchEngine(embedder, load_version(index_dir))
         questions = [q.question for q in load_questions()]
         engine.search(questions[0])  # warm-up
@@ -41,9 +41,8 @@ def main() -> None:
             engine.search(question, 5)
             latencies.append((time.perf_counter() - begin) * 1000)
     latencies.sort()
-    counts = manifest["counts"]
     print(f"model load            {load_s:6.1f} s   ({settings.model})")
-    print(f"index build           {manifest['build_seconds']:6.1f} s   ({counts['documents']} documents, {counts['chunks']} chunks)")
+    print(f"index build           {summary.seconds:6.1f} s   ({summary.documents} documents, {summary.chunks} chunks)")
     print(f"index size on disk    {size / 1e6:6.2f} MB")
     print(f"query latency p50     {statistics.median(latencies):6.1f} ms  (k=5, {len(latencies)} queries, hybrid)")
     print(f"query latency p95     {latencies[int(0.95 * (len(latencies) - 1))]:6.1f} ms")

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+
+import numpy as np
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from index_build.chunking import chunk_document
 from index_build.cleaning import CleanDocument, Paragraph, clean_pages
 from index_build.corpus import ReportInfo, content_hash, load_catalog
 from index_build.embedding import Embedder
-from index_build.index_store import Chunk, writer_lock, write_version
+from index_build.index_store import (Chunk, IndexProblem, IndexVersion, current_path, load_version, writer_lock,
+                                     write_version)
 from index_build.reading import read_report
 from index_build.speakers import Speaker, attribute_speakers, sentence_spans
 
@@ -75,34 +78,135 @@ def _first_mention(text: str, speaker: Speaker) -> int | None:
     return None
 
 
+@dataclass
+class BuildSummary:
+    """What a build changed, for the command line and the admin API."""
+
+    version: str
+    path: str
+    added: list[str] = field(default_factory=list)
+    replaced: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    documents: int = 0
+    chunks: int = 0
+    embedded_chunks: int = 0
+    seconds: float = 0.0
+
+    def line(self) -> str:
+        """One line for people."""
+        return (f"Index version {self.version}: {len(self.added)} added, {len(self.replaced)} replaced, "
+                f"{len(self.unchanged)} unchanged, {len(self.removed)} removed; {self.documents} documents, "
+                f"{self.chunks} chunks ({self.embedded_chunks} embedded) in {self.seconds:.1f} s")
+
+
+@dataclass
+class _Part:
+    """One document of the new version: its manifest entry, text, chunks and their vectors."""
+
+    entry: dict
+    text: str
+    chunks: list[Chunk]
+    vectors: np.ndarray
+    sentence_vectors: np.ndarray
+
+
 def build_index(corpus_dir: Path, index_dir: Path, embedder: Embedder, *,
                 chunk_size: int = DEFAULT_CHUNK_SIZE, chunk_overlap: int = DEFAULT_CHUNK_OVERLAP,
-                show_progress: bool = True) -> dict:
-    """Rebuild the whole index from the corpus as a new version; returns its manifest."""
+                show_progress: bool = True, reuse: bool = True) -> BuildSummary:
+    """Make the index match the corpus, as a new version switched atomically.
+
+    With ``reuse``, documents whose content, model and chunking are unchanged keep their
+    chunks and vectors from the current version: only new or changed reports are embedded.
+    """
+    with writer_lock(index_dir):
+        return build_locked(corpus_dir, index_dir, embedder, chunk_size=chunk_size, chunk_overlap=chunk_overlap,
+                            show_progress=show_progress, reuse=reuse)
+
+
+def build_locked(corpus_dir: Path, index_dir: Path, embedder: Embedder, *,
+                 chunk_size: int = DEFAULT_CHUNK_SIZE, chunk_overlap: int = DEFAULT_CHUNK_OVERLAP,
+                 show_progress: bool = True, reuse: bool = True) -> BuildSummary:
+    """:func:`build_index` for a caller that already holds the writer lock."""
     started = time.perf_counter()
-    reports = [prepare_report(corpus_dir / info.source_file, info, chunk_size, chunk_overlap)
-               for info in load_catalog(corpus_dir)]
-    chunks: list[Chunk] = []
-    for report in reports:
-        for chunk in report.chunks:
-            chunk.id = len(chunks)
-            chunks.append(chunk)
-    sentence_texts = number_sentences(chunks, {report.info.id: report.document.text for report in reports})
-    vectors = embedder.embed_passages([chunk.text for chunk in chunks], show_progress=show_progress)
+    catalog = load_catalog(corpus_dir)
+    chunking = {"size": chunk_size, "overlap": chunk_overlap}
+    previous = _reusable_version(index_dir, embedder, chunking) if reuse else None
+    old_docs = {doc["id"]: doc for doc in previous.documents} if previous else {}
+    summary = BuildSummary(version="", path="")
+    parts: list[_Part] = []
+    for info in catalog:
+        digest = content_hash(corpus_dir / info.source_file)
+        old = old_docs.get(info.id)
+        if old is not None and old["content_hash"] == digest:
+            parts.append(_reused_part(previous, info, old))
+            summary.unchanged.append(info.id)
+            continue
+        report = prepare_report(corpus_dir / info.source_file, info, chunk_size, chunk_overlap)
+        parts.append(_new_part(report, embedder, show_progress))
+        summary.embedded_chunks += len(report.chunks)
+        (summary.replaced if old is not None else summary.added).append(info.id)
+    summary.removed = sorted(set(old_docs) - {info.id for info in catalog})
+    path = _write_parts(index_dir, embedder, chunking, parts)
+    summary.version, summary.path = path.name, str(path)
+    summary.documents, summary.chunks = len(parts), sum(len(part.chunks) for part in parts)
+    summary.seconds = round(time.perf_counter() - started, 2)
+    return summary
+
+
+def _reusable_version(index_dir: Path, embedder: Embedder, chunking: dict) -> IndexVersion | None:
+    """The current version, if its vectors can be reused with this model and chunking."""
+    if current_path(index_dir) is None:
+        return None
+    try:
+        version = load_version(index_dir, fingerprint=embedder.fingerprint, dimension=embedder.dimension)
+    except IndexProblem:
+        return None  # corrupt or another model: rebuild everything
+    return version if version.manifest.get("chunking") == chunking else None
+
+
+def _reused_part(version: IndexVersion, info: ReportInfo, old: dict) -> _Part:
+    """A document carried over from the current version without re-embedding."""
+    chunks = [replace(chunk) for chunk in version.chunks if chunk.document_id == info.id]
+    vectors = np.vstack([version.vectors.reconstruct(chunk.id) for chunk in chunks])
+    rows = sorted({row for chunk in chunks for _, _, row in chunk.sentences})
+    renumber = {row: new for new, row in enumerate(rows)}
+    for chunk in chunks:
+        chunk.sentences = [[start, end, renumber[row]] for start, end, row in chunk.sentences]
+    entry = {**old, **info.model_dump()}
+    return _Part(entry, version.texts[info.id], chunks, vectors, version.sentence_vectors[rows])
+
+
+def _new_part(report: PreparedReport, embedder: Embedder, show_progress: bool) -> _Part:
+    """A new or changed document, embedded now."""
+    sentence_texts = number_sentences(report.chunks, {report.info.id: report.document.text})
+    vectors = embedder.embed_passages([chunk.text for chunk in report.chunks], show_progress=show_progress)
     sentence_vectors = embedder.embed_passages(sentence_texts, show_progress=show_progress)
+    entry = {**document_entry(report), "indexed_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
+    return _Part(entry, report.document.text, report.chunks, vectors, sentence_vectors)
+
+
+def _write_parts(index_dir: Path, embedder: Embedder, chunking: dict, parts: list[_Part]) -> Path:
+    """Renumber chunks and sentence rows across documents and write the new version."""
+    chunks: list[Chunk] = []
+    row_offset = 0
+    for part in parts:
+        for chunk in part.chunks:
+            chunk.id = len(chunks)
+            chunk.sentences = [[start, end, row + row_offset] for start, end, row in chunk.sentences]
+            chunks.append(chunk)
+        row_offset += len(part.sentence_vectors)
+    dimension = embedder.dimension
     manifest = {
         "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        "model": {"name": embedder.name, "fingerprint": embedder.fingerprint, "dimension": embedder.dimension},
-        "chunking": {"size": chunk_size, "overlap": chunk_overlap},
-        "documents": [document_entry(report) for report in reports],
+        "model": {"name": embedder.name, "fingerprint": embedder.fingerprint, "dimension": dimension},
+        "chunking": chunking,
+        "documents": [part.entry for part in parts],
     }
-    with writer_lock(index_dir):
-        path = write_version(index_dir, manifest, vectors, chunks,
-                             {report.info.id: report.document.text for report in reports}, sentence_vectors)
-    manifest = {**manifest, "version": path.name, "path": str(path),
-                "counts": {"documents": len(reports), "chunks": len(chunks)},
-                "build_seconds": round(time.perf_counter() - started, 2)}
-    return manifest
+    vectors = np.vstack([part.vectors for part in parts]) if parts else np.zeros((0, dimension), np.float32)
+    sentences = (np.vstack([part.sentence_vectors for part in parts]) if parts
+                 else np.zeros((0, dimension), np.float32))
+    return write_version(index_dir, manifest, vectors, chunks, {part.entry["id"]: part.text for part in parts}, sentences)
 
 
 def number_sentences(chunks: list[Chunk], texts: dict[str, str]) -> list[str]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 from pathlib import Path
 
@@ -26,6 +27,7 @@ class ReportInfo(BaseModel):
     year: int | None = None
     publisher: str = ""
     source_file: str = Field(min_length=1, description="File name inside the corpus folder")
+    added_at: str = Field("", description="When the report was added (UTC, ISO 8601)")
 
     @field_validator("source_file")
     @classmethod
@@ -58,6 +60,18 @@ def load_catalog(corpus_dir: Path) -> list[ReportInfo]:
         if not (corpus_dir / report.source_file).is_file():
             raise CorpusError(f"{path}: report {report.id!r} names {report.source_file!r}, which is not in {corpus_dir}")
     return catalog.reports
+
+
+def save_catalog(corpus_dir: Path, reports: list[ReportInfo]) -> None:
+    """Write ``reports.json`` atomically (temporary file, flush, rename)."""
+    path = corpus_dir / CATALOG_FILE
+    temporary = path.with_name(f".{CATALOG_FILE}.tmp")
+    payload = {"reports": [report.model_dump(exclude_defaults=False) for report in reports]}
+    with open(temporary, "w", encoding="utf-8") as handle:
+        handle.write(json.dumps(payload, ensure_ascii=False, indent=2) + "\n")
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(temporary, path)
 
 
 def content_hash(path: Path) -> str:

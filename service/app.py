@@ -7,26 +7,31 @@ from typing import Annotated
 
 from fastapi import Depends, FastAPI, Query, Request
 
+from service.admin import router as admin_router
+from service.live import LiveIndex
 from service.schemas import (MAX_QUESTION_CHARS, DocumentOut, HealthResponse, Question, SearchRequest,
                              SearchResponse, TopK)
 from service.search import SearchEngine
+from service.settings import Settings
 
 DESCRIPTION = """Ask the reports of a meeting a question, in French or English, and get back the
 passages that answer it: each with its report, page and exact character span, and the people who said it."""
 
 
 def get_engine(request: Request) -> SearchEngine:
-    """The search engine this app serves."""
-    return request.app.state.engine
+    """The engine of the index version current when the request starts (it finishes on it)."""
+    return request.app.state.live.engine()
 
 
 Engine = Annotated[SearchEngine, Depends(get_engine)]
 
 
-def create_app(engine: SearchEngine) -> FastAPI:
-    """The FastAPI app serving one loaded search engine."""
+def create_app(live: LiveIndex, settings: Settings) -> FastAPI:
+    """The FastAPI app serving the live index."""
     app = FastAPI(title="citeqa", version="0.1.0", description=DESCRIPTION)
-    app.state.engine = engine
+    app.state.live = live
+    app.state.settings = settings
+    app.include_router(admin_router)
 
     @app.post("/search", response_model=SearchResponse, summary="Answer a question with cited passages")
     def search_post(body: SearchRequest, engine: Engine) -> dict:

@@ -6,10 +6,12 @@ import argparse
 import sys
 import textwrap
 import time
+from pathlib import Path
 
 from index_build.corpus import CorpusError
 from index_build.index_store import IndexProblem
 from index_build.reading import UnreadableReport
+from index_build.reports import UnknownReport
 from service.settings import Settings, get_settings
 
 
@@ -18,8 +20,22 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="citeqa", description="Answers from reports, with cited passages.")
     commands = parser.add_subparsers(dest="command", required=True)
 
-    build = commands.add_parser("build", help="rebuild the index from the corpus folder")
+    build = commands.add_parser("build", help="bring the index up to date with corpus/ (embeds only what changed)")
     build.add_argument("--if-missing", action="store_true", help="do nothing when an index already exists")
+    commands.add_parser("rebuild", help="rebuild the whole index from scratch (after a model change)")
+
+    add = commands.add_parser("add", help="add or replace reports (.pdf, .txt, .md) and index them")
+    add.add_argument("paths", nargs="+", type=Path, metavar="PATH")
+    add.add_argument("--id", default="", help="report id (default: from the file name); an existing id is replaced")
+    add.add_argument("--title", default="", help="title (default: from the file's metadata or name)")
+    add.add_argument("--lang", default="", help="ISO 639-1 language code, e.g. fr or en (default: guessed)")
+    add.add_argument("--year", type=int, default=None)
+    add.add_argument("--publisher", default="")
+
+    remove = commands.add_parser("remove", help="remove a report from the corpus and the index")
+    remove.add_argument("id")
+
+    commands.add_parser("list", help="the reports in the index")
 
     commands.add_parser("serve", help="serve the HTTP API on HOST:PORT")
 
@@ -35,38 +51,74 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     settings = get_settings()
     try:
-        return {"build": _build, "serve": _serve, "ask": _ask, "eval": _eval}[args.command](args, settings)
-    except (IndexProblem, CorpusError, UnreadableReport) as error:
+        return {"build": _build, "rebuild": _build, "add": _add, "remove": _remove, "list": _list,
+                "serve": _serve, "ask": _ask, "eval": _eval}[args.command](args, settings)
+    except (IndexProblem, CorpusError, UnreadableReport, UnknownReport, ValueError) as error:
         print(f"citeqa: {error}", file=sys.stderr)
         return 2
 
 
 def _build(args: argparse.Namespace, settings: Settings) -> int:
     from index_build.builder import build_index
-    from index_build.embedding import Embedder
     from index_build.index_store import current_path
 
-    if args.if_missing and current_path(settings.index_dir) is not None:
-        print(f"Index already built in {settings.index_dir} (use `citeqa build` to rebuild).")
+    if getattr(args, "if_missing", False) and current_path(settings.index_dir) is not None:
+        print(f"Index already built in {settings.index_dir} (use `citeqa build` to bring it up to date).")
         return 0
+    summary = build_index(settings.corpus_dir, settings.index_dir, _embedder(settings), reuse=args.command != "rebuild")
+    print(summary.line())
+    return 0
+
+
+def _add(args: argparse.Namespace, settings: Settings) -> int:
+    from index_build.reports import NewReport, add_reports
+
+    if len(args.paths) > 1 and args.id:
+        raise ValueError("--id names one report: add the files one at a time to give each its id")
+    missing = [str(path) for path in args.paths if not path.is_file()]
+    if missing:
+        raise ValueError(f"no such file: {', '.join(missing)}")
+    reports = [NewReport(path, args.id, args.title, args.lang, args.year, args.publisher) for path in args.paths]
+    print(add_reports(settings.corpus_dir, settings.index_dir, _embedder(settings), reports).line())
+    return 0
+
+
+def _remove(args: argparse.Namespace, settings: Settings) -> int:
+    from index_build.reports import remove_report
+
+    print(remove_report(settings.corpus_dir, settings.index_dir, _embedder(settings), args.id).line())
+    return 0
+
+
+def _list(args: argparse.Namespace, settings: Settings) -> int:
+    from index_build.index_store import load_version
+
+    version = load_version(settings.index_dir)
+    print(f"Index version {version.version} ({settings.index_dir})")
+    print(f"{'id':<45} {'lang':<4} {'pages':>5} {'chunks':>6}  {'sha256':<12}  indexed")
+    for doc in version.documents:
+        print(f"{doc['id']:<45} {doc['language']:<4} {doc['pages']:>5} {doc['chunks']:>6}  "
+              f"{doc['content_hash'][:12]}  {doc.get('indexed_at', '')}")
+    return 0
+
+
+def _embedder(settings: Settings):
+    from index_build.embedding import Embedder
+
     started = time.perf_counter()
     embedder = Embedder.load(settings.model, settings.model_cache_dir)
-    print(f"Model {settings.model} loaded in {time.perf_counter() - started:.1f} s")
-    manifest = build_index(settings.corpus_dir, settings.index_dir, embedder)
-    counts = manifest["counts"]
-    print(f"Built index version {manifest['version']}: {counts['documents']} documents, {counts['chunks']} chunks "
-          f"in {manifest['build_seconds']} s -> {manifest['path']}")
-    return 0
+    print(f"Model {settings.model} loaded in {time.perf_counter() - started:.1f} s", file=sys.stderr)
+    return embedder
 
 
 def _serve(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
 
     from service.app import create_app
-    from service.search import SearchEngine
+    from service.live import LiveIndex
 
-    engine = SearchEngine.open(settings.index_dir, settings.model, settings.model_cache_dir)
-    uvicorn.run(create_app(engine), host=settings.host, port=settings.port)
+    live = LiveIndex.open(settings.index_dir, settings.model, settings.model_cache_dir)
+    uvicorn.run(create_app(live, settings), host=settings.host, port=settings.port)
     return 0
 
 

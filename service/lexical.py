@@ -2,21 +2,15 @@
 
 from __future__ import annotations
 
-import re
 import unicodedata
 
 import bm25s
 import numpy as np
 import Stemmer
 
-_WORD = re.compile(r"\w+", re.UNICODE)
+from index_build.language import STOPWORDS, guess_language, words  # noqa: F401 (guess_language re-exported)
+
 _STEMMERS = {"fr": Stemmer.Stemmer("french"), "en": Stemmer.Stemmer("english")}
-_STOPWORDS = {
-    "fr": set("le la les de des du un une et en à au aux pour par sur dans que qui quoi ce ces cet cette est sont a ont "
-              "il elle ils elles on se sa son ses leur leurs d l qu s n ne pas plus ou où y été être avec comme".split()),
-    "en": set("the a an of to in and or for on by with is are was were be been it its this that these those who what "
-              "which about did do does how why when where from at as has have had".split()),
-}
 
 
 #: Words that frame a question rather than name its topic ("who spoke about", "qui a parlé de").
@@ -34,15 +28,11 @@ def fold_accents(text: str) -> str:
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
-def _words(text: str) -> list[str]:
-    return _WORD.findall(text.lower().replace("’", "'"))
-
-
 def document_terms(text: str, language: str) -> list[str]:
     """Index terms of a passage: words stemmed in the passage's language, then accent-folded."""
     stemmer = _STEMMERS.get(language, _STEMMERS["en"])
-    stopwords = _STOPWORDS.get(language, set())
-    return [fold_accents(stem) for stem in stemmer.stemWords([w for w in _words(text) if w not in stopwords])]
+    stopwords = STOPWORDS.get(language, set())
+    return [fold_accents(stem) for stem in stemmer.stemWords([w for w in words(text) if w not in stopwords])]
 
 
 def query_terms(text: str) -> list[str]:
@@ -52,25 +42,15 @@ def query_terms(text: str) -> list[str]:
 
 def query_word_variants(text: str) -> list[list[str]]:
     """For each content word of a question, its possible index terms (French and English stems, accents folded)."""
-    stop = _STOPWORDS["fr"] | _STOPWORDS["en"] | _QUESTION_FRAME
-    words = []
-    for word in _words(text):
+    stop = STOPWORDS["fr"] | STOPWORDS["en"] | _QUESTION_FRAME
+    found = []
+    for word in words(text):
         if word in stop:
             continue
         variants = {fold_accents(stemmer.stemWord(word)) for stemmer in _STEMMERS.values()}
         variants |= {fold_accents(stemmer.stemWord(fold_accents(word))) for stemmer in _STEMMERS.values()}
-        words.append(sorted(variants))
-    return words
-
-
-def guess_language(text: str) -> str | None:
-    """'fr' or 'en' from the function words a question uses; None when it has none of either."""
-    words = _words(text)
-    french = sum(word in _STOPWORDS["fr"] for word in words)
-    english = sum(word in _STOPWORDS["en"] for word in words)
-    if french == english:
-        return None
-    return "fr" if french > english else "en"
+        found.append(sorted(variants))
+    return found
 
 
 class LexicalIndex:

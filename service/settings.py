@@ -23,6 +23,8 @@ class Settings(BaseSettings):
     host: str = Field("127.0.0.1", validation_alias=AliasChoices("HOST", "CITEQA_HOST"), description="HOST")
     port: int = Field(8000, ge=1, le=65535, validation_alias=AliasChoices("PORT", "CITEQA_PORT"), description="PORT")
     default_k: int = Field(5, ge=1, le=50, description="CITEQA_DEFAULT_K: passages returned when k is not given")
+    admin_token: str = Field("", description="CITEQA_ADMIN_TOKEN: enables the admin API (Authorization: Bearer <token>)")
+    max_upload_mb: float = Field(50.0, gt=0, description="CITEQA_MAX_UPLOAD_MB: largest report accepted by upload")
 
 
 @lru_cache

@@ -29,7 +29,7 @@ def embedder(settings):
 
 
 @pytest.fixture(scope="session")
-def built_index(settings, embedder) -> dict:
+def built_index(settings, embedder):
     from index_build.builder import build_index
 
     return build_index(settings.corpus_dir, settings.index_dir, embedder, show_progress=False)
@@ -45,10 +45,11 @@ def engine(settings, embedder, built_index):
 
 
 @pytest.fixture(scope="session")
-def client(engine):
+def client(engine, settings):
     from fastapi.testclient import TestClient
 
     from service.app import create_app
+    from service.live import LiveIndex
 
-    with TestClient(create_app(engine)) as test_client:
+    with TestClient(create_app(LiveIndex(engine, settings.index_dir), settings)) as test_client:
         yield test_client

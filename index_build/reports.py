@@ -1,0 +1,121 @@
+"""Add, replace and remove reports: the corpus and the index change together, or not at all."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from index_build.builder import BuildSummary, build_locked, prepare_report
+from index_build.corpus import ReportInfo, content_hash, load_catalog, save_catalog, slug
+from index_build.embedding import Embedder
+from index_build.index_store import writer_lock
+from index_build.language import guess_language
+from index_build.reading import SUPPORTED_SUFFIXES, UnreadableReport, read_report
+
+
+class UnknownReport(KeyError):
+    """No report has this id."""
+
+
+@dataclass
+class NewReport:
+    """A file to add, with what the user says about it (empty fields are guessed)."""
+
+    path: Path
+    id: str = ""
+    title: str = ""
+    language: str = ""
+    year: int | None = None
+    publisher: str = ""
+
+
+def add_reports(corpus_dir: Path, index_dir: Path, embedder: Embedder, reports: list[NewReport],
+                show_progress: bool = True) -> BuildSummary:
+    """Copy the files into the corpus, register them and index only what is new or changed.
+
+    The same content already in the corpus is recognised by its hash and not added twice; a
+    file with the id of an existing report replaces it. A file that cannot be read is refused
+    before anything changes; if indexing fails, the corpus is put back as it was.
+    """
+    with writer_lock(index_dir):
+        catalog = load_catalog(corpus_dir)
+        before = list(catalog)
+        written: list[Path] = []
+        try:
+            for report in reports:
+                catalog = _register(corpus_dir, catalog, report, written)
+            save_catalog(corpus_dir, catalog)
+            summary = build_locked(corpus_dir, index_dir, embedder, show_progress=show_progress)
+        except BaseException:
+            save_catalog(corpus_dir, before)
+            for path in written:
+                path.unlink(missing_ok=True)
+            raise
+        _drop_unlisted_files(corpus_dir, before, catalog)
+        return summary
+
+
+def remove_report(corpus_dir: Path, index_dir: Path, embedder: Embedder, report_id: str,
+                  show_progress: bool = False) -> BuildSummary:
+    """Unregister a report, delete its corpus file and build a version without it."""
+    with writer_lock(index_dir):
+        catalog = load_catalog(corpus_dir)
+        remaining = [report for report in catalog if report.id != report_id]
+        if len(remaining) == len(catalog):
+            raise UnknownReport(f"no report with id {report_id!r}; `citeqa list` shows the ids")
+        save_catalog(corpus_dir, remaining)
+        try:
+            summary = build_locked(corpus_dir, index_dir, embedder, show_progress=show_progress)
+        except BaseException:
+            save_catalog(corpus_dir, catalog)
+            raise
+        _drop_unlisted_files(corpus_dir, catalog, remaining)
+        return summary
+
+
+def _register(corpus_dir: Path, catalog: list[ReportInfo], report: NewReport, written: list[Path]) -> list[ReportInfo]:
+    """The catalog with one report added or replaced; its file is copied into the corpus."""
+    suffix = report.path.suffix.lower()
+    if suffix not in SUPPORTED_SUFFIXES:
+        raise UnreadableReport(f"{report.path.name}: unsupported file type {suffix or '(none)'}; "
+                               f"use one of {', '.join(SUPPORTED_SUFFIXES)}")
+    digest = content_hash(report.path)
+    for existing in catalog:
+        if content_hash(corpus_dir / existing.source_file) == digest and (not report.id or report.id == existing.id):
+            return catalog  # the same content is already there: nothing to add
+    raw = read_report(report.path)  # refuses unreadable files before anything changes
+    report_id = slug(report.id or report.path.stem)
+    previous = next((r for r in catalog if r.id == report_id), None)
+    info = ReportInfo(
+        id=report_id,
+        title=report.title or raw.metadata.get("title") or (previous.title if previous else report.path.stem),
+        language=report.language or (previous.language if previous else _language_of(raw.pages)),
+        year=report.year if report.year is not None else (previous.year if previous else None),
+        publisher=report.publisher or (previous.publisher if previous else ""),
+        source_file=f"{report_id}-{digest[:8]}{suffix}",
+        added_at=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+    )
+    prepare_report(report.path, info)  # chunks it once, so an empty or broken report fails here
+    target = corpus_dir / info.source_file
+    if report.path.resolve() != target.resolve():
+        temporary = corpus_dir / f".{info.source_file}.tmp"
+        shutil.copyfile(report.path, temporary)
+        os.replace(temporary, target)
+        written.append(target)
+    return [r for r in catalog if r.id != report_id] + [info]
+
+
+def _drop_unlisted_files(corpus_dir: Path, before: list[ReportInfo], after: list[ReportInfo]) -> None:
+    """Delete the corpus files that the catalog no longer lists (replaced or removed reports)."""
+    kept = {report.source_file for report in after}
+    for report in before:
+        if report.source_file not in kept:
+            (corpus_dir / report.source_file).unlink(missing_ok=True)
+
+
+def _language_of(pages: list[list[str]]) -> str:
+    """The language of a report's first pages ('en' when unsure)."""
+    return guess_language(" ".join(line for page in pages[:3] for line in page)) or "en"

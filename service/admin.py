@@ -1,0 +1,104 @@
+"""The admin API: upload, remove and rebuild reports while the service keeps answering."""
+
+from __future__ import annotations
+
+import hmac
+import tempfile
+from pathlib import Path
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, File, Form, Header, HTTPException, Request, UploadFile, status
+
+from index_build.builder import build_index
+from index_build.corpus import CorpusError, slug
+from index_build.index_store import IndexProblem
+from index_build.reading import SUPPORTED_SUFFIXES, UnreadableReport
+from index_build.reports import NewReport, UnknownReport, add_reports, remove_report
+from service.live import LiveIndex
+from service.settings import Settings
+
+router = APIRouter(tags=["admin"])
+_CHUNK = 1 << 20
+
+
+def require_admin(request: Request, authorization: Annotated[str | None, Header()] = None) -> None:
+    """Bearer-token check, in constant time; the admin API is off when no token is configured."""
+    token = request.app.state.settings.admin_token
+    if not token:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "The admin API is disabled: set CITEQA_ADMIN_TOKEN to enable it.")
+    scheme, _, given = (authorization or "").partition(" ")
+    if scheme.lower() != "bearer" or not given:
+        raise HTTPException(status.HTTP_401_UNAUTHORIZED, "Send the admin token as 'Authorization: Bearer <token>'.",
+                            headers={"WWW-Authenticate": "Bearer"})
+    if not hmac.compare_digest(given.encode(), token.encode()):
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "Wrong admin token.")
+
+
+Admin = Depends(require_admin)
+
+
+def _context(request: Request) -> tuple[Settings, LiveIndex]:
+    return request.app.state.settings, request.app.state.live
+
+
+@router.post("/documents", status_code=status.HTTP_201_CREATED, dependencies=[Admin],
+             summary="Add or replace a report (.pdf, .txt, .md)")
+def upload_document(
+    request: Request,
+    file: Annotated[UploadFile, File(description="The report: .pdf (with a text layer), .txt or .md")],
+    id: Annotated[str, Form(description="Report id; an existing id is replaced (default: from the file name)")] = "",
+    title: Annotated[str, Form()] = "",
+    language: Annotated[str, Form(description="ISO 639-1 code, e.g. fr or en (default: guessed)")] = "",
+    year: Annotated[int | None, Form()] = None,
+    publisher: Annotated[str, Form()] = "",
+) -> dict:
+    settings, live = _context(request)
+    suffix = Path(file.filename or "").suffix.lower()
+    if suffix not in SUPPORTED_SUFFIXES:
+        raise HTTPException(status.HTTP_415_UNSUPPORTED_MEDIA_TYPE,
+                            f"Unsupported file type {suffix or '(none)'}: upload a {', '.join(SUPPORTED_SUFFIXES)} file.")
+    report_id = slug(id or Path(file.filename or "report").stem)  # the file name is never used as a path
+    with tempfile.TemporaryDirectory(prefix="citeqa-upload-") as folder:
+        path = Path(folder) / f"upload{suffix}"
+        _save_limited(file, path, int(settings.max_upload_mb * (1 << 20)))
+        report = NewReport(path, report_id, title, language, year, publisher)
+        try:
+            summary = add_reports(settings.corpus_dir, settings.index_dir, live.embedder, [report], show_progress=False)
+        except (UnreadableReport, CorpusError, IndexProblem, ValueError) as error:
+            raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(error)) from error
+    live.refresh()
+    documents = {doc["id"]: doc for doc in live.engine().version.documents}
+    state = "added" if report_id in summary.added else "replaced" if report_id in summary.replaced else "unchanged"
+    return {"id": report_id, "status": state, "chunks": documents.get(report_id, {}).get("chunks", 0),
+            "index_version": summary.version, "summary": summary.line()}
+
+
+@router.delete("/documents/{document_id}", dependencies=[Admin], summary="Remove a report")
+def delete_document(request: Request, document_id: str) -> dict:
+    settings, live = _context(request)
+    try:
+        summary = remove_report(settings.corpus_dir, settings.index_dir, live.embedder, document_id)
+    except UnknownReport as error:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, error.args[0]) from error
+    live.refresh()
+    return {"id": document_id, "status": "removed", "index_version": summary.version, "summary": summary.line()}
+
+
+@router.post("/index/rebuild", dependencies=[Admin], summary="Rebuild the whole index from the corpus")
+def rebuild(request: Request) -> dict:
+    settings, live = _context(request)
+    summary = build_index(settings.corpus_dir, settings.index_dir, live.embedder, show_progress=False, reuse=False)
+    live.refresh()
+    return {"status": "rebuilt", "index_version": summary.version, "summary": summary.line()}
+
+
+def _save_limited(upload: UploadFile, path: Path, limit: int) -> None:
+    """Copy an upload to disk, refusing it with 413 as soon as it passes the size limit."""
+    size = 0
+    with open(path, "wb") as out:
+        while block := upload.file.read(_CHUNK):
+            size += len(block)
+            if size > limit:
+                raise HTTPException(status.HTTP_413_CONTENT_TOO_LARGE,
+                                    f"The file is larger than {limit / (1 << 20):.0f} MB (CITEQA_MAX_UPLOAD_MB).")
+            out.write(block)
