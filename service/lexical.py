@@ -57,23 +57,23 @@ class LexicalIndex:
     """BM25 scores of every chunk for a question."""
 
     def __init__(self, texts: list[str], languages: list[str]):
+        self._count = len(texts)
         self._bm25 = bm25s.BM25()
         corpus = [document_terms(text, language) or ["\u2205"] for text, language in zip(texts, languages)]
-        self._bm25.index(corpus, show_progress=False)
-        self._vocabulary = set(self._bm25.vocab_dict) if hasattr(self._bm25, "vocab_dict") else None
+        if corpus:
+            self._bm25.index(corpus, show_progress=False)
+        self._vocabulary = set(getattr(self._bm25, "vocab_dict", None) or {})
 
     def word_coverage(self, question: str) -> float | None:
         """Share of the question's content words that occur anywhere in the passages (None if it has none)."""
         words = query_word_variants(question)
-        if not words or self._vocabulary is None:
+        if not words or not self._vocabulary:
             return None
         return sum(any(term in self._vocabulary for term in variants) for variants in words) / len(words)
 
     def scores(self, question: str) -> np.ndarray:
         """One BM25 score per chunk (same order as the texts given), 0 where nothing matches."""
-        terms = query_terms(question)
-        if self._vocabulary is not None:
-            terms = [term for term in terms if term in self._vocabulary]
+        terms = [term for term in query_terms(question) if term in self._vocabulary]
         if not terms:
-            return np.zeros(self._bm25.scores["num_docs"], dtype=np.float32)
+            return np.zeros(self._count, dtype=np.float32)
         return np.asarray(self._bm25.get_scores(terms), dtype=np.float32)

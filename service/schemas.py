@@ -82,6 +82,7 @@ class SearchResponse(BaseModel):
     speakers: list[SpeakerAnswerOut] = Field(description="Who answers the question, best first")
     passages: list[PassageOut]
     took_ms: float
+    index_version: str = Field(description="The index version that answered (citations point into it)")
 
     model_config = {"json_schema_extra": {"examples": [{
         "question": "who spoke about child protection",
@@ -100,6 +101,7 @@ class SearchResponse(BaseModel):
             "weak": False,
         }],
         "took_ms": 21.4,
+        "index_version": "20261127T003326776878Z",
     }]}}
 
 

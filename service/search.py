@@ -86,6 +86,7 @@ class Answer:
     speakers: list[SpeakerAnswer]
     passages: list[Passage]
     took_ms: float
+    index_version: str = ""
 
 
 def is_who_question(question: str) -> bool:
@@ -145,11 +146,13 @@ class SearchEngine:
         passages = [self._passage(rank, score, position, query, not answerable)
                     for rank, (position, score) in enumerate(ranked[:k], start=1)]
         took = round((time.perf_counter() - started) * 1000, 2)
-        return Answer(question, answerable, reason, _speakers_of(passages), passages, took)
+        return Answer(question, answerable, reason, _speakers_of(passages), passages, took, self.version.version)
 
     def _dense(self, query: np.ndarray, with_sentences: bool = True) -> tuple[list[tuple[int, float]], float]:
         """(chunk position, score) for the closest chunks (chunk similarity blended with its best sentence's),
         and the similarity of the best sentence of all."""
+        if self.version.vectors.ntotal == 0:
+            return [], -1.0
         scores, ids = self.version.vectors.search(query.reshape(1, -1), min(DENSE_POOL, self.version.vectors.ntotal))
         pool = np.array([self._position[int(i)] for i in ids[0] if i >= 0], dtype=np.int64)
         chunk_scores = np.full(len(self._chunks), -1.0, dtype=np.float32)
