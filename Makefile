@@ -9,7 +9,7 @@ export HOST PORT
 export HF_HUB_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: install run serve index test eval bench clean
+.PHONY: install run serve index test eval bench clean chromium
 
 ## install: create .venv with the CPU build of torch and citeqa (editable) with its test tools
 install: $(STAMP)
@@ -33,8 +33,12 @@ serve: install
 index: install
 	$(BIN)/citeqa build
 
-## test: the whole test suite (real model, real index, real HTTP app)
-test: install
+## chromium: Debian's headless Chromium for the browser tests (never `playwright install`)
+chromium:
+	command -v chromium >/dev/null || (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium)
+
+## test: the whole test suite (real model, real index, real HTTP app, real browser)
+test: install chromium
 	$(BIN)/python -m pytest
 
 ## eval: score the answers on eval/questions.jsonl

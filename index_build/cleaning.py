@@ -11,11 +11,29 @@ from index_build.reading import FOOTNOTE_RULE, PARAGRAPH_BREAK
 
 PARAGRAPH_SEPARATOR = "\n\n"
 
-_LONE_PAGE_NUMBER = re.compile(r"^\s*(?:page\s+)?[-–—]?\s*\d{1,4}\s*[-–—]?\s*(?:/\s*\d{1,4})?\s*$", re.IGNORECASE)
+_LONE_PAGE_NUMBER = re.compile(
+    r"^\s*(?:(?i:page|p\.)\s*)?[-–—]?\s*(?:\d{1,4}|[ivxlc]{1,7})\s*[-–—]?\s*(?:(?i:/|of|sur|de)\s*\d{1,4})?\s*$")
+_EDGE_NUMBER = r"(?:(?:page|p\.)\s*)?(?:#|[ivxlc]{1,7})(?:\s*(?:/|of|sur|de)\s*#)?"
+_EDGE_SEPARATOR = r"(?:\s*[|•·]\s*|\s+[-–—]\s+|\s+)"
+_KEY_EDGES = (re.compile(rf"^{_EDGE_NUMBER}(?:{_EDGE_SEPARATOR}|$)"), re.compile(rf"{_EDGE_SEPARATOR}{_EDGE_NUMBER}$"))
 _FOOTNOTE_START = re.compile(r"^\s*\d{1,2}\s+\S")
 _SENTENCE_END = re.compile(r"[.!?:;»\"”)]\s*$")
+_PARAGRAPH_END = re.compile(r"(?:[.!?;»\"”]|[.!?]\))\s*$")  # not a colon or a bare ")": a list, a table cell follows
 _BULLET = re.compile(r"^\s*(?:[•▪◦●■\-–*]|\(?[0-9a-z]{1,2}[.)])\s+")
 _CUT_WORD = re.compile(r"(\w)-$")
+_SPACED_CUT = re.compile(r"(?<=\w) -$")  # "co -" at a line end: a compound's hyphen, spaced by the extraction
+_LEADER_LINE = re.compile(r"(?:\.\s*){4,}\s*(?:\d{1,4}|[ivxlc]{1,7})\s*$")  # table of contents entry
+_LEADERS = re.compile(r"\s*(?:\.\s?){4,}\s*")
+_TOC_ENTRY = re.compile(r" \.\.\. (?:\d{1,4}|[ivxlc]{1,7})$")  # a contents line once its leaders are mended
+_WORD = re.compile(r"[^\W\d_]+")
+_STANDALONE_WORD = re.compile(r"(?<![^\W\d_])[^\W\d_]+(?![^\W\d_])(?![’'])")  # not elided: "d’" is no word
+_HYPHEN_HEAD = re.compile(r"((?:[^\W\d_]+-)*[^\W\d_]+)-$")  # the word a line-end hyphen cuts, with its compound
+_HYPHENATED = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)+")
+_SPACE_BEFORE_HYPHEN = re.compile(r"(?<=[^\W_]) -(?=[^\W_])")  # "co -construction", "COVID -19"
+_SPACE_AFTER_HYPHEN = re.compile(r"(?<![^\W\d_])([^\W\d_]+)- ([^\W\d_]+)")  # "suivi- évaluation"
+# two words with one space between, the second not elided by an apostrophe ("s’appuie")
+_WORD_PAIR = re.compile(r"(?<![^\W\d_])([^\W\d_]+) (?=([^\W\d_]+)(?![^\W\d_])(?![’']))")
+_SPACE_BEFORE_COMMA = re.compile(r"(?<=[^\W_]) +(?=,(?:\s|$))")  # "documentaire , collecte"
 _SPACES = re.compile(r"\s+")
 
 
@@ -56,28 +74,44 @@ def clean_pages(pages: list[list[str]], *, join_wrapped_lines: bool = True) -> C
 
     Drops lone page numbers and headers/footers repeated on many pages, keeps
     footnotes as their own paragraphs, joins hard-wrapped lines (also across page
-    breaks, when a sentence runs on) and mends words cut by a hyphen at a line end.
+    breaks, when a sentence runs on), mends words cut by a hyphen at a line end and,
+    where the rest of the document shows the whole word, words cut by stray spaces.
     """
     repeated = _repeated_margin_lines(pages)
+    full_line = _typical_line_length(pages)
+    stripped = [_strip_margins(lines, repeated) for lines in pages]
+    words = _Vocabulary.of(stripped)
     body: list[_Line | None] = []  # None marks a paragraph break
     footnotes: list[tuple[int, list[_Line]]] = []  # (position in body, footnote lines)
-    for page_number, lines in enumerate(pages, start=1):
-        lines = _strip_margins(lines, repeated)
+    after_blank_page = False
+    for page_number, lines in enumerate(stripped, start=1):
         main, notes = _split_footnotes(lines)
+        while main and main[-1] in (PARAGRAPH_BREAK, FOOTNOTE_RULE):
+            main.pop()  # a break before the footnotes does not end the paragraph they interrupt
+        main = [line if line in (PARAGRAPH_BREAK, FOOTNOTE_RULE) else words.mend(line) for line in main]
+        first = next((line for line in main if line not in (PARAGRAPH_BREAK, FOOTNOTE_RULE)), None)
         if body:
-            body.append(_page_break_marker(body))
+            body.append(None if after_blank_page or first is None else _page_break_marker(body, first, full_line))
+        after_blank_page = first is None and not notes
         for line in main:
             body.append(None if line in (PARAGRAPH_BREAK, FOOTNOTE_RULE) else _Line(line, page_number))
         for note in notes:
-            footnotes.append((len(body), [_Line(text, page_number) for text in note]))
-    blocks = _group_paragraphs(body, footnotes, join_wrapped_lines, _typical_line_length(pages))
-    return _assemble(blocks, len(pages))
+            footnotes.append((len(body), [_Line(words.mend(text), page_number) for text in note]))
+    blocks = _group_paragraphs(body, footnotes, join_wrapped_lines, full_line)
+    return _assemble(blocks, len(pages), words)
 
 
-def _page_break_marker(body: list[_Line | None]) -> _Line | None:
-    """A page break ends the paragraph only when the text before it ends a sentence."""
-    last = next((line for line in reversed(body) if line is not None), None)
+def _page_break_marker(body: list[_Line | None], first: str, full_line: float) -> _Line | None:
+    """A page break ends the paragraph unless the sentence before it runs on.
+
+    It runs on when the page's text does not end a sentence, and either fills its
+    last line or the next page goes on in lower case: a short last line with no stop
+    is a title or a heading, not the start of a sentence.
+    """
+    last = next((line for line in reversed(body) if line is not None and line is not _CONTINUE), None)
     if last is None or _SENTENCE_END.search(last.text):
+        return None
+    if full_line and len(last.text.strip()) < 0.6 * full_line and not first.lstrip()[:1].islower():
         return None
     return _CONTINUE
 
@@ -107,8 +141,12 @@ def _strip_margins(lines: list[str], repeated: set[str]) -> list[str]:
 
 
 def _margin_key(line: str) -> str:
-    """A line with digits and spacing normalised, to recognise running headers/footers."""
-    return _SPACES.sub(" ", re.sub(r"\d+", "#", line.strip().lower()))
+    """A line with digits and spacing normalised and page numbers cut off its ends, to recognise
+    running headers/footers ("3 | IOM" and "IOM | 4", "GE.25-10053 1" and "2 GE.25-10053")."""
+    key = _SPACES.sub(" ", re.sub(r"\d+", "#", line.strip().lower()))
+    for edge in _KEY_EDGES:
+        key = edge.sub("", key)
+    return key
 
 
 def _repeated_margin_lines(pages: list[list[str]]) -> set[str]:
@@ -186,16 +224,30 @@ def _group_paragraphs(
         if current and _BULLET.match(line.text):
             close()
         current.append(line)
-        if full_line and _SENTENCE_END.search(line.text) and len(line.text.strip()) < 0.7 * full_line:
+        if _TOC_ENTRY.search(line.text):
+            close()
+        elif (full_line and _PARAGRAPH_END.search(line.text) and len(line.text.strip()) < 0.7 * full_line
+              and not _goes_on_in_lower_case(body, position)):
             close()
     close()
     return blocks
 
 
-def _join_lines(lines: list[_Line]) -> tuple[str, list[tuple[int, int]]]:
+def _goes_on_in_lower_case(body: list[_Line | None], position: int) -> bool:
+    """The next line, on the same page, starts in lower case: a short line that ends in a
+    stop (narrow columns, a closing quote) does not end its paragraph then."""
+    following = body[position + 1] if position + 1 < len(body) else None
+    return following is not None and following is not _CONTINUE and following.text.lstrip()[:1].islower()
+
+
+def _join_lines(lines: list[_Line], words: "_Vocabulary | None" = None) -> tuple[str, list[tuple[int, int]]]:
     """Join wrapped lines with single spaces, mending words cut by a hyphen.
 
-    Also returns where pages change inside the paragraph, as (offset, page) pairs.
+    A hyphen at a line end is dropped ("gouverne-" + "ments"), unless the document
+    writes the hyphenated word elsewhere and never the joined one ("multi-" +
+    "acteurs"), or a space stands before it ("co -" + "construction"), the mark of a
+    compound's own hyphen. Also returns where pages change inside the paragraph,
+    as (offset, page) pairs.
     """
     text = ""
     page_changes: list[tuple[int, int]] = []
@@ -204,8 +256,13 @@ def _join_lines(lines: list[_Line]) -> tuple[str, list[tuple[int, int]]]:
         part = _SPACES.sub(" ", line.text).strip()
         if not part:
             continue
-        if text and _CUT_WORD.search(text) and part[0].islower():
-            text = text[:-1]
+        if text and _SPACED_CUT.search(text) and part[0].islower():
+            text = text[:-2] + "-"
+        elif text and _CUT_WORD.search(text) and part[0].islower():
+            if not (words and words.keeps_hyphen(text, part)):
+                text = text[:-1]
+        elif text and _CUT_WORD.search(text) and words and words.hyphen_evidence(text, part):
+            pass  # a compound written whole elsewhere: "Community-" + "Based"
         elif text:
             text += " "
         if line.page != page:
@@ -215,14 +272,15 @@ def _join_lines(lines: list[_Line]) -> tuple[str, list[tuple[int, int]]]:
     return text, page_changes
 
 
-def _assemble(blocks: list[tuple[list[_Line], bool]], page_count: int) -> CleanDocument:
+def _assemble(blocks: list[tuple[list[_Line], bool]], page_count: int,
+              words: "_Vocabulary | None" = None) -> CleanDocument:
     """Join paragraphs into one text, recording each paragraph's span and where pages start."""
     paragraphs: list[Paragraph] = []
     page_starts: list[tuple[int, int]] = []
     parts: list[str] = []
     offset = 0
     for lines, is_footnote in blocks:
-        text, page_changes = _join_lines(lines)
+        text, page_changes = _join_lines(lines, words)
         if not text:
             continue
         if parts:
@@ -233,3 +291,103 @@ def _assemble(blocks: list[tuple[list[_Line], bool]], page_count: int) -> CleanD
         parts.append(text)
         offset += len(text)
     return CleanDocument(PARAGRAPH_SEPARATOR.join(parts), paragraphs, page_count, page_starts)
+
+
+class _Vocabulary:
+    """The words a document uses, as evidence for mending words that extraction broke.
+
+    PDF extraction sometimes puts a space inside a word ("Ré publique", "d es") or
+    before a compound's hyphen ("co -construction"). A split is mended only when the
+    document writes the whole word elsewhere and no fragment is a word of its own
+    (standing alone elsewhere, not elided like "d’"); or when one fragment is a word,
+    the whole word comes at least twice and the document shows splits of the first
+    kind: "a gents" is mended in a document that also has "c ertaines", "a round"
+    is left alone in one that has none.
+    """
+
+    def __init__(self, words: Counter[str], hyphenated: Counter[str], in_splits: Counter[str]) -> None:
+        self.words = words  # words standing alone, lower case
+        self.hyphenated = hyphenated
+        self.in_splits = in_splits  # how often a fragment occurs in a candidate split
+        self.cuts_words = False  # the document has splits with no word among their fragments
+        self.keeps_line_end_hyphens = False  # most line-end hyphens it shows evidence for are compounds
+
+    @classmethod
+    def of(cls, pages: list[list[str]]) -> "_Vocabulary":
+        lines = [_SPACE_BEFORE_HYPHEN.sub("-", line) for page in pages for line in page
+                 if line not in (PARAGRAPH_BREAK, FOOTNOTE_RULE)]
+        words = Counter(word.lower() for line in lines for word in _STANDALONE_WORD.findall(line))
+        hyphenated = Counter(word.lower() for line in lines for word in _HYPHENATED.findall(line))
+        vocabulary = cls(words, hyphenated, Counter())
+        pairs = [(match.group(1), match.group(2)) for line in lines for match in _WORD_PAIR.finditer(line)]
+        pairs = [(first, second) for first, second in pairs
+                 if vocabulary._split_shape(first, second) and words[(first + second).lower()]]
+        for first, second in pairs:
+            vocabulary.in_splits.update((first.lower(), second.lower()))
+        verdicts = [vocabulary.hyphen_evidence(_SPACES.sub(" ", line).strip(), following.strip())
+                     for page in pages for line, following in zip(page, page[1:])
+                     if _CUT_WORD.search(line.rstrip()) and following.strip()[:1].islower()]
+        vocabulary.keeps_line_end_hyphens = verdicts.count(True) > verdicts.count(False)
+        vocabulary.cuts_words = any(not vocabulary.is_word(first) and not vocabulary.is_word(second)
+                                    for first, second in pairs)
+        return vocabulary
+
+    def is_word(self, fragment: str) -> bool:
+        """The fragment stands alone somewhere in the document, not only inside splits."""
+        fragment = fragment.lower()
+        return self.words[fragment] > self.in_splits[fragment]
+
+    @staticmethod
+    def _split_shape(first: str, second: str) -> bool:
+        return len(first) + len(second) >= 3 and max(len(first), len(second)) >= 2 and (
+            second[0].islower() or (first.isupper() and second.isupper()))
+
+    def joins(self, first: str, second: str) -> bool:
+        """Whether "first second" is one word cut by a stray space."""
+        if not self._split_shape(first, second):
+            return False
+        whole = self.words[(first + second).lower()]
+        words = self.is_word(first) + self.is_word(second)
+        return (words == 0 and whole >= 1) or (words == 1 and whole >= 2 and self.cuts_words)
+
+    def keeps_hyphen(self, text: str, part: str) -> bool:
+        """Whether a word cut at a line end by a hyphen is a hyphenated compound.
+
+        The document decides: the compound written elsewhere keeps its hyphen, the joined
+        word written elsewhere loses it; so does any other, unless the document's line-end
+        hyphens are mostly compounds' (word processors break lines only at real hyphens).
+        """
+        verdict = self.hyphen_evidence(text, part)
+        return self.keeps_line_end_hyphens if verdict is None else verdict
+
+    def hyphen_evidence(self, text: str, part: str) -> bool | None:
+        head = _HYPHEN_HEAD.search(text)
+        tail = _WORD.match(part)
+        if not head or not tail:
+            return None
+        first, second = head.group(1).lower(), tail.group(0).lower()
+        if "-" in first:
+            return True  # a chain like "a-t-" + "il"
+        compound, joined = self.hyphenated[f"{first}-{second}"], self.words[first + second]
+        if compound and not joined:
+            return True
+        if joined and not compound:
+            return False
+        return None
+
+    def mend(self, line: str) -> str:
+        """A line with its stray-space splits, spaced hyphens and dot leaders mended."""
+        line = _SPACE_BEFORE_HYPHEN.sub("-", line)
+        line = _SPACE_BEFORE_COMMA.sub("", line)
+        line = _SPACE_AFTER_HYPHEN.sub(self._hyphen_space, line)
+        line = _WORD_PAIR.sub(lambda match: match.group(1) if self.joins(match.group(1), match.group(2))
+                              else match.group(0), line)
+        return _LEADERS.sub(" ... ", line) if _LEADER_LINE.search(line) else line
+
+    def _hyphen_space(self, match: re.Match) -> str:
+        first, second = match.group(1), match.group(2)
+        if self.hyphenated[f"{first}-{second}".lower()]:
+            return f"{first}-{second}"
+        if self.words[(first + second).lower()]:
+            return first + second
+        return match.group(0)

@@ -44,13 +44,16 @@ def add_reports(corpus_dir: Path, index_dir: Path, embedder: Embedder, reports: 
         catalog = load_catalog(corpus_dir)
         before = list(catalog)
         written: list[Path] = []
+        saved = False
         try:
             for report in reports:
                 catalog = _register(corpus_dir, catalog, report, written)
             save_catalog(corpus_dir, catalog)
+            saved = True
             summary = build_locked(corpus_dir, index_dir, embedder, show_progress=show_progress)
         except BaseException:
-            save_catalog(corpus_dir, before)
+            if saved:
+                save_catalog(corpus_dir, before)
             for path in written:
                 path.unlink(missing_ok=True)
             raise

@@ -13,6 +13,7 @@ from service.schemas import (MAX_QUESTION_CHARS, DocumentOut, HealthResponse, Qu
                              SearchResponse, TopK)
 from service.search import SearchEngine
 from service.settings import Settings
+from service.web import router as web_router
 
 DESCRIPTION = """Ask the reports of a meeting a question, in French or English, and get back the
 passages that answer it: each with its report, page and exact character span, and the people who said it."""
@@ -32,6 +33,7 @@ def create_app(live: LiveIndex, settings: Settings) -> FastAPI:
     app.state.live = live
     app.state.settings = settings
     app.include_router(admin_router)
+    app.include_router(web_router)
 
     @app.post("/search", response_model=SearchResponse, summary="Answer a question with cited passages")
     def search_post(body: SearchRequest, engine: Engine) -> dict:

@@ -80,3 +80,112 @@ def test_footnote_rule_and_paragraph_breaks():
     doc = clean_pages([page])
     assert [(p.text, p.is_footnote) for p in doc.paragraphs] == [
         ("A paragraph that is cut by the page.", False), ("Next one.", False), ("1 A footnote.", True)]
+
+
+# --- extraction quirks of real PDFs, on small made-up pages ---
+
+def texts(pages):
+    return [p.text for p in clean_pages(pages).paragraphs]
+
+
+def test_words_cut_by_stray_spaces_are_mended_when_the_document_shows_the_whole_word():
+    pages = [["Elle mesure la coopération entre Haïti et la Ré publique dominicaine et l’analyse d es",
+              "critères OCDE par les a gents de c ertaines institutions."],
+             [PARAGRAPH_BREAK, "La République dominicaine a formé des agents, et des agents de certaines institutions."]]
+    assert texts(pages) == [
+        "Elle mesure la coopération entre Haïti et la République dominicaine et l’analyse des critères OCDE"
+        " par les agents de certaines institutions.",
+        "La République dominicaine a formé des agents, et des agents de certaines institutions."]
+
+
+def test_words_next_to_each_other_are_not_joined_without_evidence_of_cut_words():
+    pages = [["The Chair attended a round table in Rabat and a meeting in Geneva. Members came around",
+              "noon, around the time set. L’initiative s’appuie sur le dialogue; les initiatives aussi."]]
+    text = clean_pages(pages).text
+    assert "attended a round table" in text and "L’initiative s’appuie" in text
+
+
+def test_hyphens_spaced_by_the_extraction_are_mended():
+    pages = [["Renforcer la co -construction locale, le suivi- évaluation et les liens (COVID -19) par une co -",
+              "construction multi-",
+              "acteurs, avec un suivi-évaluation multi-acteurs."]]
+    assert texts(pages) == ["Renforcer la co-construction locale, le suivi-évaluation et les liens (COVID-19) par une"
+                            " co-construction multi-acteurs, avec un suivi-évaluation multi-acteurs."]
+
+
+def test_a_document_whose_line_end_hyphens_are_compounds_keeps_them():
+    pages = [["The evaluation made an in-depth review of the inter-",
+              "agency plans and of the in-",
+              "depth studies that UNHCR commissioned in 2018."]]
+    assert texts(pages) == ["The evaluation made an in-depth review of the inter-agency plans and of the in-depth"
+                            " studies that UNHCR commissioned in 2018."]
+
+
+def test_running_headers_with_page_number_variants_are_dropped():
+    words = ["alpha", "beta", "gamma", "delta"]
+    headers = ["1 | IOM Evaluation", "IOM Evaluation | 2", "3 | IOM Evaluation", "IOM Evaluation | 4"]
+    footers = ["GE.25-10053 i", "ii GE.25-10053", "GE.25-10053 iii", "iv GE.25-10053"]
+    pages = [[header, f"The {word} section starts with a line that", "runs on over a second line",
+              f"about {word} things and ends here.", footer]
+             for header, word, footer in zip(headers, words, footers)]
+    doc = clean_pages(pages)
+    assert "IOM" not in doc.text and "GE.25" not in doc.text
+    assert [p.page for p in doc.paragraphs] == [1, 2, 3, 4]
+
+
+def test_lone_page_numbers_in_roman_or_page_x_of_y_form_are_dropped():
+    pages = [["Page 1 of 2", "First page text ends here."], ["Second page text ends here.", "ii"]]
+    assert texts(pages) == ["First page text ends here.", "Second page text ends here."]
+
+
+def test_a_blank_page_ends_the_paragraph_and_later_pages_keep_their_numbers():
+    pages = [["Report of the Committee on the Protection of the Rights of All Migrant Workers"], [],
+             ["General Assembly Official Records, Eightieth Session, Supplement No. 48."]]
+    doc = clean_pages(pages)
+    assert [(p.page, p.text[:16]) for p in doc.paragraphs] == [(1, "Report of the Co"), (3, "General Assembly")]
+    assert doc.page_count == 3 and doc.page_at(doc.paragraphs[1].start) == 3
+
+
+def test_a_short_last_line_without_a_stop_does_not_run_onto_the_next_page():
+    body = [f"Line {n} of a page of body text that is long enough to fill the whole width." for n in range(5)]
+    pages = [body + [PARAGRAPH_BREAK, "United Nations, New York, 2025"],
+             ["Note", PARAGRAPH_BREAK, "Symbols of United Nations documents are composed of letters."]]
+    assert texts(pages)[1:] == ["United Nations, New York, 2025", "Note",
+                                "Symbols of United Nations documents are composed of letters."]
+
+
+def test_a_break_before_the_footnotes_does_not_end_the_paragraph_they_interrupt():
+    pages = [["A sentence that starts on the first page and runs over a full line of text to the",
+              PARAGRAPH_BREAK, FOOTNOTE_RULE, "1 A note."],
+             ["next page, where it ends."]]
+    assert [(p.text, p.page, p.is_footnote) for p in clean_pages(pages).paragraphs] == [
+        ("A sentence that starts on the first page and runs over a full line of text to the next page, where"
+         " it ends.", 1, False),
+        ("1 A note.", 1, True)]
+
+
+def test_contents_lines_are_one_paragraph_each_with_short_leaders():
+    pages = [["Contents", PARAGRAPH_BREAK,
+              "I. Decisions adopted by the Committee ..................................... 1",
+              "II. Organizational and other matters ...................................... 2",
+              "E. Participation in the thirty-sixth meetings of the Chairs of the",
+              "human rights treaty bodies ................................................ 4",
+              "Annex ........................................................................ iii"]]
+    assert texts(pages) == ["Contents", "I. Decisions adopted by the Committee ... 1",
+                            "II. Organizational and other matters ... 2",
+                            "E. Participation in the thirty-sixth meetings of the Chairs of the human rights treaty"
+                            " bodies ... 4",
+                            "Annex ... iii"]
+
+
+def test_a_short_line_ending_in_a_colon_or_followed_by_lower_case_does_not_end_a_paragraph():
+    pages = [["Argentina Initial 1 June 2008 - 2 February 2010 Fifteenth session (2011)",
+              "Second 1 October 2016 Twenty-eighth (2018):",
+              "1 May 2019 26 July 2019 Thirty-first (2019)",
+              PARAGRAPH_BREAK,
+              "There has been too little investment in a “data first”",
+              "culture and in the skills that data analysis and use need in the organization."]]
+    assert texts(pages)[1:] == [
+        "There has been too little investment in a “data first” culture and in the skills that data analysis and"
+        " use need in the organization."]
+    assert texts(pages)[0].startswith("Argentina Initial") and texts(pages)[0].endswith("Thirty-first (2019)")

@@ -1,0 +1,359 @@
+// citeqa's page: ask a question, read the cited passages, list and manage the reports.
+// No framework; every text from the service goes into the page as text (textContent), never as HTML.
+"use strict";
+
+(() => {
+  const $ = (id) => document.getElementById(id);
+  const TOKEN_KEY = "citeqa-admin-token";
+  const K = 5;
+  const reduceMotion = window.matchMedia("(prefers-reduced-motion: reduce)").matches;
+  let languages = {}; // report id -> language, to mark passages with their language
+  let reports = [];
+  let lastAsked = 0;
+
+  // An element with attributes and children (strings become text nodes).
+  function el(tag, attributes = {}, ...children) {
+    const node = document.createElement(tag);
+    for (const [name, value] of Object.entries(attributes)) {
+      if (value !== undefined && value !== null && value !== false) node.setAttribute(name, value === true ? "" : value);
+    }
+    node.append(...children.filter((child) => child !== null && child !== undefined && child !== ""));
+    return node;
+  }
+
+  const hidden = (text) => el("span", { class: "visually-hidden" }, text);
+
+  // The API's error detail as a sentence: a string, or FastAPI's list of {loc, msg}.
+  function describe(detail) {
+    if (typeof detail === "string") return detail;
+    if (Array.isArray(detail)) {
+      return detail.map((item) => {
+        const where = (item.loc || []).filter((part) => part !== "body" && part !== "query").join(" › ");
+        return where ? `${where}: ${item.msg}` : item.msg;
+      }).join("; ");
+    }
+    return "";
+  }
+
+  function parse(text) {
+    try { return JSON.parse(text); } catch { return null; }
+  }
+
+  async function errorOf(response) {
+    const body = parse(await response.text());
+    return describe(body && body.detail) || `${response.status} ${response.statusText}`.trim();
+  }
+
+  function say(id, text) {
+    $(id).textContent = text;
+  }
+
+  // ---- asking ----------------------------------------------------------------------------------
+
+  function questionError(message) {
+    say("ask-error", message);
+    $("q").setAttribute("aria-invalid", message ? "true" : "false");
+  }
+
+  async function ask(question, remember = true) {
+    const asked = ++lastAsked;
+    questionError("");
+    if (!question.trim()) {
+      questionError("Type a question first, e.g. “who spoke about child protection”.");
+      $("q").focus();
+      return;
+    }
+    if (remember) rememberQuestion(question);
+    const answer = $("answer");
+    answer.hidden = false;
+    answer.setAttribute("aria-busy", "true");
+    say("status", "Searching the reports…");
+    let response;
+    try {
+      response = await fetch("/search", {
+        method: "POST",
+        headers: { "Content-Type": "application/json", Accept: "application/json" },
+        body: JSON.stringify({ question, k: K }),
+      });
+    } catch (error) {
+      if (asked === lastAsked) failed(`Could not reach the service: ${error.message}`);
+      return;
+    }
+    if (asked !== lastAsked) return;
+    if (!response.ok) {
+      failed(`The question was refused (${response.status}): ${await errorOf(response)}`);
+      return;
+    }
+    const result = await response.json();
+    if (asked !== lastAsked) return;
+    answer.removeAttribute("aria-busy");
+    render(result);
+  }
+
+  function failed(message) {
+    $("answer").removeAttribute("aria-busy");
+    $("answer").hidden = true;
+    $("results").replaceChildren();
+    say("status", "");
+    questionError(message);
+  }
+
+  function rememberQuestion(question) {
+    const url = new URL(window.location.href);
+    if (url.searchParams.get("q") === question) return;
+    url.searchParams.set("q", question);
+    history.pushState({ q: question }, "", url);
+  }
+
+  function render(result) {
+    const passages = result.passages || [];
+    const results = $("results");
+    if (!result.answerable) {
+      say("status", `The answer is not in the reports (${passages.length} weak passages shown folded).`);
+      results.replaceChildren(el("div", { class: "abstain" },
+        el("h3", {}, "The answer is not in the reports"),
+        el("p", {}, result.reason || "Nothing in the reports answers this question."),
+        passages.length ? el("details", {},
+          el("summary", {}, `Nearest passages, not an answer (${passages.length})`),
+          passageList(passages)) : null));
+      return;
+    }
+    const speakers = result.speakers || [];
+    const who = speakers.length ? `; speakers: ${speakers.map((s) => s.name).join(", ")}` : "";
+    say("status", `${passages.length} passage${passages.length === 1 ? "" : "s"} found in ${Math.round(result.took_ms)} ms${who}.`);
+    const parts = [];
+    if (speakers.length) {
+      parts.push(el("h3", { id: "speakers-title" }, "Who spoke"),
+        el("ul", { class: "chips", "aria-labelledby": "speakers-title" }, ...speakers.map(speakerChip)));
+    }
+    parts.push(el("h3", { id: "passages-title" }, "Passages"), passages.length ? passageList(passages)
+      : el("p", {}, "No passage found."));
+    results.replaceChildren(...parts);
+  }
+
+  function speakerChip(speaker) {
+    const about = [speaker.role, speaker.organisation].filter(Boolean).join(", ");
+    const first = (speaker.passages || [])[0];
+    const chip = el("button", { type: "button", class: "chip" },
+      el("span", { class: "chip-name" }, speaker.name),
+      about ? el("span", { class: "chip-about" }, about) : null,
+      first ? hidden(` — go to passage ${first}`) : null);
+    chip.addEventListener("click", () => {
+      const target = $(`passage-${first}`);
+      if (!target) return;
+      target.scrollIntoView({ behavior: reduceMotion ? "auto" : "smooth", block: "start" });
+      target.focus({ preventScroll: true });
+    });
+    return el("li", {}, chip);
+  }
+
+  function passageList(passages) {
+    return el("ol", { class: "passages" }, ...passages.map((passage) => el("li", {}, passageCard(passage))));
+  }
+
+  function passageCard(passage) {
+    const speakers = (passage.speakers || []).map((s) => (s.organisation ? `${s.name} (${s.organisation})` : s.name));
+    const meta = [`page ${passage.page}`, `score ${passage.score.toFixed(3)}`];
+    if (speakers.length) meta.push(speakers.join(", "));
+    const view = `/documents/${encodeURIComponent(passage.document_id)}/view?start=${passage.start}&end=${passage.end}#cited`;
+    return el("article", { class: passage.weak ? "passage weak" : "passage", id: `passage-${passage.rank}`,
+      tabindex: "-1", "aria-labelledby": `passage-${passage.rank}-title` },
+    el("h4", { id: `passage-${passage.rank}-title` }, el("span", { class: "rank" }, `${passage.rank}. `), passage.title),
+    el("p", { class: "meta" }, meta.join(" · ")),
+    quote(passage),
+    el("p", { class: "see" }, el("a", { href: view }, "see in the report", hidden(` (passage ${passage.rank}, page ${passage.page})`))));
+  }
+
+  // The passage text with its best sentence in <mark>. Offsets count Unicode code points (Python's),
+  // so the text is cut as an array of code points, not of UTF-16 units.
+  function quote(passage) {
+    const node = el("blockquote", { class: "text", lang: languages[passage.document_id] });
+    const chars = Array.from(passage.text);
+    const highlight = passage.highlight;
+    if (highlight) {
+      const from = Math.max(0, Math.min(chars.length, highlight.start - passage.start));
+      const to = Math.max(from, Math.min(chars.length, highlight.end - passage.start));
+      if (to > from) {
+        node.append(chars.slice(0, from).join(""), el("mark", {}, chars.slice(from, to).join("")), chars.slice(to).join(""));
+        return node;
+      }
+    }
+    node.textContent = passage.text;
+    return node;
+  }
+
+  // ---- reports -------------------------------------------------------------------------------
+
+  async function loadReports() {
+    say("reports-error", "");
+    try {
+      const response = await fetch("/documents", { headers: { Accept: "application/json" } });
+      if (!response.ok) throw new Error(await errorOf(response));
+      reports = await response.json();
+    } catch (error) {
+      say("reports-error", `Could not list the reports: ${error.message}`);
+      return;
+    }
+    languages = Object.fromEntries(reports.map((report) => [report.id, report.language]));
+    renderReports();
+  }
+
+  function renderReports() {
+    const admin = Boolean(token());
+    const items = reports.map((report) => {
+      const facts = [report.language, `${report.pages} page${report.pages === 1 ? "" : "s"}`,
+        `${report.chunks} passage${report.chunks === 1 ? "" : "s"}`, report.year, report.publisher].filter(Boolean);
+      let remove = null;
+      if (admin) {
+        remove = el("button", { type: "button", class: "danger" }, "Remove", hidden(` “${report.title}”`));
+        remove.addEventListener("click", () => removeReport(report));
+      }
+      return el("li", { "data-id": report.id },
+        el("div", { class: "report-about" },
+          el("span", { class: "report-title", lang: report.language }, report.title),
+          el("span", { class: "meta" }, facts.join(" · "), " · ", el("code", {}, report.id))),
+        remove);
+    });
+    $("reports").replaceChildren(...(items.length ? items : [el("li", {}, "No report in the index yet.")]));
+  }
+
+  async function removeReport(report) {
+    say("reports-error", "");
+    say("reports-status", "");
+    if (!window.confirm(`Remove the report “${report.title}” (${report.id}) from the index?\nIts file is removed from the corpus too.`)) return;
+    say("reports-status", `Removing “${report.title}”…`);
+    let response;
+    try {
+      response = await fetch(`/documents/${encodeURIComponent(report.id)}`, {
+        method: "DELETE", headers: { Authorization: `Bearer ${token()}`, Accept: "application/json" },
+      });
+    } catch (error) {
+      say("reports-status", "");
+      say("reports-error", `Could not reach the service: ${error.message}`);
+      return;
+    }
+    if (!response.ok) {
+      say("reports-status", "");
+      say("reports-error", `Removal refused (${response.status}): ${await errorOf(response)}`);
+      return;
+    }
+    const body = await response.json();
+    say("reports-status", `Removed “${report.title}”. ${body.summary || ""}`.trim());
+    await loadReports();
+    $("reports-title").focus();
+  }
+
+  // ---- admin: token and upload ---------------------------------------------------------------
+
+  function token() {
+    return $("token").value.trim();
+  }
+
+  function setBusy(busy, step = "") {
+    $("upload-progress").hidden = !busy;
+    $("upload").setAttribute("aria-busy", busy ? "true" : "false");
+    say("upload-step", step);
+  }
+
+  function upload(event) {
+    event.preventDefault();
+    say("admin-error", "");
+    say("admin-status", "");
+    if ($("upload").getAttribute("aria-busy") === "true") return;
+    if (!token()) {
+      say("admin-error", "Enter the admin token first.");
+      $("token").focus();
+      return;
+    }
+    const file = $("file").files[0];
+    if (!file) {
+      say("admin-error", "Choose a report file (.pdf, .txt or .md).");
+      $("file").focus();
+      return;
+    }
+    const data = new FormData();
+    data.append("file", file);
+    const title = $("title").value.trim();
+    const language = $("language").value.trim().toLowerCase();
+    if (title) data.append("title", title);
+    if (language) data.append("language", language);
+
+    const bar = $("upload-bar");
+    const xhr = new XMLHttpRequest();
+    xhr.open("POST", "/documents");
+    xhr.setRequestHeader("Authorization", `Bearer ${token()}`);
+    xhr.setRequestHeader("Accept", "application/json");
+    xhr.upload.addEventListener("progress", (progress) => {
+      if (!progress.lengthComputable) return;
+      bar.value = Math.round((100 * progress.loaded) / progress.total);
+      say("upload-step", `Uploading ${file.name}: ${bar.value}%`);
+    });
+    xhr.upload.addEventListener("load", () => {
+      bar.removeAttribute("value"); // indeterminate: the service is reading and indexing the report
+      say("upload-step", `Indexing ${file.name}…`);
+    });
+    xhr.addEventListener("load", () => {
+      setBusy(false);
+      const body = parse(xhr.responseText);
+      if (xhr.status !== 201) {
+        const detail = describe(body && body.detail) || `${xhr.status} ${xhr.statusText}`.trim();
+        say("admin-error", `Upload refused (${xhr.status}): ${detail}`);
+        return;
+      }
+      const done = { added: "added", replaced: "replaced", unchanged: "already indexed, unchanged" }[body.status] || body.status;
+      say("admin-status", `Report “${body.id}” ${done}: ${body.chunks} passage${body.chunks === 1 ? "" : "s"}. ${body.summary || ""}`.trim());
+      $("upload").reset();
+      loadReports();
+    });
+    xhr.addEventListener("error", () => {
+      setBusy(false);
+      say("admin-error", "The upload failed: the service could not be reached.");
+    });
+    bar.value = 0;
+    setBusy(true, `Uploading ${file.name}…`);
+    xhr.send(data);
+  }
+
+  // ---- wiring --------------------------------------------------------------------------------
+
+  document.addEventListener("DOMContentLoaded", () => {
+    const input = $("q");
+    $("ask").addEventListener("submit", (event) => {
+      event.preventDefault();
+      ask(input.value);
+    });
+    window.addEventListener("popstate", () => {
+      const question = new URL(window.location.href).searchParams.get("q") || "";
+      input.value = question;
+      if (question) ask(question, false);
+    });
+    // "/" anywhere outside a field goes to the question box.
+    document.addEventListener("keydown", (event) => {
+      const typing = event.target.closest && event.target.closest("input, textarea, select, [contenteditable]");
+      if (event.key === "/" && !typing && !event.ctrlKey && !event.metaKey && !event.altKey) {
+        event.preventDefault();
+        input.focus();
+        input.select();
+      }
+    });
+
+    const saved = sessionStorage.getItem(TOKEN_KEY) || "";
+    $("token").value = saved;
+    if (saved) $("admin").open = true;
+    $("token").addEventListener("input", () => {
+      if (token()) sessionStorage.setItem(TOKEN_KEY, token());
+      else sessionStorage.removeItem(TOKEN_KEY);
+      renderReports();
+    });
+    $("upload").addEventListener("submit", upload);
+
+    input.focus();
+    loadReports().then(() => {
+      const question = new URL(window.location.href).searchParams.get("q");
+      if (question) {
+        input.value = question;
+        ask(question, false);
+      }
+    });
+  });
+})();

@@ -1,0 +1,113 @@
+"""The admin API over HTTP: uploads, removal, rebuild, limits and tokens; the index is unchanged by bad input."""
+
+import json
+
+import pytest
+from fastapi.testclient import TestClient
+from fpdf import FPDF
+
+from index_build.builder import build_index
+from index_build.index_store import current_path
+from service.app import create_app
+from service.live import LiveIndex
+from service.search import SearchEngine
+from service.settings import Settings
+
+pytestmark = pytest.mark.slow
+
+TOKEN = "s3cret-token"
+AUTH = {"Authorization": f"Bearer {TOKEN}"}
+PORT_REPORT = ("Ms. Grace Hopper, Director of the Harbour Authority, said that the new container terminal in "
+               "Valparaíso handles 1.2 million containers a year. She added that customs checks take two days.")
+
+
+@pytest.fixture
+def admin(tmp_path, embedder):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "seed.txt").write_text("Mme Ada Lovelace, Directrice de l’Observatoire, a parlé des abeilles de Lyon.",
+                                     encoding="utf-8")
+    (corpus / "reports.json").write_text(json.dumps({"reports": [
+        {"id": "seed", "title": "Abeilles", "language": "fr", "source_file": "seed.txt"}]}), encoding="utf-8")
+    settings = Settings(index_dir=tmp_path / "index", corpus_dir=corpus, admin_token=TOKEN, max_upload_mb=0.05)
+    build_index(corpus, settings.index_dir, embedder, show_progress=False)
+    live = LiveIndex(SearchEngine.open(settings.index_dir, settings.model, settings.model_cache_dir), settings.index_dir)
+    with TestClient(create_app(live, settings)) as client:
+        client.settings = settings
+        yield client
+
+
+def upload(client, name, content, headers=AUTH, **fields):
+    return client.post("/documents", headers=headers, files={"file": (name, content)}, data=fields)
+
+
+def test_upload_search_replace_and_delete(admin):
+    created = upload(admin, "harbour.md", PORT_REPORT.encode(), title="Harbour", language="en")
+    assert created.status_code == 201, created.text
+    assert created.json()["id"] == "harbour" and created.json()["chunks"] >= 1 and created.json()["status"] == "added"
+    answer = admin.get("/search", params={"q": "How many containers does the Valparaíso terminal handle?"}).json()
+    assert answer["passages"][0]["document_id"] == "harbour"
+    assert answer["index_version"] == created.json()["index_version"]
+    assert "Grace Hopper" in [s["name"] for s in answer["speakers"]]
+
+    assert upload(admin, "harbour.md", PORT_REPORT.encode()).json()["status"] == "unchanged"
+    replaced = upload(admin, "harbour.md", (PORT_REPORT + " The port opens at night.").encode())
+    assert replaced.status_code == 201 and replaced.json()["status"] == "replaced"
+    assert sorted(d["id"] for d in admin.get("/documents").json()) == ["harbour", "seed"]
+
+    deleted = admin.delete("/documents/harbour", headers=AUTH)
+    assert deleted.status_code == 200
+    assert [d["id"] for d in admin.get("/documents").json()] == ["seed"]
+    answer = admin.get("/search", params={"q": "container terminal"}).json()
+    assert all(p["document_id"] == "seed" for p in answer["passages"])
+
+
+def test_rebuild(admin):
+    before = admin.get("/health").json()["index_version"]
+    response = admin.post("/index/rebuild", headers=AUTH)
+    assert response.status_code == 200
+    assert admin.get("/health").json()["index_version"] == response.json()["index_version"] != before
+
+
+def make_pdf(pages):
+    pdf = FPDF()
+    pdf.set_font("Helvetica", size=11)
+    for text in pages:
+        pdf.add_page()
+        if text:
+            pdf.cell(0, 6, text)
+    return bytes(pdf.output())
+
+
+@pytest.mark.parametrize("name, content, code, message", [
+    ("notes.docx", b"PK\x03\x04", 415, "Unsupported file type .docx"),
+    ("no-suffix", b"text", 415, "Unsupported file type"),
+    ("scan.pdf", make_pdf(["", ""]), 422, "no text layer"),
+    ("broken.pdf", b"%PDF-1.4 garbage", 422, "not a readable PDF"),
+    ("empty.txt", b"   \n", 422, "no text"),
+    ("latin1.txt", "Déclaration".encode("latin-1"), 422, "not UTF-8"),
+    ("huge.txt", b"a" * 60_000, 413, "larger than"),
+    ("../../etc/passwd.txt", b"Ms. Eve said hello to the world of paths.", 201, ""),
+])
+def test_bad_uploads_are_refused_and_change_nothing(admin, name, content, code, message):
+    before = (current_path(admin.settings.index_dir), (admin.settings.corpus_dir / "reports.json").read_text())
+    response = upload(admin, name, content)
+    assert response.status_code == code, response.text
+    assert message in response.text
+    if code != 201:
+        assert before == (current_path(admin.settings.index_dir), (admin.settings.corpus_dir / "reports.json").read_text())
+    else:  # a file name is never a path: it only gives the id
+        assert response.json()["id"] == "passwd"
+        assert not (admin.settings.corpus_dir.parent / "etc").exists()
+
+
+def test_tokens(admin):
+    assert upload(admin, "a.txt", b"x", headers={}).status_code == 401
+    assert upload(admin, "a.txt", b"x", headers={"Authorization": "Bearer wrong"}).status_code == 403
+    assert admin.delete("/documents/nope", headers=AUTH).status_code == 404
+    assert admin.delete("/documents/seed", headers={"Authorization": "Basic abc"}).status_code == 401
+
+
+def test_admin_api_is_off_without_a_token(client):
+    response = client.post("/documents", files={"file": ("a.txt", b"hello")}, headers=AUTH)
+    assert response.status_code == 403 and "CITEQA_ADMIN_TOKEN" in response.text

@@ -1,0 +1,304 @@
+"""The web page in a real headless Chromium (Debian's chromium, driven by Playwright) against a real
+uvicorn server on 127.0.0.1: asking, speakers, cited passages, the report viewer, abstention, errors,
+admin upload and removal; and no request ever leaves the server."""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+import uvicorn
+
+from index_build.builder import build_index
+from service.app import create_app
+from service.live import LiveIndex
+from service.search import SearchEngine
+from service.settings import Settings
+
+pytestmark = pytest.mark.slow
+
+REPO = Path(__file__).parents[2]
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+WHO = "who spoke about child protection"
+ABSENT = "Que dit le rapport sur la réduction des cas d'apatridie ?"
+TOKEN = "web-s3cret"
+HARBOUR = ("Ms. Grace Hopper, Director of the Harbour Authority, said that the new container terminal in "
+           "Valparaíso handles 1.2 million containers a year. She added that customs checks take two days.")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    """The app served by uvicorn in a thread, on a free port of 127.0.0.1."""
+
+    def __init__(self, app):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning"))
+        self.thread = threading.Thread(target=self.server.run, name="citeqa-web-test", daemon=True)
+
+    def __enter__(self) -> "Server":
+        self.thread.start()
+        deadline = time.time() + 60
+        while not self.server.started:
+            assert self.thread.is_alive() and time.time() < deadline, "uvicorn did not start"
+            time.sleep(0.05)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=30)
+
+
+@pytest.fixture(scope="module")
+def server(engine, settings, built_index):
+    with Server(create_app(LiveIndex(engine, settings.index_dir), settings)) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def admin_server(tmp_path_factory, embedder):
+    root = tmp_path_factory.mktemp("web-admin")
+    corpus = root / "corpus"
+    corpus.mkdir()
+    (corpus / "seed.txt").write_text("Mme Ada Lovelace, Directrice de l’Observatoire, a parlé des abeilles de Lyon.",
+                                     encoding="utf-8")
+    (corpus / "reports.json").write_text(json.dumps({"reports": [
+        {"id": "seed", "title": "Abeilles", "language": "fr", "source_file": "seed.txt"}]}), encoding="utf-8")
+    settings = Settings(index_dir=root / "index", corpus_dir=corpus, admin_token=TOKEN)
+    build_index(corpus, settings.index_dir, embedder, show_progress=False)
+    live = LiveIndex(SearchEngine.open(settings.index_dir, settings.model, settings.model_cache_dir), settings.index_dir)
+    with Server(create_app(live, settings)) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"Chromium is missing at {CHROMIUM}: install it with "
+                    "`apt-get update && apt-get install -y --no-install-recommends chromium` (make test does it).")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        pytest.fail("Playwright is missing: `.venv/bin/pip install -e '.[test]'` (never `playwright install`).")
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+def open_page(browser, base_url, width=1000, height=900):
+    """A new page that records every request it makes and refuses any that leaves the server."""
+    context = browser.new_context(viewport={"width": width, "height": height}, base_url=base_url)
+    context.set_default_timeout(30_000)
+    requests: list[str] = []
+    context.on("request", lambda request: requests.append(request.url))
+    context.route("**/*", lambda route: route.continue_() if route.request.url.startswith(base_url + "/")
+                  else route.abort())
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+    return page, requests, errors
+
+
+def assert_local(requests, base_url):
+    assert requests, "the page made no request at all"
+    strays = [url for url in requests if not url.startswith(base_url + "/")]
+    assert strays == [], f"requests left {base_url}: {strays}"
+
+
+def ask(page, question):
+    page.fill("#q", question)
+    page.press("#q", "Enter")
+
+
+def test_page_loads_with_the_question_focused_and_the_reports_listed(browser, server):
+    page, requests, errors = open_page(browser, server.url)
+    response = page.goto("/")
+    assert response.status == 200
+    assert page.evaluate("document.activeElement.id") == "q"
+    assert page.locator("label[for=q]").inner_text() == "Your question"
+    for landmark in ("header", "main", "footer"):
+        assert page.locator(f"body > {landmark}").count() == 1
+    page.wait_for_selector("#reports li[data-id]")
+    report = page.locator("#reports li[data-id='idm-2018-capacity-development.fr']")
+    assert "Dialogue international sur la migration 2018" in report.inner_text()
+    assert "fr" in report.inner_text() and "pages" in report.inner_text() and "passages" in report.inner_text()
+    assert page.locator("#reports button").count() == 0  # no remove buttons without a token
+    assert errors == []
+    assert_local(requests, server.url)
+
+
+def test_who_question_shows_speaker_chips_and_highlighted_passages(browser, server):
+    expected = httpx.post(f"{server.url}/search", json={"question": WHO, "k": 5}).json()
+    page, requests, errors = open_page(browser, server.url)
+    page.goto("/")
+    ask(page, WHO)
+    page.wait_for_selector(".chip")
+    chips = page.locator(".chip .chip-name").all_inner_texts()
+    assert "Sikander Khan" in chips
+    assert chips == [speaker["name"] for speaker in expected["speakers"]]
+    assert "Sikander Khan" in page.locator("#status").inner_text()
+    cards = page.locator("article.passage")
+    assert cards.count() == len(expected["passages"]) >= 1
+    for card, passage in zip(cards.all(), expected["passages"]):
+        assert passage["title"] in card.locator("h4").inner_text()
+        assert f"page {passage['page']}" in card.locator(".meta").inner_text()
+        assert card.locator("blockquote").inner_text().strip() == passage["text"].strip()
+        assert card.locator("mark").inner_text() == passage["highlight"]["text"]
+        link = card.get_by_role("link", name="see in the report")
+        assert link.get_attribute("href") == (f"/documents/{passage['document_id']}/view?start={passage['start']}"
+                                              f"&end={passage['end']}#cited")
+    assert "q=who+spoke" in page.url or "q=who%20spoke" in page.url
+
+    out = REPO / "test-output"
+    out.mkdir(exist_ok=True)
+    page.screenshot(path=str(out / "answered.png"), full_page=True)
+    print(f"\nscreenshot: {out / 'answered.png'}")
+    page.set_viewport_size({"width": 375, "height": 800})
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375, "horizontal scroll at 375px"
+    page.screenshot(path=str(out / "answered-375.png"))
+    print(f"screenshot: {out / 'answered-375.png'}")
+
+    khan = next(s for s in expected["speakers"] if s["name"] == "Sikander Khan")
+    page.get_by_role("button", name="Sikander Khan").click()
+    page.wait_for_function(f"document.activeElement.id === 'passage-{khan['passages'][0]}'")
+    assert errors == []
+    assert_local(requests, server.url)
+
+
+def test_citation_link_opens_the_report_with_the_span_marked(browser, server):
+    page, requests, errors = open_page(browser, server.url)
+    page.goto("/")
+    ask(page, WHO)
+    first = page.locator("article.passage").first
+    first.wait_for()
+    passage_start = first.locator("blockquote").inner_text().strip()[:60]
+    first.get_by_role("link", name="see in the report").click()
+    page.wait_for_url("**/documents/idm-2018-capacity-development.fr/view?**")
+    cited = page.locator("mark#cited")
+    assert cited.inner_text().startswith(passage_start)
+    assert "Dialogue international sur la migration 2018" in page.locator("h1").inner_text()
+    assert page.locator("article.report").get_attribute("lang") == "fr"
+    assert page.locator("article.report p").count() > 20  # paragraphs kept
+    page.wait_for_function("document.activeElement.id === 'cited'")
+    box = cited.bounding_box()
+    assert box and 0 <= box["y"] < page.viewport_size["height"], "the cited span is not scrolled into view"
+    page.go_back()
+    page.wait_for_selector("article.passage")  # the question is asked again from the URL
+    assert page.input_value("#q") == WHO
+    assert errors == []
+    assert_local(requests, server.url)
+
+
+def test_viewer_refuses_unknown_reports_and_bad_spans(server):
+    unknown = httpx.get(f"{server.url}/documents/nope/view", params={"start": 0, "end": 5})
+    assert unknown.status_code == 404 and "nope" in unknown.text and "text/html" in unknown.headers["content-type"]
+    for start, end in [(10, 5), (-1, 4), (0, 10**9), ("a", 3)]:
+        bad = httpx.get(f"{server.url}/documents/idm-2018-capacity-development.fr/view",
+                        params={"start": start, "end": end})
+        assert bad.status_code == 422 and ("span" in bad.text or "numbers" in bad.text), (start, end, bad.text)
+    whole = httpx.get(f"{server.url}/documents/idm-2018-capacity-development.fr/view")
+    assert whole.status_code == 200 and "<mark" not in whole.text
+    assert httpx.get(f"{server.url}/static/..%2Fweb.py").status_code == 404
+    assert httpx.get(f"{server.url}/static/app.css").status_code == 200
+
+
+def test_abstention_shows_the_reason_and_folds_the_weak_passages(browser, server):
+    expected = httpx.post(f"{server.url}/search", json={"question": ABSENT, "k": 5}).json()
+    assert expected["answerable"] is False
+    page, requests, errors = open_page(browser, server.url)
+    page.goto("/")
+    ask(page, ABSENT)
+    box = page.locator(".abstain")
+    box.wait_for()
+    assert box.locator("h3").inner_text() == "The answer is not in the reports"
+    assert expected["reason"] in box.inner_text()
+    details = box.locator("details")
+    assert details.get_attribute("open") is None
+    assert details.locator("article.passage.weak").count() == len(expected["passages"])
+    assert not details.locator("article.passage").first.is_visible()
+    details.locator("summary").click()
+    assert details.locator("article.passage").first.is_visible()
+    assert page.locator(".chip").count() == 0
+    assert errors == []
+    assert_local(requests, server.url)
+
+
+def test_a_too_long_question_shows_the_api_message(browser, server):
+    page, requests, _ = open_page(browser, server.url)
+    page.goto("/")
+    ask(page, "a" * 2001)
+    alert = page.get_by_role("alert").filter(has_text="2000")
+    alert.wait_for()
+    assert "(422)" in alert.inner_text() and "question" in alert.inner_text()
+    assert "at most 2000 characters" in alert.inner_text()
+    assert page.get_attribute("#q", "aria-invalid") == "true"
+    assert page.locator("#answer").is_hidden()
+    assert_local(requests, server.url)
+
+
+def test_admin_uploads_and_removes_a_report(browser, admin_server, tmp_path):
+    page, requests, errors = open_page(browser, admin_server.url)
+    dialogs: list[str] = []
+
+    def accept(dialog):
+        dialogs.append(dialog.message)
+        dialog.accept()
+
+    page.on("dialog", accept)
+    page.goto("/")
+    page.wait_for_selector("#reports li[data-id=seed]")
+    page.locator("#admin summary").click()
+    harbour = tmp_path / "harbour.txt"
+    harbour.write_text(HARBOUR, encoding="utf-8")
+    page.set_input_files("#file", str(harbour))
+    page.fill("#title", "Harbour <b>report</b>")
+    page.fill("#language", "en")
+
+    page.fill("#token", "wrong")
+    page.click("#upload-button")
+    page.get_by_role("alert").filter(has_text="Wrong admin token").wait_for()
+    assert "(403)" in page.locator("#admin-error").inner_text()
+
+    page.fill("#token", TOKEN)
+    assert page.evaluate("sessionStorage.getItem('citeqa-admin-token')") == TOKEN
+    assert page.evaluate("localStorage.length") == 0
+    page.click("#upload-button")
+    page.locator("#admin-status").filter(has_text="harbour").wait_for(timeout=120_000)
+    assert "added" in page.locator("#admin-status").inner_text()
+    item = page.locator("#reports li[data-id=harbour]")
+    item.wait_for()
+    assert item.locator(".report-title").inner_text() == "Harbour <b>report</b>"  # text, never HTML
+    assert page.input_value("#title") == ""  # the form is reset
+    viewer = httpx.get(f"{admin_server.url}/documents/harbour/view").text
+    assert "<h1>Harbour &lt;b&gt;report&lt;/b&gt;</h1>" in viewer and "Grace Hopper" in viewer
+
+    ask(page, "How many containers does the Valparaíso terminal handle?")
+    page.locator("article.passage").first.wait_for()
+    assert "Grace Hopper" in page.locator(".chip").first.inner_text() or \
+        "Valparaíso" in page.locator("article.passage").first.inner_text()
+
+    item.get_by_role("button", name="Remove").click()
+    page.locator("#reports li[data-id=harbour]").wait_for(state="detached", timeout=120_000)
+    assert dialogs and "harbour" in dialogs[0]
+    assert "Removed" in page.locator("#reports-status").inner_text()
+    assert page.locator("#reports li[data-id]").count() == 1
+
+    page.reload()  # the token stays for the tab's session
+    assert page.input_value("#token") == TOKEN and page.locator("#admin").get_attribute("open") is not None
+    assert errors == [] or all("403" in e for e in errors)  # the refused upload may be logged by the browser
+    assert_local(requests, admin_server.url)
+
