@@ -16,6 +16,7 @@ from index_build.index_store import (Chunk, IndexProblem, IndexVersion, current_
                                      write_version)
 from index_build.reading import read_report
 from index_build.speakers import Speaker, attribute_speakers, sentence_spans
+from index_build.vocabulary import build_vocabulary
 
 DEFAULT_CHUNK_SIZE = 600
 DEFAULT_CHUNK_OVERLAP = 100
@@ -147,7 +148,7 @@ def build_locked(corpus_dir: Path, index_dir: Path, embedder: Embedder, *,
         summary.embedded_chunks += len(report.chunks)
         (summary.replaced if old is not None else summary.added).append(info.id)
     summary.removed = sorted(set(old_docs) - {info.id for info in catalog})
-    path = _write_parts(index_dir, embedder, chunking, parts)
+    path = _write_parts(index_dir, embedder, chunking, parts, previous, show_progress)
     summary.version, summary.path = path.name, str(path)
     summary.documents, summary.chunks = len(parts), sum(len(part.chunks) for part in parts)
     summary.seconds = round(time.perf_counter() - started, 2)
@@ -186,8 +187,10 @@ def _new_part(report: PreparedReport, embedder: Embedder, show_progress: bool) -
     return _Part(entry, report.document.text, report.chunks, vectors, sentence_vectors)
 
 
-def _write_parts(index_dir: Path, embedder: Embedder, chunking: dict, parts: list[_Part]) -> Path:
-    """Renumber chunks and sentence rows across documents and write the new version."""
+def _write_parts(index_dir: Path, embedder: Embedder, chunking: dict, parts: list[_Part],
+                 previous: IndexVersion | None, show_progress: bool) -> Path:
+    """Renumber chunks and sentence rows across documents, make the vocabulary (embedding only the
+    words the previous version did not have) and write the new version."""
     chunks: list[Chunk] = []
     row_offset = 0
     for part in parts:
@@ -206,7 +209,11 @@ def _write_parts(index_dir: Path, embedder: Embedder, chunking: dict, parts: lis
     vectors = np.vstack([part.vectors for part in parts]) if parts else np.zeros((0, dimension), np.float32)
     sentences = (np.vstack([part.sentence_vectors for part in parts]) if parts
                  else np.zeros((0, dimension), np.float32))
-    return write_version(index_dir, manifest, vectors, chunks, {part.entry["id"]: part.text for part in parts}, sentences)
+    vocabulary = build_vocabulary([(part.text, part.entry.get("language", "en")) for part in parts],
+                                  lambda words: embedder.embed_words(words, show_progress), dimension,
+                                  previous.vocabulary if previous is not None else None)
+    return write_version(index_dir, manifest, vectors, chunks, {part.entry["id"]: part.text for part in parts},
+                         sentences, vocabulary)
 
 
 def number_sentences(chunks: list[Chunk], texts: dict[str, str]) -> list[str]:

@@ -46,6 +46,10 @@ class Embedder:
         """One normalised float32 vector for a question, with the model's query prompt."""
         return self._encode([text], "query", False)[0]
 
+    def embed_words(self, words: list[str], show_progress: bool = False) -> np.ndarray:
+        """Normalised float32 vectors for single words (query prompt, as question words get)."""
+        return self._encode(words, "query", show_progress)
+
     def _encode(self, texts: list[str], prompt_name: str, show_progress: bool) -> np.ndarray:
         prompt = prompt_name if prompt_name in (self.model.prompts or {}) else None
         vectors = self.model.encode(

@@ -7,6 +7,8 @@ Layout of an index folder::
     versions/<version>/vectors.faiss  normalised vectors, inner product, ids = chunk ids
     versions/<version>/chunks.jsonl   one chunk a line (never pickle)
     versions/<version>/sentences.npy  one vector per sentence, for highlights (allow_pickle=False)
+    versions/<version>/vocabulary.json + vocabulary.npy   the reports' words and their vectors
+                                      (format 2; a format-1 version loads with no vocabulary)
     versions/<version>/texts/<id>.txt each document's cleaned text (chunk spans point into it)
     .lock                             one writer at a time
 """
@@ -27,13 +29,18 @@ from typing import Iterator
 import faiss
 import numpy as np
 
-FORMAT_VERSION = 1
+from index_build.vocabulary import Vocabulary
+
+FORMAT_VERSION = 2
+READABLE_FORMATS = (1, 2)  # format 1 had no vocabulary: it loads, and the next build adds one
 CURRENT_LINK = "current"
 VERSIONS_DIR = "versions"
 MANIFEST_FILE = "manifest.json"
 VECTORS_FILE = "vectors.faiss"
 CHUNKS_FILE = "chunks.jsonl"
 SENTENCES_FILE = "sentences.npy"
+VOCABULARY_FILE = "vocabulary.json"
+VOCABULARY_VECTORS_FILE = "vocabulary.npy"
 TEXTS_DIR = "texts"
 LOCK_FILE = ".lock"
 
@@ -68,6 +75,7 @@ class IndexVersion:
     chunks: list[Chunk]
     texts: dict[str, str]
     sentence_vectors: np.ndarray
+    vocabulary: Vocabulary
 
     @property
     def version(self) -> str:
@@ -99,20 +107,30 @@ def load_version(index_dir: Path, *, model_name: str | None = None, fingerprint:
         texts = {doc["id"]: (path / TEXTS_DIR / f"{doc['id']}.txt").read_text(encoding="utf-8")
                  for doc in manifest["documents"]}
         sentence_vectors = np.load(path / SENTENCES_FILE, allow_pickle=False)
+        vocabulary = _read_vocabulary(path, manifest)
     except (OSError, ValueError, KeyError, TypeError, RuntimeError) as error:
         raise IndexProblem(f"The index version in {path} is unreadable ({error}). Rebuild it: `citeqa build`.") from error
-    version = IndexVersion(path, manifest, vectors, chunks, texts, sentence_vectors)
+    version = IndexVersion(path, manifest, vectors, chunks, texts, sentence_vectors, vocabulary)
     _check_consistency(version)
     _check_model(version, model_name, fingerprint, dimension)
     return version
+
+
+def _read_vocabulary(path: Path, manifest: dict) -> Vocabulary:
+    """The version's vocabulary (empty for a format-1 version, which has none)."""
+    if manifest.get("format_version") == 1:
+        return Vocabulary.empty(manifest["model"]["dimension"])
+    entries = [tuple(entry) for entry in json.loads((path / VOCABULARY_FILE).read_text(encoding="utf-8"))]
+    vectors = np.load(path / VOCABULARY_VECTORS_FILE, allow_pickle=False).astype(np.float32)
+    return Vocabulary(entries, vectors)
 
 
 def _check_consistency(version: IndexVersion) -> None:
     """Counts, ids and spans must agree between manifest, vectors, chunk table and texts."""
     manifest, chunks = version.manifest, version.chunks
     problems = []
-    if manifest.get("format_version") != FORMAT_VERSION:
-        problems.append(f"format version {manifest.get('format_version')} (this citeqa reads {FORMAT_VERSION})")
+    if manifest.get("format_version") not in READABLE_FORMATS:
+        problems.append(f"format version {manifest.get('format_version')} (this citeqa reads {READABLE_FORMATS})")
     if version.vectors.ntotal != len(chunks) or manifest["counts"]["chunks"] != len(chunks):
         problems.append(f"{version.vectors.ntotal} vectors, {len(chunks)} chunks, manifest says {manifest['counts']['chunks']}")
     if version.vectors.d != manifest["model"]["dimension"]:
@@ -131,6 +149,11 @@ def _check_consistency(version: IndexVersion) -> None:
             break
     if len(version.sentence_vectors) and version.sentence_vectors.shape[1] != version.vectors.d:
         problems.append("sentence vectors and chunk vectors differ in dimension")
+    vocabulary = version.vocabulary
+    if len(vocabulary.entries) != len(vocabulary.vectors) or (len(vocabulary.vectors)
+                                                             and vocabulary.vectors.shape[1] != version.vectors.d):
+        problems.append(f"{len(vocabulary.entries)} vocabulary words for {len(vocabulary.vectors)} word vectors "
+                        f"of dimension {vocabulary.vectors.shape[1] if vocabulary.vectors.ndim == 2 else '?'}")
     if problems:
         raise IndexProblem(f"The index version in {version.path} is inconsistent: {'; '.join(problems)}. "
                            "Rebuild it: `citeqa build`.")
@@ -163,7 +186,8 @@ def writer_lock(index_dir: Path, wait: bool = True) -> Iterator[None]:
 
 
 def write_version(index_dir: Path, manifest: dict, vectors: np.ndarray, chunks: list[Chunk],
-                  texts: dict[str, str], sentence_vectors: np.ndarray | None = None, keep: int = 3) -> Path:
+                  texts: dict[str, str], sentence_vectors: np.ndarray | None = None,
+                  vocabulary: Vocabulary | None = None, keep: int = 3) -> Path:
     """Write a new version aside, check it, then make it current in one atomic step.
 
     The caller holds :func:`writer_lock`. A failure before the switch leaves the
@@ -179,13 +203,16 @@ def write_version(index_dir: Path, manifest: dict, vectors: np.ndarray, chunks: 
     staging.mkdir()
     if sentence_vectors is None:
         sentence_vectors = np.zeros((0, manifest["model"]["dimension"]), dtype=np.float32)
+    if vocabulary is None:
+        vocabulary = Vocabulary.empty(manifest["model"]["dimension"])
     try:
-        _write_files(staging, manifest, vectors, chunks, texts, sentence_vectors)
+        _write_files(staging, manifest, vectors, chunks, texts, sentence_vectors, vocabulary)
         final = versions / version_id
         os.rename(staging, final)
         _fsync_dir(versions)
         _check_consistency(IndexVersion(final, manifest, faiss.read_index(str(final / VECTORS_FILE)), chunks, texts,
-                                        np.load(final / SENTENCES_FILE, allow_pickle=False)))
+                                        np.load(final / SENTENCES_FILE, allow_pickle=False),
+                                        _read_vocabulary(final, manifest)))
         _switch_current(index_dir, final)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
@@ -195,7 +222,7 @@ def write_version(index_dir: Path, manifest: dict, vectors: np.ndarray, chunks: 
 
 
 def _write_files(folder: Path, manifest: dict, vectors: np.ndarray, chunks: list[Chunk], texts: dict[str, str],
-                 sentence_vectors: np.ndarray) -> None:
+                 sentence_vectors: np.ndarray, vocabulary: Vocabulary) -> None:
     """Write and flush every file of one version."""
     index = faiss.IndexIDMap2(faiss.IndexFlatIP(manifest["model"]["dimension"]))
     if len(chunks):
@@ -203,12 +230,15 @@ def _write_files(folder: Path, manifest: dict, vectors: np.ndarray, chunks: list
                            np.array([chunk.id for chunk in chunks], dtype=np.int64))
     faiss.write_index(index, str(folder / VECTORS_FILE))
     np.save(folder / SENTENCES_FILE, np.ascontiguousarray(sentence_vectors, dtype=np.float32), allow_pickle=False)
+    np.save(folder / VOCABULARY_VECTORS_FILE, np.ascontiguousarray(vocabulary.vectors, dtype=np.float16),
+            allow_pickle=False)  # half precision: word-to-word cosines need no more
+    _write_text(folder / VOCABULARY_FILE, json.dumps([list(entry) for entry in vocabulary.entries], ensure_ascii=False))
     (folder / TEXTS_DIR).mkdir()
     for document_id, text in texts.items():
         _write_text(folder / TEXTS_DIR / f"{document_id}.txt", text)
     _write_text(folder / CHUNKS_FILE, "".join(json.dumps(chunk.__dict__, ensure_ascii=False) + "\n" for chunk in chunks))
     _write_text(folder / MANIFEST_FILE, json.dumps(manifest, ensure_ascii=False, indent=2))
-    for path in [folder / VECTORS_FILE, folder / SENTENCES_FILE]:
+    for path in [folder / VECTORS_FILE, folder / SENTENCES_FILE, folder / VOCABULARY_VECTORS_FILE]:
         with open(path, "rb+") as handle:
             os.fsync(handle.fileno())
     _fsync_dir(folder / TEXTS_DIR)

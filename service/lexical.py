@@ -40,13 +40,16 @@ def query_terms(text: str) -> list[str]:
     return [term for variants in query_word_variants(text) for term in variants]
 
 
+def question_words(text: str) -> list[str]:
+    """The words of a question that name its topic: no function words, no question frame."""
+    stop = STOPWORDS["fr"] | STOPWORDS["en"] | _QUESTION_FRAME
+    return [word for word in words(text) if word not in stop]
+
+
 def query_word_variants(text: str) -> list[list[str]]:
     """For each content word of a question, its possible index terms (French and English stems, accents folded)."""
-    stop = STOPWORDS["fr"] | STOPWORDS["en"] | _QUESTION_FRAME
     found = []
-    for word in words(text):
-        if word in stop:
-            continue
+    for word in question_words(text):
         variants = {fold_accents(stemmer.stemWord(word)) for stemmer in _STEMMERS.values()}
         variants |= {fold_accents(stemmer.stemWord(fold_accents(word))) for stemmer in _STEMMERS.values()}
         found.append(sorted(variants))
@@ -73,7 +76,14 @@ class LexicalIndex:
 
     def scores(self, question: str) -> np.ndarray:
         """One BM25 score per chunk (same order as the texts given), 0 where nothing matches."""
-        terms = [term for term in query_terms(question) if term in self._vocabulary]
+        return self._scores(query_terms(question))
+
+    def scores_of_words(self, words_of_language: list[str], language: str) -> np.ndarray:
+        """BM25 scores for words already in one language (stemmed as that language's words)."""
+        return self._scores([term for word in words_of_language for term in document_terms(word, language)])
+
+    def _scores(self, terms: list[str]) -> np.ndarray:
+        terms = [term for term in terms if term in self._vocabulary]
         if not terms:
             return np.zeros(self._count, dtype=np.float32)
         return np.asarray(self._bm25.get_scores(terms), dtype=np.float32)

@@ -16,6 +16,7 @@ import numpy as np
 from index_build.embedding import Embedder
 from index_build.index_store import Chunk, IndexVersion, load_version
 from service.lexical import LexicalIndex, fold_accents, guess_language
+from service.translation import QuestionTranslator
 
 MODES = ("hybrid", "dense", "bm25")
 CANDIDATES = 50  # passages each retriever proposes to the fusion
@@ -24,7 +25,7 @@ DENSE_POOL = 2000  # chunks scored by the dense retriever before its best senten
 RRF_K = 10  # reciprocal-rank-fusion constant
 DENSE_WEIGHT = 1.0
 LEXICAL_WEIGHT = 1.0
-CROSS_LANGUAGE_LEXICAL_WEIGHT = 0.0  # BM25 weight for passages in another language than the question
+TRANSLATED_LEXICAL_WEIGHT = 0.5  # BM25 of the question's words translated into another language's passages
 SENTENCE_WEIGHT = 0.5
 REPEATED_SPEAKER_FACTOR = 0.6  # who-questions: weight of a passage whose speakers are already in the answer  # dense score = (1 - w) * chunk similarity + w * best sentence similarity
 # Abstention, calibrated on the eval set's negative questions (README, "How the defaults were chosen"):
@@ -98,13 +99,13 @@ class SearchEngine:
     """Embeds questions with the index's model and finds the passages that answer them."""
 
     def __init__(self, embedder: Embedder, version: IndexVersion, dense_weight: float = DENSE_WEIGHT,
-                 lexical_weight: float = LEXICAL_WEIGHT, cross_language_weight: float = CROSS_LANGUAGE_LEXICAL_WEIGHT,
+                 lexical_weight: float = LEXICAL_WEIGHT, translated_weight: float = TRANSLATED_LEXICAL_WEIGHT,
                  abstain_below: dict[str, float] | None = None):
         self.embedder = embedder
         self.version = version
         self.dense_weight = dense_weight
         self.lexical_weight = lexical_weight
-        self.cross_language_weight = cross_language_weight
+        self.translated_weight = translated_weight
         self.abstain_below = ABSTAIN_BELOW if abstain_below is None else abstain_below
         self._titles = {doc["id"]: doc["title"] for doc in version.documents}
         languages = {doc["id"]: doc.get("language", "en") for doc in version.documents}
@@ -113,6 +114,7 @@ class SearchEngine:
         self._corpus_languages = set(self._languages)
         self._position = {chunk.id: position for position, chunk in enumerate(self._chunks)}
         self._lexical = LexicalIndex([c.text for c in self._chunks], self._languages)
+        self._translator = QuestionTranslator(embedder, version.vocabulary)
         self._sentence_rows = np.array([row for c in self._chunks for _, _, row in c.sentences], dtype=np.int64)
         self._sentence_owner = np.array([p for p, c in enumerate(self._chunks) for _ in c.sentences], dtype=np.int64)
 
@@ -139,7 +141,8 @@ class SearchEngine:
         if mode != "hybrid":
             ranked = dense or lexical
         else:
-            ranked = self._fuse(dense, lexical, guess_language(question))
+            language = guess_language(question)
+            ranked = self._fuse(dense, lexical, language, self._translated_bm25(question, language))
             if is_who_question(question):
                 ranked = self._diversify_speakers(ranked, k)
         answerable, reason = self._answerability(question, best_sentence) if mode == "hybrid" else (True, "")
@@ -173,20 +176,33 @@ class SearchEngine:
         best = np.argsort(-scores, kind="stable")[:CANDIDATES]
         return [(int(p), float(scores[p])) for p in best if scores[p] > 0]
 
-    def _fuse(self, dense: list[tuple[int, float]], lexical: list[tuple[int, float]],
-              language: str | None) -> list[tuple[int, float]]:
-        """Weighted reciprocal-rank fusion of the dense and BM25 rankings.
+    def _translated_bm25(self, question: str, language: str | None) -> list[tuple[int, float]]:
+        """BM25 over the passages in other languages than the question's, with the question's words
+        translated into each of those languages (one ranking, best first)."""
+        if language is None or self.translated_weight == 0:
+            return []
+        ranked = []
+        for other in sorted(self._corpus_languages - {language}):
+            found = self._translator.words_in(question, other)
+            scores = self._lexical.scores_of_words(found, other) if found else None
+            if scores is not None:
+                ranked += [(p, float(scores[p])) for p in np.flatnonzero(scores > 0) if self._languages[p] == other]
+        return sorted(ranked, key=lambda item: -item[1])[:CANDIDATES]
 
-        Words only match words of the same language, so BM25 counts less for passages in
-        another language than the question's.
+    def _fuse(self, dense: list[tuple[int, float]], lexical: list[tuple[int, float]], language: str | None,
+              translated: list[tuple[int, float]]) -> list[tuple[int, float]]:
+        """Weighted reciprocal-rank fusion of the dense, BM25 and translated-BM25 rankings.
+
+        Words only match words of the same language: plain BM25 counts for passages in the
+        question's language (or all, when the language is unknown), translated BM25 for the others.
         """
         fused: dict[int, float] = {}
         for rank, (position, _) in enumerate(dense, start=1):
             fused[position] = fused.get(position, 0.0) + self.dense_weight / (RRF_K + rank)
-        for rank, (position, _) in enumerate(lexical, start=1):
-            same = language is None or self._languages[position] == language
-            weight = self.lexical_weight if same else self.cross_language_weight
-            fused[position] = fused.get(position, 0.0) + weight / (RRF_K + rank)
+        same_language = [item for item in lexical if language is None or self._languages[item[0]] == language]
+        for weight, ranking in ((self.lexical_weight, same_language), (self.translated_weight, translated)):
+            for rank, (position, _) in enumerate(ranking, start=1):
+                fused[position] = fused.get(position, 0.0) + weight / (RRF_K + rank)
         return sorted(fused.items(), key=lambda item: -item[1])
 
     def _diversify_speakers(self, ranked: list[tuple[int, float]], k: int) -> list[tuple[int, float]]:

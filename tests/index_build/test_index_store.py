@@ -99,3 +99,30 @@ def test_one_writer_at_a_time(tmp_path):
                 os._exit(0)
         _, status = os.waitpid(pid, 0)
     assert os.WEXITSTATUS(status) == 0
+
+
+def test_the_vocabulary_is_stored_with_its_vectors(tmp_path):
+    from index_build.vocabulary import Vocabulary
+
+    words = Vocabulary([("enfant", "fr"), ("paragraphe", "fr")], np.eye(2, 8, dtype=np.float32))
+    write(tmp_path, vocabulary=words)
+    version = load_version(tmp_path, fingerprint="f1", dimension=8)
+    assert version.vocabulary.entries == [("enfant", "fr"), ("paragraphe", "fr")]
+    assert np.allclose(version.vocabulary.vectors, np.eye(2, 8))
+
+
+def test_a_version_of_format_1_loads_without_vocabulary(tmp_path):
+    path = write(tmp_path)
+    manifest = json.loads((path / "manifest.json").read_text(encoding="utf-8"))
+    (path / "manifest.json").write_text(json.dumps(manifest | {"format_version": 1}), encoding="utf-8")
+    for name in ("vocabulary.json", "vocabulary.npy"):
+        (path / name).unlink()
+    version = load_version(tmp_path, fingerprint="f1", dimension=8)
+    assert version.vocabulary.entries == [] and version.vocabulary.vectors.shape == (0, 8)
+
+
+def test_a_vocabulary_without_its_vectors_is_refused(tmp_path):
+    path = write(tmp_path)
+    (path / "vocabulary.json").write_text('[["enfant", "fr"]]', encoding="utf-8")
+    with pytest.raises(IndexProblem, match="1 vocabulary words for 0 word vectors"):
+        load_version(tmp_path)
