@@ -1,17 +1,11 @@
 """The admin API over HTTP: uploads, removal, rebuild, limits and tokens; the index is unchanged by bad input."""
 
-import json
-
 import pytest
 from fastapi.testclient import TestClient
 from fpdf import FPDF
 
-from index_build.builder import build_index
 from index_build.index_store import current_path
 from service.app import create_app
-from service.live import LiveIndex
-from service.search import SearchEngine
-from service.settings import Settings
 
 pytestmark = pytest.mark.slow
 
@@ -22,16 +16,8 @@ PORT_REPORT = ("Ms. Grace Hopper, Director of the Harbour Authority, said that t
 
 
 @pytest.fixture
-def admin(tmp_path, embedder):
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
-    (corpus / "seed.txt").write_text("Mme Ada Lovelace, Directrice de l’Observatoire, a parlé des abeilles de Lyon.",
-                                     encoding="utf-8")
-    (corpus / "reports.json").write_text(json.dumps({"reports": [
-        {"id": "seed", "title": "Abeilles", "language": "fr", "source_file": "seed.txt"}]}), encoding="utf-8")
-    settings = Settings(index_dir=tmp_path / "index", corpus_dir=corpus, admin_token=TOKEN, max_upload_mb=0.05)
-    build_index(corpus, settings.index_dir, embedder, show_progress=False)
-    live = LiveIndex(SearchEngine.open(settings.index_dir, settings.model, settings.model_cache_dir), settings.index_dir)
+def admin(tmp_path, seed_index):
+    settings, live = seed_index(tmp_path, admin_token=TOKEN, max_upload_mb=0.05)
     with TestClient(create_app(live, settings)) as client:
         client.settings = settings
         yield client

@@ -4,21 +4,13 @@ admin upload and removal; and no request ever leaves the server."""
 
 from __future__ import annotations
 
-import json
-import socket
-import threading
-import time
 from pathlib import Path
 
 import httpx
 import pytest
-import uvicorn
 
-from index_build.builder import build_index
 from service.app import create_app
 from service.live import LiveIndex
-from service.search import SearchEngine
-from service.settings import Settings
 
 pytestmark = pytest.mark.slow
 
@@ -33,53 +25,16 @@ HARBOUR = ("Ms. Grace Hopper, Director of the Harbour Authority, said that the n
            "Valparaíso handles 1.2 million containers a year. She added that customs checks take two days.")
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Server:
-    """The app served by uvicorn in a thread, on a free port of 127.0.0.1."""
-
-    def __init__(self, app):
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning"))
-        self.thread = threading.Thread(target=self.server.run, name="citeqa-web-test", daemon=True)
-
-    def __enter__(self) -> "Server":
-        self.thread.start()
-        deadline = time.time() + 60
-        while not self.server.started:
-            assert self.thread.is_alive() and time.time() < deadline, "uvicorn did not start"
-            time.sleep(0.05)
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.server.should_exit = True
-        self.thread.join(timeout=30)
-
-
 @pytest.fixture(scope="module")
-def server(engine, settings, built_index):
-    with Server(create_app(LiveIndex(engine, settings.index_dir), settings)) as running:
+def server(engine, settings, built_index, serve_in_thread):
+    with serve_in_thread(create_app(LiveIndex(engine, settings.index_dir), settings)) as running:
         yield running
 
 
 @pytest.fixture(scope="module")
-def admin_server(tmp_path_factory, embedder):
-    root = tmp_path_factory.mktemp("web-admin")
-    corpus = root / "corpus"
-    corpus.mkdir()
-    (corpus / "seed.txt").write_text("Mme Ada Lovelace, Directrice de l’Observatoire, a parlé des abeilles de Lyon.",
-                                     encoding="utf-8")
-    (corpus / "reports.json").write_text(json.dumps({"reports": [
-        {"id": "seed", "title": "Abeilles", "language": "fr", "source_file": "seed.txt"}]}), encoding="utf-8")
-    settings = Settings(index_dir=root / "index", corpus_dir=corpus, admin_token=TOKEN)
-    build_index(corpus, settings.index_dir, embedder, show_progress=False)
-    live = LiveIndex(SearchEngine.open(settings.index_dir, settings.model, settings.model_cache_dir), settings.index_dir)
-    with Server(create_app(live, settings)) as running:
+def admin_server(tmp_path_factory, seed_index, serve_in_thread):
+    settings, live = seed_index(tmp_path_factory.mktemp("web-admin"), admin_token=TOKEN)
+    with serve_in_thread(create_app(live, settings)) as running:
         yield running
 
 
