@@ -9,7 +9,7 @@ export HOST PORT
 export HF_HUB_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: install run serve index test eval bench clean chromium
+.PHONY: install run serve index test eval bench swap-bench clean chromium
 
 ## install: create .venv with the CPU build of torch and citeqa (editable) with its test tools
 install: $(STAMP)
@@ -51,3 +51,7 @@ clean:
 ## bench: build time, index size, query latency and memory, printed
 bench: install
 	$(BIN)/python -m eval.benchmark
+
+## swap-bench: a live server searched by 3 threads while a 62-page PDF is added and removed, printed
+swap-bench: install
+	$(BIN)/python -m eval.live_swap $(PDF)

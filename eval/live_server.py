@@ -11,7 +11,9 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
@@ -40,10 +42,12 @@ def wait_healthy(url: str, alive: Callable[[], bool], timeout: float = 120, why:
     raise RuntimeError(f"the server at {url} was not ready after {timeout:.0f} s: {why()}")
 
 
-def run_citeqa(env: dict[str, str], *args: str, timeout: float = 600) -> subprocess.CompletedProcess:
-    """Run one ``citeqa`` command to the end, its output read (never left in a full pipe)."""
-    return subprocess.run([sys.executable, "-m", "service.cli", *args], env=env, capture_output=True, text=True,
-                          timeout=timeout)
+def run_citeqa(env: dict[str, str], *args: str, timeout: float = 600, nice: int = 0) -> subprocess.CompletedProcess:
+    """Run one ``citeqa`` command to the end, its output read (never left in a full pipe); ``nice`` lowers
+    its CPU priority (as ``nice -n``)."""
+    prefix = ["nice", "-n", str(nice)] if nice else []
+    return subprocess.run([*prefix, sys.executable, "-m", "service.cli", *args], env=env, capture_output=True,
+                          text=True, timeout=timeout)
 
 
 def start_citeqa(env: dict[str, str], *args: str, log: Path) -> subprocess.Popen:
@@ -92,6 +96,72 @@ class ServeProcess:
             return self.log.read_text(encoding="utf-8", errors="replace")[-chars:]
         except OSError:
             return ""
+
+
+@dataclass
+class Request:
+    """One search of the loop: when it started and ended (seconds, perf_counter), and what came back."""
+
+    started: float
+    ended: float
+    answer: dict | None = None  # the JSON answer, when there is one
+    error: str = ""
+
+    @property
+    def version(self) -> str:
+        return self.answer["index_version"] if self.answer else ""
+
+    @property
+    def cited(self) -> set[str]:
+        return {passage["document_id"] for passage in self.answer["passages"]} if self.answer else set()
+
+    @property
+    def ms(self) -> float:
+        return (self.ended - self.started) * 1000
+
+
+class SearchLoop:
+    """N threads asking the server questions in turn (each from its own place in the list), recording
+    every request; stopped when the ``with`` block ends."""
+
+    def __init__(self, url: str, threads: int, questions: list[str]):
+        self.url, self.questions = url, questions
+        self.requests: list[Request] = []
+        self.stop = threading.Event()
+        self.threads = [threading.Thread(target=self._loop, args=(n * len(questions) // threads,), daemon=True)
+                        for n in range(threads)]
+
+    def __enter__(self) -> "SearchLoop":
+        for thread in self.threads:
+            thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stop.set()
+        for thread in self.threads:
+            thread.join()
+
+    def _loop(self, first: int) -> None:
+        with httpx.Client(base_url=self.url, timeout=120) as client:
+            n = first
+            while not self.stop.is_set():
+                question = self.questions[n % len(self.questions)]
+                n += 1
+                started = time.perf_counter()
+                try:
+                    response = client.post("/search", json={"question": question, "k": 5})
+                    ended = time.perf_counter()
+                    if response.status_code != 200:
+                        self.requests.append(Request(started, ended, error=f"HTTP {response.status_code} {response.text[:200]}"))
+                        continue
+                    self.requests.append(Request(started, ended, response.json()))
+                except httpx.HTTPError as error:
+                    self.requests.append(Request(started, time.perf_counter(), error=repr(error)))
+
+    def first_answer_from(self, version: str) -> Request | None:
+        """The earliest-ending request answered from ``version``."""
+        done = [r for r in list(self.requests) if r.version == version]
+        return min(done, key=lambda r: r.ended) if done else None
 
 
 def citeqa_env(corpus_dir: Path, index_dir: Path) -> dict[str, str]:

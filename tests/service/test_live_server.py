@@ -3,14 +3,13 @@ replaced and removed by `citeqa` in other processes, each answer from one whole 
 survives a builder killed in the middle of a change."""
 
 import signal
-import threading
 import time
 from pathlib import Path
 
 import httpx
 import pytest
 
-from eval.live_server import ServeProcess, citeqa_env, run_citeqa, start_citeqa
+from eval.live_server import SearchLoop, ServeProcess, citeqa_env, run_citeqa, start_citeqa
 from index_build.index_store import load_version
 
 pytestmark = pytest.mark.slow
@@ -19,7 +18,7 @@ REPORT_A = ("Mme Ada Lovelace, Directrice de l’Observatoire des abeilles, a pr
             "urbaines de Lyon : 4 200 ruches en 2024. Elle a insisté sur la formation des apiculteurs.")
 REPORT_B = ("Ms. Grace Hopper, Director of the Harbour Authority, said that the new container terminal in "
             "Valparaíso handles 1.2 million containers a year. She added that customs checks take two days.")
-QUESTIONS = ("combien de ruches à Lyon ?", "container terminal Valparaíso", "who spoke about bees")
+QUESTIONS = ["combien de ruches à Lyon ?", "container terminal Valparaíso", "who spoke about bees"]
 
 
 @pytest.fixture
@@ -48,38 +47,6 @@ def wait_for_version(url, version, timeout=60):
                f"server never switched to {version}", timeout)
 
 
-class SearchLoop:
-    """Threads that ask the server one question each, again and again, keeping every answer and failure."""
-
-    def __init__(self, url: str, questions: tuple[str, ...]):
-        self.url, self.answers, self.failures = url, [], []
-        self.stop = threading.Event()
-        self.threads = [threading.Thread(target=self._loop, args=(q,), name=f"search-{n}")
-                        for n, q in enumerate(questions)]
-
-    def __enter__(self) -> "SearchLoop":
-        for thread in self.threads:
-            thread.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.stop.set()
-        for thread in self.threads:
-            thread.join()
-
-    def _loop(self, question: str) -> None:
-        with httpx.Client(base_url=self.url, timeout=60) as client:
-            while not self.stop.is_set():
-                try:
-                    response = client.post("/search", json={"question": question, "k": 5})
-                    if response.status_code != 200:
-                        self.failures.append(f"{response.status_code} {response.text[:200]}")
-                    else:
-                        self.answers.append(response.json())
-                except httpx.HTTPError as error:
-                    self.failures.append(repr(error))
-
-
 def test_search_loop_sees_no_error_while_reports_change(server):
     url, env, tmp_path = server
     index_dir = Path(env["CITEQA_INDEX_DIR"])
@@ -89,19 +56,19 @@ def test_search_loop_sees_no_error_while_reports_change(server):
     steps = [("add", str(tmp_path / "harbour.md")),  # added
              ("add", str(tmp_path / "abeilles-v2.txt"), "--id", "seed"),  # replaced
              ("remove", "harbour")]  # removed
-    with SearchLoop(url, QUESTIONS) as loop:
+    with SearchLoop(url, len(QUESTIONS), QUESTIONS) as loop:
         for step in steps:
             process = run_citeqa(env, *step)
             assert process.returncode == 0, process.stderr
             version, documents = manifest_documents(index_dir)
             texts[version] = documents
             wait_for_version(url, version)
-        wait_until(lambda: any(answer["index_version"] == version for answer in loop.answers),
-                   "no search was answered from the last version")
+        wait_until(lambda: loop.first_answer_from(version) is not None, "no search was answered from the last version")
 
-    assert loop.failures == []
-    assert {answer["index_version"] for answer in loop.answers} == set(texts)  # every version answered in turn
-    for answer in loop.answers:
+    assert [request.error for request in loop.requests if request.error] == []
+    answers = [request.answer for request in loop.requests]
+    assert {answer["index_version"] for answer in answers} == set(texts)  # every version answered in turn
+    for answer in answers:
         served = texts[answer["index_version"]]
         for passage in answer["passages"]:  # cited documents, and spans, of the version that served the answer
             assert passage["document_id"] in served, (answer["index_version"], passage["document_id"])
