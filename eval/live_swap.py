@@ -27,7 +27,7 @@ from eval.runner import load_questions
 from index_build.index_store import CURRENT_LINK, MANIFEST_FILE
 
 REPO = Path(__file__).parents[1]
-DEFAULT_PDF = Path("/work/shared/corpus_extra/iom_eval_dialogue_binational_haiti_rd_rapport_initial_2025_fr.pdf")
+DEFAULT_PDF = REPO.parent / "shared" / "corpus_extra" / "iom_eval_dialogue_binational_haiti_rd_rapport_initial_2025_fr.pdf"
 AFTER_S = 10.0  # seconds after the swap whose latency is printed
 DEFAULT_QUESTION = "Quelle méthode d'échantillonnage est prévue pour les ménages des communautés locales ?"
 
