@@ -36,19 +36,16 @@ def create_app(live: LiveIndex, settings: Settings) -> FastAPI:
     app.include_router(web_router)
 
     @app.post("/search", response_model=SearchResponse, summary="Answer a question with cited passages")
-    def search_post(body: SearchRequest, engine: Engine, request: Request) -> dict:
-        request.app.state.live.remember(body.question)
+    def search_post(body: SearchRequest, engine: Engine) -> dict:
         return asdict(engine.search(body.question, body.k))
 
     @app.get("/search", response_model=SearchResponse, summary="Answer a question with cited passages (GET)")
     def search_get(
         engine: Engine,
-        request: Request,
         q: Annotated[Question, Query(description=f"The question (1 to {MAX_QUESTION_CHARS} characters)",
                                      examples=["who spoke about child protection"])],
         k: Annotated[TopK, Query()] = 5,
     ) -> dict:
-        request.app.state.live.remember(q)
         return asdict(engine.search(q, k))
 
     @app.get("/health", response_model=HealthResponse, summary="Readiness and what is served")

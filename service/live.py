@@ -1,9 +1,7 @@
 """The index version being served, switched to a new version without a restart.
 
 Each request takes the engine current when it starts and finishes on it; a new version is
-loaded, checked and warmed up (the recent questions asked again, off the request path, so that its
-first requests do not pay for its empty caches) in a background thread, then swapped in with one
-assignment.
+loaded and checked in a background thread, then swapped in with one assignment.
 """
 
 from __future__ import annotations
@@ -11,7 +9,6 @@ from __future__ import annotations
 import logging
 import os
 import threading
-from collections import deque
 from pathlib import Path
 
 from index_build.embedding import Embedder
@@ -19,7 +16,6 @@ from index_build.index_store import CURRENT_LINK, IndexProblem, load_version
 from service.search import SearchEngine
 
 log = logging.getLogger("citeqa")
-WARM_UP_QUESTIONS = 32  # the most recent questions, asked of a new version before it serves
 
 
 class LiveIndex:
@@ -30,9 +26,7 @@ class LiveIndex:
         self._engine = engine
         self._served_target = self._target()
         self._loading = threading.Lock()
-        self._recent: deque[str] = deque(maxlen=WARM_UP_QUESTIONS)
         self.last_error = ""
-        self.last_warm_up = 0  # questions the last new version was warmed up with
 
     @classmethod
     def open(cls, index_dir: Path, model_name: str, model_cache_dir: Path) -> "LiveIndex":
@@ -49,10 +43,6 @@ class LiveIndex:
             threading.Thread(target=self.refresh, name="citeqa-reload", daemon=True).start()
         return self._engine
 
-    def remember(self, question: str) -> None:
-        """Note a question asked, to warm the next version up with."""
-        self._recent.append(question)
-
     def refresh(self) -> bool:
         """Load the current version now if it is not the one served; True when it switched."""
         with self._loading:
@@ -68,21 +58,9 @@ class LiveIndex:
                 log.error("citeqa: not switching to the new index version: %s", error)
                 self._served_target = target  # do not retry the same broken version on every request
                 return False
-            self.last_warm_up = self._warm_up(engine)
             self._engine, self._served_target, self.last_error = engine, target, ""
             log.info("citeqa: now serving index version %s", version.version)
             return True
-
-    def _warm_up(self, engine: SearchEngine) -> int:
-        """Ask the new engine the recent questions (each once); how many it answered."""
-        answered = 0
-        for question in dict.fromkeys(list(self._recent)):
-            try:
-                engine.search(question)
-                answered += 1
-            except Exception as error:  # noqa: BLE001 - a warm-up failure must not keep the version out
-                log.warning("citeqa: warming up the new index version: %s", error)
-        return answered
 
     def _target(self) -> str:
         try:

@@ -97,16 +97,3 @@ def test_tokens(admin):
 def test_admin_api_is_off_without_a_token(client):
     response = client.post("/documents", files={"file": ("a.txt", b"hello")}, headers=AUTH)
     assert response.status_code == 403 and "CITEQA_ADMIN_TOKEN" in response.text
-
-
-def test_a_new_version_is_warmed_up_with_the_recent_questions_before_it_serves(admin):
-    live = admin.app.state.live
-    for question in ["ruches à Lyon", "container terminal", "ruches à Lyon"]:
-        assert admin.get("/search", params={"q": question}).status_code == 200
-    assert admin.post("/search", json={"question": "who spoke about bees"}).status_code == 200
-    before = admin.get("/health").json()["index_version"]
-
-    created = upload(admin, "harbour.md", PORT_REPORT.encode(), language="en")  # switches with live.refresh()
-    assert created.status_code == 201
-    assert admin.get("/health").json()["index_version"] == created.json()["index_version"] != before
-    assert live.last_warm_up == 3  # each distinct recent question asked once of the new version
