@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
 from index_build.e5_model import DEFAULT_MODEL_NAME, ensure_e5_small, model_fingerprint
+
+CACHED_WORDS = 20_000  # word vectors kept with the model (the same for every index version)
 
 
 @dataclass
@@ -17,6 +19,7 @@ class Embedder:
     model: object  # sentence_transformers.SentenceTransformer (imported lazily: it is slow)
     name: str
     fingerprint: str
+    _word_vectors: dict[str, np.ndarray] = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
     def load(cls, name: str, cache_dir: Path) -> "Embedder":
@@ -47,8 +50,21 @@ class Embedder:
         return self._encode([text], "query", False)[0]
 
     def embed_words(self, words: list[str], show_progress: bool = False) -> np.ndarray:
-        """Normalised float32 vectors for single words (query prompt, as question words get)."""
-        return self._encode(words, "query", show_progress)
+        """Normalised float32 vectors for single words (query prompt, as question words get).
+
+        A word is embedded once and its vector kept: a server's new index versions share the words
+        its earlier ones saw, so requests after a swap do not embed them again."""
+        cache = self._word_vectors  # replaced, never emptied in place: safe for concurrent requests
+        new = sorted({word for word in words if word not in cache})
+        if new:
+            vectors = self._encode(new, "query", show_progress)
+            if len(cache) + len(new) > CACHED_WORDS:
+                cache = {}
+            cache.update(zip(new, vectors))
+            self._word_vectors = cache
+        if not words:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        return np.stack([cache[word] for word in words])
 
     def _encode(self, texts: list[str], prompt_name: str, show_progress: bool) -> np.ndarray:
         prompt = prompt_name if prompt_name in (self.model.prompts or {}) else None
