@@ -6,8 +6,6 @@ the question is embedded and matched with the index's words of the passages' lan
 
 from __future__ import annotations
 
-import numpy as np
-
 from index_build.embedding import Embedder
 from index_build.vocabulary import MIN_WORD_LENGTH, Vocabulary
 from service.lexical import question_words
@@ -15,7 +13,6 @@ from service.lexical import question_words
 # Chosen on the eval set (README, "How the defaults were chosen"):
 TRANSLATIONS_PER_WORD = 3
 MIN_TRANSLATION_SIMILARITY = 0.90
-CACHED_WORDS = 20_000  # question words whose vectors are kept (questions repeat their words)
 
 
 class QuestionTranslator:
@@ -28,7 +25,6 @@ class QuestionTranslator:
         self.per_word = per_word
         self.min_similarity = min_similarity
         self.languages = {language for _, language in vocabulary.entries}
-        self._word_vectors: dict[str, np.ndarray] = {}
 
     def words_in(self, question: str, language: str) -> list[str]:
         """The report words of ``language`` closest to each content word of the question, in order;
@@ -40,14 +36,7 @@ class QuestionTranslator:
         source = [word for word in content if len(word) >= MIN_WORD_LENGTH and not word.isdigit()]
         if not source:
             return numbers
-        closest = self.vocabulary.closest(self._vectors(source), language, self.per_word, self.min_similarity)
+        # the embedder keeps the vectors of words it has seen, for every index version
+        closest = self.vocabulary.closest(self.embedder.embed_words(source), language, self.per_word,
+                                          self.min_similarity)
         return [word for found in closest for word in found] + numbers
-
-    def _vectors(self, words: list[str]) -> np.ndarray:
-        """The words' vectors, embedding only those not seen before."""
-        new = sorted({word for word in words if word not in self._word_vectors})
-        if new:
-            if len(self._word_vectors) + len(new) > CACHED_WORDS:
-                self._word_vectors = {}
-            self._word_vectors.update(zip(new, self.embedder.embed_words(new)))
-        return np.stack([self._word_vectors[word] for word in words])

@@ -25,14 +25,3 @@ def test_english_questions_rank_better_with_translated_words(engine):
     rank = lambda answer: next(p.rank for p in answer.passages if evidence in p.text)  # noqa: E731
     assert rank(engine.search(question, 10)) < rank(plain.search(question, 10))
 
-
-def test_a_word_seen_before_is_not_embedded_again(engine):
-    translator = QuestionTranslator(engine.embedder, engine.version.vocabulary)
-    first = translator.words_in("child protection at borders", "fr")
-    cached = dict(translator._word_vectors)
-    assert set(cached) == {"child", "protection", "borders"}
-    assert translator.words_in("borders and child protection", "fr") == [
-        word for source in ("borders", "child", "protection") for word in
-        translator.words_in(source, "fr")]
-    assert all(translator._word_vectors[word] is cached[word] for word in cached)
-    assert first
