@@ -210,7 +210,7 @@ def _write_parts(index_dir: Path, embedder: Embedder, chunking: dict, parts: lis
     sentences = (np.vstack([part.sentence_vectors for part in parts]) if parts
                  else np.zeros((0, dimension), np.float32))
     vocabulary = build_vocabulary([(part.text, part.entry.get("language", "en")) for part in parts],
-                                  lambda words: embedder.embed_words(words, show_progress), dimension,
+                                  lambda words: embedder.embed_words(words, show_progress, remember=False), dimension,
                                   previous.vocabulary if previous is not None else None)
     return write_version(index_dir, manifest, vectors, chunks, {part.entry["id"]: part.text for part in parts},
                          sentences, vocabulary)

@@ -49,11 +49,14 @@ class Embedder:
         """One normalised float32 vector for a question, with the model's query prompt."""
         return self._encode([text], "query", False)[0]
 
-    def embed_words(self, words: list[str], show_progress: bool = False) -> np.ndarray:
+    def embed_words(self, words: list[str], show_progress: bool = False, remember: bool = True) -> np.ndarray:
         """Normalised float32 vectors for single words (query prompt, as question words get).
 
-        A word is embedded once and its vector kept: a server's new index versions share the words
-        its earlier ones saw, so requests after a swap do not embed them again."""
+        With ``remember``, a word is embedded once and its vector kept: a server's new index versions
+        share the question words its earlier ones saw, so requests after a swap do not embed them
+        again. A build embeds a whole vocabulary once and passes ``remember=False``."""
+        if not remember:
+            return self._encode(words, "query", show_progress)
         cache = self._word_vectors  # replaced, never emptied in place: safe for concurrent requests
         new = sorted({word for word in words if word not in cache})
         if new:

@@ -10,6 +10,7 @@ embeddings instead of a translation model. The vectors are computed at build tim
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Callable
 
 import numpy as np
@@ -32,6 +33,15 @@ class Vocabulary:
     entries: list[tuple[str, str]]  # (word, language)
     vectors: np.ndarray
 
+    @cached_property
+    def _by_language(self) -> dict[str, tuple[list[str], np.ndarray]]:
+        """Each language's words and vectors, made once (not on every question)."""
+        by_language = {}
+        for language in {lang for _, lang in self.entries}:
+            rows = [row for row, (_, lang) in enumerate(self.entries) if lang == language]
+            by_language[language] = ([self.entries[row][0] for row in rows], self.vectors[rows])
+        return by_language
+
     @classmethod
     def empty(cls, dimension: int) -> "Vocabulary":
         return cls([], np.zeros((0, dimension), dtype=np.float32))
@@ -43,14 +53,14 @@ class Vocabulary:
     def closest(self, vectors: np.ndarray, language: str, per_word: int, min_similarity: float) -> list[list[str]]:
         """For each given word vector, the closest words of ``language`` (at most ``per_word``, each at
         least ``min_similarity`` away in cosine), best first."""
-        rows = np.array([row for row, (_, lang) in enumerate(self.entries) if lang == language], dtype=np.int64)
-        if not len(rows) or not len(vectors):
+        words, matrix = self._by_language.get(language, ([], None))
+        if not words or not len(vectors):
             return [[] for _ in range(len(vectors))]
-        similarities = vectors @ self.vectors[rows].T
+        similarities = vectors @ matrix.T
         found = []
         for scores in similarities:
             best = np.argsort(-scores, kind="stable")[:per_word]
-            found.append([self.entries[rows[i]][0] for i in best if scores[i] >= min_similarity])
+            found.append([words[i] for i in best if scores[i] >= min_similarity])
         return found
 
 

@@ -26,8 +26,8 @@ RRF_K = 10  # reciprocal-rank-fusion constant
 DENSE_WEIGHT = 1.0
 LEXICAL_WEIGHT = 1.0
 TRANSLATED_LEXICAL_WEIGHT = 0.5  # BM25 of the question's words translated into another language's passages
-SENTENCE_WEIGHT = 0.5
-REPEATED_SPEAKER_FACTOR = 0.6  # who-questions: weight of a passage whose speakers are already in the answer  # dense score = (1 - w) * chunk similarity + w * best sentence similarity
+SENTENCE_WEIGHT = 0.5  # dense score = (1 - w) * chunk similarity + w * best sentence similarity
+REPEATED_SPEAKER_FACTOR = 0.6  # who-questions: weight of a passage whose speakers are already in the answer
 # Abstention, calibrated on the eval set's negative questions (README, "How the defaults were chosen"):
 # the best sentence similarity under which a question in that language is not answered by the reports...
 ABSTAIN_BELOW = {"en": 0.784, "fr": 0.855}
