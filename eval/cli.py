@@ -7,9 +7,12 @@ import json
 from dataclasses import asdict
 from pathlib import Path
 
-from eval.report import print_report
+from eval import library
+from eval.report import print_report, print_sets
 from eval.runner import (FLOORS_FILE, QUESTIONS_FILE, QuestionResult, check_floors, evaluate, load_questions,
                          relevant_counts, summarise)
+
+LIBRARY_FLOORS_FILE = library.CATALOG_FILE.parent / "floors.json"
 
 SYSTEMS = {"bm25": "BM25 only", "dense": "dense only", "hybrid": "full system"}
 
@@ -22,7 +25,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--min", action="append", default=[], metavar="METRIC=VALUE",
                         help="exit non-zero when METRIC falls below VALUE (ceiling for false_abstention, chars, latency)")
     parser.add_argument("--floors", type=Path, nargs="?", const=FLOORS_FILE,
-                        help=f"check the floors in a JSON file (default {FLOORS_FILE.name} when given without a path)")
+                        help=f"check the floors in a JSON file (default {FLOORS_FILE.name} when given without a path; "
+                             "the library's own floors are checked too)")
+    parser.add_argument("--no-library", dest="library", action="store_false",
+                        help="only the single-report eval (by default the library eval follows it: the seed report "
+                             "and ../shared/corpus_extra in one index, built once and cached under var/library)")
 
 
 def run(args: argparse.Namespace, engine=None) -> int:
@@ -36,19 +43,56 @@ def run(args: argparse.Namespace, engine=None) -> int:
                 for mode, label in SYSTEMS.items()}
     print_report(runs)
     main_system = list(runs)[-1]
-    summary = summarise(runs[main_system])
-    if args.json:
-        args.json.write_text(json.dumps(_to_json(runs), ensure_ascii=False, indent=2), encoding="utf-8")
-        print(f"Per-question results written to {args.json}")
     floors = _parse_floors(args.min)
     if args.floors:
         floors = json.loads(args.floors.read_text(encoding="utf-8")) | floors
+    broken = _report_floors(main_system, summarise(runs[main_system]), floors)
+    sets = _library_sets(args, engine) if engine is not None and getattr(args, "library", True) else {}
+    if sets:
+        library_floors = json.loads(LIBRARY_FLOORS_FILE.read_text(encoding="utf-8")) if args.floors else {}
+        for name, results in sets.items():
+            broken += _report_floors(f"{name}, library index", summarise(results), library_floors.get(name, {}))
+    if args.json:
+        everything = _to_json(runs) | {f"{name}, library index": _to_json({"": results})[""] for name, results in sets.items()}
+        args.json.write_text(json.dumps(everything, ensure_ascii=False, indent=2), encoding="utf-8")
+        print(f"Per-question results written to {args.json}")
+    return 1 if broken else 0
+
+
+def _report_floors(label: str, summary: dict, floors: dict[str, float]) -> list[str]:
+    """Check and print the floors of one summary; returns the broken ones."""
     broken = check_floors(summary, floors)
     for line in broken:
-        print(f"FLOOR BROKEN ({main_system}): {line}")
+        print(f"FLOOR BROKEN ({label}): {line}")
     if floors and not broken:
-        print(f"All {len(floors)} floors hold ({main_system}).")
-    return 1 if broken else 0
+        print(f"All {len(floors)} floors hold ({label}).")
+    return broken
+
+
+def _library_sets(args: argparse.Namespace, engine) -> dict[str, list[QuestionResult]]:
+    """The seed questions and the library questions, scored on the library index (empty without its files)."""
+    from index_build.index_store import load_version
+    from service.search import SearchEngine
+
+    index_dir = library.ensure_library_index(engine.embedder)
+    if index_dir is None:
+        print(library.missing_library_message())
+        return {}
+    version = load_version(index_dir, fingerprint=engine.embedder.fingerprint, dimension=engine.embedder.dimension)
+    library_engine = SearchEngine(engine.embedder, version)
+    sets = score_sets(library_engine, {"seed questions": load_questions(args.questions),
+                                       "library questions": load_questions(library.QUESTIONS_FILE)})
+    print_sets(sets, f"citeqa eval — the library index ({len(version.documents)} reports, {len(version.chunks)} chunks)")
+    return sets
+
+
+def score_sets(engine, sets: dict[str, list]) -> dict[str, list[QuestionResult]]:
+    """Each question set scored with the full system of an engine."""
+    chunk_texts = [chunk.text for chunk in engine.version.chunks]
+    languages = {doc["id"]: doc.get("language", "") for doc in engine.version.documents}
+    return {name: evaluate(lambda q, k: _as_dict(engine.search(q, k)), questions,
+                           relevant_counts(questions, chunk_texts), languages)
+            for name, questions in sets.items()}
 
 
 def _parse_floors(pairs: list[str]) -> dict[str, float]:

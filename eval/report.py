@@ -7,9 +7,13 @@ from rich.table import Table
 
 from eval.runner import QuestionResult, summarise
 
-HEADLINE = ("accuracy@1", "accuracy@3", "accuracy@5", "MRR@10", "nDCG@10", "recall@5", "speaker_recall@5",
-            "speaker_mention@5", "abstention", "false_abstention", "chars@5", "latency_p50_ms", "latency_p95_ms")
+HEADLINE = ("accuracy@1", "accuracy@3", "accuracy@5", "MRR@10", "nDCG@10", "recall@5", "page_accuracy",
+            "speaker_recall@5", "speaker_mention@5", "abstention", "false_abstention", "chars@5", "latency_p50_ms",
+            "latency_p95_ms")
 BREAKDOWN = ("accuracy@5", "MRR@10", "speaker_recall@5")
+SET_BREAKDOWN = ("accuracy@5", "MRR@10", "page_accuracy", "speaker_recall@5", "abstention", "false_abstention")
+GROUPINGS = (("lang", "question language"), ("pairing", "question vs report language"), ("kind", "kind"),
+             ("document_id", "report"))
 
 
 def _cell(value: float | None, name: str) -> str:
@@ -52,7 +56,37 @@ def print_report(runs: dict[str, list[QuestionResult]], console: Console | None 
     console.print(groups)
 
     system = failures_of or systems[-1]
-    failed = [r for r in runs[system] if r.metrics.get("accuracy@5") == 0.0 or r.metrics.get("abstention") == 0.0
+    _print_failures(console, runs[system], system)
+
+
+def print_sets(sets: dict[str, list[QuestionResult]], title: str, console: Console | None = None) -> None:
+    """Question sets scored by one system on one index: the overall table, then each set by question
+    language, by same- or other-language report, by kind and by report; then the failed questions."""
+    console = console or Console(width=160)
+    overall = Table(title=title, title_justify="left")
+    overall.add_column("metric")
+    for name, results in sets.items():
+        overall.add_column(f"{name} ({len(results)})", justify="right")
+    summaries = {name: summarise(results) for name, results in sets.items()}
+    for metric in HEADLINE:
+        overall.add_row(metric, *(_cell(summaries[name].get(metric), metric) for name in sets))
+    console.print(overall)
+    for name, results in sets.items():
+        table = Table(title=f"{name}: by group", title_justify="left")
+        for column in ("group", "n", *SET_BREAKDOWN):
+            table.add_column(column, justify="left" if column == "group" else "right")
+        for attribute, label in GROUPINGS:
+            for value in sorted({getattr(r, attribute) for r in results if getattr(r, attribute)}):
+                group = [r for r in results if getattr(r, attribute) == value]
+                summary = summarise(group)
+                table.add_row(f"{label}: {value}", str(len(group)), *(_cell(summary.get(m), m) for m in SET_BREAKDOWN))
+        console.print(table)
+    for name, results in sets.items():
+        _print_failures(console, results, name)
+
+
+def _print_failures(console: Console, results: list[QuestionResult], system: str) -> None:
+    failed = [r for r in results if r.metrics.get("accuracy@5") == 0.0 or r.metrics.get("abstention") == 0.0
               or r.metrics.get("false_abstention") == 1.0]
     console.print(f"\n[bold]{len(failed)} questions failed with {system}[/bold] "
                   "(no supporting passage in the top 5, or a wrong abstention):")

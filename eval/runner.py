@@ -8,18 +8,18 @@ from __future__ import annotations
 
 import json
 import math
-import re
 import statistics
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
+from eval.evidence import normalise
 from service.lexical import fold_accents
 
 QUESTIONS_FILE = Path(__file__).parent / "questions.jsonl"
 FLOORS_FILE = Path(__file__).parent / "floors.json"
-KINDS = ("speaker", "multi_speaker", "fact", "number", "paraphrase", "keyword", "negative")
+KINDS = ("speaker", "multi_speaker", "fact", "number", "date", "paraphrase", "keyword", "negative")
 DEPTH = 10  # passages asked for each question
 
 #: question, k -> the API's answer shape ({"passages": [...], optional "speakers", "answerable"})
@@ -38,6 +38,9 @@ class Question:
     evidence: list[str]
     answer: str
     document_id: str = ""
+    evidence_pages: list[int] = field(default_factory=list)  # the page where each evidence string starts
+    evidence_documents: list[str] = field(default_factory=list)  # the report of each evidence string, where it
+    # is not document_id (a declaration's translation answers it too); empty: all in document_id
 
     @property
     def is_negative(self) -> bool:
@@ -47,11 +50,6 @@ class Question:
 def load_questions(path: Path = QUESTIONS_FILE) -> list[Question]:
     """Read the eval set, one JSON object a line."""
     return [Question(**json.loads(line)) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
-
-
-def normalise(text: str) -> str:
-    """Collapse whitespace and unify apostrophes, to compare evidence with passages."""
-    return re.sub(r"\s+", " ", text.replace("’", "'").replace("‘", "'")).strip()
 
 
 @dataclass
@@ -65,6 +63,8 @@ class QuestionResult:
     metrics: dict[str, float | None]
     top_passage: str = ""
     passages: list[dict] = field(default_factory=list)
+    document_id: str = ""  # the report that answers it ("" for a negative)
+    pairing: str = ""  # "same" or "other": the question's language against its report's ("" when unknown)
 
 
 def score_answer(question: Question, answer: dict, latency_ms: float, relevant_in_index: int | None = None) -> dict:
@@ -82,15 +82,25 @@ def score_answer(question: Question, answer: dict, latency_ms: float, relevant_i
     }
     if question.is_negative:
         return metrics | dict.fromkeys(("accuracy@1", "accuracy@3", "accuracy@5", "MRR@10", "nDCG@10", "recall@5",
-                                        "speaker_recall@5", "speaker_mention@5"))
+                                        "page_accuracy", "speaker_recall@5", "speaker_mention@5"))
     first = next((rank for rank, ok in enumerate(supports, start=1) if ok), None)
     for k in (1, 3, 5):
         metrics[f"accuracy@{k}"] = float(first is not None and first <= k)
     metrics["MRR@10"] = 1.0 / first if first else 0.0
     metrics["nDCG@10"] = _ndcg(supports, relevant_in_index or len(evidence))
     metrics["recall@5"] = sum(any(e in t for t in texts[:5]) for e in evidence) / len(evidence)
+    metrics["page_accuracy"] = _page_accuracy(question, passages[first - 1], texts[first - 1]) if first else None
     metrics["speaker_recall@5"], metrics["speaker_mention@5"] = _speaker_recall(question, answer, passages[:5])
     return metrics
+
+
+def _page_accuracy(question: Question, passage: dict, text: str) -> float | None:
+    """1 when the first supporting passage cites the page of the evidence it holds, or the page before (a
+    passage that runs over the page break); None when the eval gives no pages."""
+    if len(question.evidence_pages) != len(question.evidence):
+        return None
+    pages = [page for evidence, page in zip(question.evidence, question.evidence_pages) if normalise(evidence) in text]
+    return float(any(passage.get("page") in (page, page - 1) for page in pages))
 
 
 def _ndcg(supports: list[bool], relevant: int) -> float:
@@ -107,7 +117,9 @@ def _speaker_recall(question: Question, answer: dict, top: list[dict]) -> tuple[
     listed = answer.get("speakers")
     if listed is None:  # an answer without a speakers field: the passages' speakers stand for it
         listed = [s for p in top for s in p.get("speakers", [])]
-    names = {fold_accents(s["name"]) for s in listed}
+    else:  # the speakers of the top passages only (the answer may hold more passages than that)
+        listed = [s for s in listed if "passages" not in s or any(rank <= len(top) for rank in s["passages"])]
+    names = {fold_accents(s[field]) for s in listed for field in ("name", "organisation") if s.get(field)}
     mentioned = fold_accents(" ".join(p["text"] + " " + " ".join(s["name"] for s in p.get("speakers", [])) for p in top))
     expected = [fold_accents(name) for name in question.expected_speakers]
     in_field = sum(name in names for name in expected) / len(expected)
@@ -115,8 +127,10 @@ def _speaker_recall(question: Question, answer: dict, top: list[dict]) -> tuple[
     return in_field, anywhere
 
 
-def evaluate(search: SearchFunction, questions: list[Question], relevant_counts: dict[str, int] | None = None) -> list[QuestionResult]:
-    """Ask every question and score the answers."""
+def evaluate(search: SearchFunction, questions: list[Question], relevant_counts: dict[str, int] | None = None,
+             report_languages: dict[str, str] | None = None) -> list[QuestionResult]:
+    """Ask every question and score the answers (``report_languages``: report id -> its language, to tell
+    questions in their report's language from the others)."""
     results = []
     for question in questions:
         started = time.perf_counter()
@@ -124,8 +138,10 @@ def evaluate(search: SearchFunction, questions: list[Question], relevant_counts:
         latency = (time.perf_counter() - started) * 1000
         metrics = score_answer(question, answer, latency, (relevant_counts or {}).get(question.id))
         top = answer["passages"][0]["text"] if answer["passages"] else ""
+        report_language = (report_languages or {}).get(question.document_id)
+        pairing = "" if report_language is None else ("same" if report_language == question.lang else "other")
         results.append(QuestionResult(question.id, question.lang, question.kind, question.question, metrics, top,
-                                      answer["passages"][:5]))
+                                      answer["passages"][:5], question.document_id, pairing))
     return results
 
 

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
 import time
-
-import numpy as np
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+
+import numpy as np
 
 from index_build.chunking import chunk_document
 from index_build.cleaning import CleanDocument, Paragraph, clean_pages
@@ -21,6 +22,20 @@ from index_build.vocabulary import build_vocabulary
 DEFAULT_CHUNK_SIZE = 600
 DEFAULT_CHUNK_OVERLAP = 100
 MIN_TURN_OVERLAP = 25  # characters of a speaker's turn a chunk must hold to carry that speaker (more than "M. ")
+#: The modules that turn a file into chunks with speakers: a change in any of them re-prepares every report
+#: (vectors are still reused wherever a chunk's or sentence's text is unchanged).
+PIPELINE_MODULES = ("reading", "cleaning", "chunking", "speakers", "builder")
+
+
+def pipeline_version() -> str:
+    """A hash of the code that reads, cleans, chunks and attributes reports (part of the reuse key)."""
+    digest = hashlib.sha256()
+    package = Path(__file__).parent
+    for name in PIPELINE_MODULES:
+        for path in sorted([package / f"{name}.py", *(package / name).glob("*.py")]):
+            if path.is_file():
+                digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
 
 
 @dataclass
@@ -134,25 +149,44 @@ def build_locked(corpus_dir: Path, index_dir: Path, embedder: Embedder, *,
     chunking = {"size": chunk_size, "overlap": chunk_overlap}
     previous = _reusable_version(index_dir, embedder, chunking) if reuse else None
     old_docs = {doc["id"]: doc for doc in previous.documents} if previous else {}
+    pipeline = pipeline_version()  # read once, before any report is prepared
+    same_pipeline = previous is not None and previous.manifest.get("pipeline") == pipeline
+    known = _KnownVectors(previous) if previous is not None else None
     summary = BuildSummary(version="", path="")
     parts: list[_Part] = []
     for info in catalog:
         digest = content_hash(corpus_dir / info.source_file)
         old = old_docs.get(info.id)
         if old is not None and old["content_hash"] == digest:
-            parts.append(_reused_part(previous, info, old))
-            summary.unchanged.append(info.id)
-            continue
+            if same_pipeline:
+                parts.append(_reused_part(previous, info, old))
+                summary.unchanged.append(info.id)
+                continue
         report = prepare_report(corpus_dir / info.source_file, info, chunk_size, chunk_overlap)
-        parts.append(_new_part(report, embedder, show_progress))
-        summary.embedded_chunks += len(report.chunks)
-        (summary.replaced if old is not None else summary.added).append(info.id)
+        part, embedded = _new_part(report, embedder, show_progress, known)
+        parts.append(part)
+        summary.embedded_chunks += embedded
+        if old is not None and old["content_hash"] == digest:
+            summary.unchanged.append(info.id)
+        else:
+            (summary.replaced if old is not None else summary.added).append(info.id)
     summary.removed = sorted(set(old_docs) - {info.id for info in catalog})
-    path = _write_parts(index_dir, embedder, chunking, parts, previous, show_progress)
+    path = _write_parts(index_dir, embedder, chunking, pipeline, parts, previous, show_progress)
     summary.version, summary.path = path.name, str(path)
     summary.documents, summary.chunks = len(parts), sum(len(part.chunks) for part in parts)
     summary.seconds = round(time.perf_counter() - started, 2)
     return summary
+
+
+def is_up_to_date(corpus_dir: Path, index_dir: Path, embedder: Embedder, *, chunk_size: int = DEFAULT_CHUNK_SIZE,
+                  chunk_overlap: int = DEFAULT_CHUNK_OVERLAP) -> bool:
+    """True when the current version holds exactly the corpus's reports, unchanged, built by this model,
+    chunking and pipeline: a build would change nothing."""
+    previous = _reusable_version(index_dir, embedder, {"size": chunk_size, "overlap": chunk_overlap})
+    if previous is None or previous.manifest.get("pipeline") != pipeline_version():
+        return False
+    indexed = {(doc["id"], doc["content_hash"]) for doc in previous.documents}
+    return indexed == {(info.id, content_hash(corpus_dir / info.source_file)) for info in load_catalog(corpus_dir)}
 
 
 def _reusable_version(index_dir: Path, embedder: Embedder, chunking: dict) -> IndexVersion | None:
@@ -178,16 +212,52 @@ def _reused_part(version: IndexVersion, info: ReportInfo, old: dict) -> _Part:
     return _Part(entry, version.texts[info.id], chunks, vectors, version.sentence_vectors[rows])
 
 
-def _new_part(report: PreparedReport, embedder: Embedder, show_progress: bool) -> _Part:
-    """A new or changed document, embedded now."""
+class _KnownVectors:
+    """The passage vectors of a previous version by text, so that an unchanged text is not embedded again."""
+
+    def __init__(self, version: IndexVersion):
+        self._version = version
+        self._chunk_ids = {chunk.text: chunk.id for chunk in version.chunks}
+        self._sentence_rows = {version.texts[chunk.document_id][start:end]: row
+                               for chunk in version.chunks for start, end, row in chunk.sentences}
+
+    def chunk(self, text: str) -> np.ndarray | None:
+        """The vector of a chunk with this text, if the previous version had one."""
+        found = self._chunk_ids.get(text)
+        return None if found is None else self._version.vectors.reconstruct(found)
+
+    def sentence(self, text: str) -> np.ndarray | None:
+        """The vector of a sentence with this text, if the previous version had one."""
+        found = self._sentence_rows.get(text)
+        return None if found is None else self._version.sentence_vectors[found]
+
+
+def _embed_reusing(texts: list[str], known, embedder: Embedder, show_progress: bool) -> tuple[np.ndarray, int]:
+    """Passage vectors for texts, taking the known ones (``known(text)``) and embedding only the rest;
+    returns the vectors and how many were embedded."""
+    vectors = [known(text) if known is not None else None for text in texts]
+    missing = [i for i, vector in enumerate(vectors) if vector is None]
+    if missing:
+        for i, vector in zip(missing, embedder.embed_passages([texts[i] for i in missing], show_progress=show_progress)):
+            vectors[i] = vector
+    if not texts:
+        return np.zeros((0, embedder.dimension), dtype=np.float32), 0
+    return np.vstack(vectors).astype(np.float32), len(missing)
+
+
+def _new_part(report: PreparedReport, embedder: Embedder, show_progress: bool,
+              known: _KnownVectors | None = None) -> tuple[_Part, int]:
+    """A new, changed or re-prepared document, embedded now (unchanged texts keep their known vectors);
+    returns the part and the number of chunks embedded."""
     sentence_texts = number_sentences(report.chunks, {report.info.id: report.document.text})
-    vectors = embedder.embed_passages([chunk.text for chunk in report.chunks], show_progress=show_progress)
-    sentence_vectors = embedder.embed_passages(sentence_texts, show_progress=show_progress)
+    vectors, embedded = _embed_reusing([chunk.text for chunk in report.chunks], known and known.chunk, embedder,
+                                       show_progress)
+    sentence_vectors, _ = _embed_reusing(sentence_texts, known and known.sentence, embedder, show_progress)
     entry = {**document_entry(report), "indexed_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
-    return _Part(entry, report.document.text, report.chunks, vectors, sentence_vectors)
+    return _Part(entry, report.document.text, report.chunks, vectors, sentence_vectors), embedded
 
 
-def _write_parts(index_dir: Path, embedder: Embedder, chunking: dict, parts: list[_Part],
+def _write_parts(index_dir: Path, embedder: Embedder, chunking: dict, pipeline: str, parts: list[_Part],
                  previous: IndexVersion | None, show_progress: bool) -> Path:
     """Renumber chunks and sentence rows across documents, make the vocabulary (embedding only the
     words the previous version did not have) and write the new version."""
@@ -204,6 +274,7 @@ def _write_parts(index_dir: Path, embedder: Embedder, chunking: dict, parts: lis
         "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "model": {"name": embedder.name, "fingerprint": embedder.fingerprint, "dimension": dimension},
         "chunking": chunking,
+        "pipeline": pipeline,
         "documents": [part.entry for part in parts],
     }
     vectors = np.vstack([part.vectors for part in parts]) if parts else np.zeros((0, dimension), np.float32)

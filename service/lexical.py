@@ -1,4 +1,4 @@
-"""BM25 over the chunk table, with French and English stemming and accent folding (bm25s + PyStemmer)."""
+"""BM25 over the chunk table, with each report language's stemming and accent folding (bm25s + PyStemmer)."""
 
 from __future__ import annotations
 
@@ -8,18 +8,10 @@ import bm25s
 import numpy as np
 import Stemmer
 
-from index_build.language import STOPWORDS, guess_language, words  # noqa: F401 (guess_language re-exported)
+from index_build.language import (ALL_QUESTION_FRAME, ALL_STOPWORDS, LANGUAGES, STOPWORDS,  # noqa: F401
+                                  guess_language, words)  # guess_language re-exported
 
-_STEMMERS = {"fr": Stemmer.Stemmer("french"), "en": Stemmer.Stemmer("english")}
-
-
-#: Words that frame a question rather than name its topic ("who spoke about", "qui a parlé de").
-_QUESTION_FRAME = set(
-    "qui quel quels quelle quelles quoi comment combien pourquoi intervenant intervenants intervenante orateur orateurs "
-    "oratrice oratrices panéliste panélistes parlé parle parler abordé aborder évoqué évoquer mentionné dit déclaré "
-    "question rapport selon "
-    "who whom whose which what speaker speakers spoke speak talked talk said say says mentioned addressed discussed "
-    "raised question report according".split())
+_STEMMERS = {code: Stemmer.Stemmer(language.stemmer) for code, language in LANGUAGES.items()}
 
 
 def fold_accents(text: str) -> str:
@@ -30,24 +22,25 @@ def fold_accents(text: str) -> str:
 
 def document_terms(text: str, language: str) -> list[str]:
     """Index terms of a passage: words stemmed in the passage's language, then accent-folded."""
-    stemmer = _STEMMERS.get(language, _STEMMERS["en"])
     stopwords = STOPWORDS.get(language, set())
-    return [fold_accents(stem) for stem in stemmer.stemWords([w for w in words(text) if w not in stopwords])]
+    kept = [word for word in words(text) if word not in stopwords]
+    stemmer = _STEMMERS.get(language)  # a language citeqa does not know: its words unstemmed
+    return [fold_accents(stem) for stem in (stemmer.stemWords(kept) if stemmer else kept)]
 
 
 def query_terms(text: str) -> list[str]:
-    """Query terms: each word stemmed both as French and as English (the question's language is unknown)."""
+    """Query terms: each word stemmed in every known language (the question's language is unknown)."""
     return [term for variants in query_word_variants(text) for term in variants]
 
 
 def question_words(text: str) -> list[str]:
     """The words of a question that name its topic: no function words, no question frame."""
-    stop = STOPWORDS["fr"] | STOPWORDS["en"] | _QUESTION_FRAME
+    stop = ALL_STOPWORDS | ALL_QUESTION_FRAME
     return [word for word in words(text) if word not in stop]
 
 
 def query_word_variants(text: str) -> list[list[str]]:
-    """For each content word of a question, its possible index terms (French and English stems, accents folded)."""
+    """For each content word of a question, its possible index terms (its stem in each language, accents folded)."""
     found = []
     for word in question_words(text):
         variants = {fold_accents(stemmer.stemWord(word)) for stemmer in _STEMMERS.values()}

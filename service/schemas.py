@@ -52,9 +52,11 @@ class HighlightOut(BaseModel):
 
 
 class SpeakerAnswerOut(SpeakerOut):
-    """A person who answers the question, and the ranks of the passages that carry their words."""
+    """A person or body who answers the question, the ranks of the passages that carry their words and the
+    reports those passages come from."""
 
     passages: list[int]
+    documents: list[str] = Field(default_factory=list, description="Ids of the reports where they say it")
 
 
 class PassageOut(BaseModel):
@@ -88,7 +90,7 @@ class SearchResponse(BaseModel):
         "question": "who spoke about child protection",
         "answerable": True, "reason": "",
         "speakers": [{"name": "Sikander Khan", "role": "Directeur du Bureau des programmes d’urgence",
-                      "organisation": "UNICEF", "passages": [1]}],
+                      "organisation": "UNICEF", "passages": [1], "documents": ["idm-2018-capacity-development.fr"]}],
         "passages": [{
             "rank": 1, "score": 0.86,
             "text": "M. Sikander Khan, Directeur du Bureau des programmes d’urgence de l’UNICEF à Genève, a ...",

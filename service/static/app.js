@@ -124,19 +124,25 @@
     const parts = [];
     if (speakers.length) {
       parts.push(el("h3", { id: "speakers-title" }, "Who spoke"),
-        el("ul", { class: "chips", "aria-labelledby": "speakers-title" }, ...speakers.map(speakerChip)));
+        el("ul", { class: "chips", "aria-labelledby": "speakers-title" },
+          ...speakers.map((speaker) => speakerChip(speaker, passages))));
     }
     parts.push(el("h3", { id: "passages-title" }, "Passages"), passages.length ? passageList(passages)
       : el("p", {}, "No passage found."));
     results.replaceChildren(...parts);
   }
 
-  function speakerChip(speaker) {
+  // A speaker's chip: name, role and organisation, and the reports where they say it when the answer
+  // draws on several reports.
+  function speakerChip(speaker, passages) {
     const about = [speaker.role, speaker.organisation].filter(Boolean).join(", ");
     const first = (speaker.passages || [])[0];
+    const titles = new Map(passages.map((p) => [p.document_id, p.title]));
+    const reports = titles.size > 1 ? (speaker.documents || []).map((id) => titles.get(id) || id) : [];
     const chip = el("button", { type: "button", class: "chip" },
       el("span", { class: "chip-name" }, speaker.name),
       about ? el("span", { class: "chip-about" }, about) : null,
+      reports.length ? el("span", { class: "chip-report" }, reports.join(" · ")) : null,
       first ? hidden(` — go to passage ${first}`) : null);
     chip.addEventListener("click", () => {
       const target = $(`passage-${first}`);

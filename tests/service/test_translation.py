@@ -19,7 +19,7 @@ def test_numbers_pass_as_they_are_and_unknown_languages_give_nothing(engine):
 def test_english_questions_rank_better_with_translated_words(engine):
     from service.search import SearchEngine
 
-    plain = SearchEngine(engine.embedder, engine.version, translated_weight=0.0)
+    plain = SearchEngine(engine.embedder, engine.version, engine.settings.with_(translated_weight=0.0))
     question = "What did UNICEF recommend for border staff?"
     evidence = "former le personnel chargé de la gestion des frontières"
     rank = lambda answer: next(p.rank for p in answer.passages if evidence in p.text)  # noqa: E731

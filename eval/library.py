@@ -1,0 +1,167 @@
+"""The library: the seed corpus plus the reports of ``../shared/corpus_extra``, its questions and its index.
+
+The report files are read where they are (never copied into the repository): the library corpus is a
+folder of symbolic links under ``var/library`` with one ``reports.json`` made from ``eval/library/reports.json``
+and the seed corpus's own catalog.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from eval.evidence import EvidenceLocator, normalise
+from index_build.cleaning import CleanDocument, clean_pages
+from index_build.corpus import ReportInfo, content_hash, load_catalog, save_catalog
+from index_build.reading import read_report
+
+REPO = Path(__file__).resolve().parents[1]
+LIBRARY_ENV = "CITEQA_LIBRARY_DIR"
+DEFAULT_LIBRARY_DIR = REPO.parent / "shared" / "corpus_extra"
+CATALOG_FILE = Path(__file__).parent / "library" / "reports.json"
+QUESTIONS_FILE = Path(__file__).parent / "library" / "questions.jsonl"
+DEFAULT_WORK_DIR = REPO / "var" / "library"
+
+
+def library_reports() -> list[ReportInfo]:
+    """The reports of the library (not the seed corpus), as the catalog in the repository describes them."""
+    data = json.loads(CATALOG_FILE.read_text(encoding="utf-8"))
+    return [ReportInfo.model_validate(report) for report in data["reports"]]
+
+
+def library_dir() -> Path | None:
+    """The folder that holds the library's files, or None when it (or one of its files) is absent."""
+    folder = Path(os.environ.get(LIBRARY_ENV) or DEFAULT_LIBRARY_DIR)
+    if not all((folder / report.source_file).is_file() for report in library_reports()):
+        return None
+    return folder
+
+
+def missing_library_message() -> str:
+    """What to say when the library's files are not there."""
+    folder = os.environ.get(LIBRARY_ENV) or DEFAULT_LIBRARY_DIR
+    return (f"The library eval needs the reports of {folder} (set {LIBRARY_ENV} to their folder); "
+            "they are not there, so it is skipped.")
+
+
+def make_library_corpus(target: Path, seed_corpus: Path, folder: Path) -> Path:
+    """A corpus folder of links to the seed reports and the library's, with one ``reports.json``."""
+    target.mkdir(parents=True, exist_ok=True)
+    seed = load_catalog(seed_corpus)
+    reports = seed + library_reports()
+    sources = {report.source_file: (seed_corpus if report in seed else folder) / report.source_file
+               for report in reports}
+    for entry in target.iterdir():
+        if entry.is_symlink() and entry.name not in sources:
+            entry.unlink()
+    for name, source in sources.items():
+        link = target / name
+        if link.is_symlink() and link.resolve() == source.resolve():
+            continue
+        if link.is_symlink() or link.exists():
+            link.unlink()
+        link.symlink_to(source.resolve())
+    save_catalog(target, reports)
+    return target
+
+
+def ensure_library_index(embedder, seed_corpus: Path = REPO / "corpus", work_dir: Path = DEFAULT_WORK_DIR,
+                         show_progress: bool = True) -> Path | None:
+    """The library's index folder (seed corpus + library), built when missing or out of date; None without
+    the library's files. Reports already embedded are reused by content hash."""
+    from index_build.builder import build_index, is_up_to_date
+
+    folder = library_dir()
+    if folder is None:
+        return None
+    corpus = make_library_corpus(work_dir / "corpus", seed_corpus, folder)
+    index_dir = work_dir / "index"
+    if not is_up_to_date(corpus, index_dir, embedder):
+        print(build_index(corpus, index_dir, embedder, show_progress=show_progress).line(), file=sys.stderr)
+    return index_dir
+
+
+def report_paths(seed_corpus: Path, folder: Path) -> dict[str, Path]:
+    """Report id -> its file, for the seed corpus and the library."""
+    paths = {report.id: seed_corpus / report.source_file for report in load_catalog(seed_corpus)}
+    return paths | {report.id: folder / report.source_file for report in library_reports()}
+
+
+def read_clean(path: Path) -> CleanDocument:
+    """A report's cleaned text, as the index holds it."""
+    return clean_pages(read_report(path).pages)
+
+
+@dataclass
+class EvidenceProblem:
+    """An evidence string, page or speaker of a library question that the report does not bear out."""
+
+    question_id: str
+    problem: str
+
+
+def check_questions(questions: list[dict], paths: dict[str, Path]) -> list[EvidenceProblem]:
+    """Every evidence string is in its report and starts on the page given; expected speakers are named there."""
+    locators: dict[str, EvidenceLocator] = {}
+    problems = []
+    for question in questions:
+        qid, document_id = question["id"], question.get("document_id", "")
+        if question["kind"] == "negative":
+            continue
+        if document_id not in paths:
+            problems.append(EvidenceProblem(qid, f"unknown document_id {document_id!r}"))
+            continue
+        evidence = question["evidence"]
+        pages = question.get("evidence_pages", [])
+        documents = question.get("evidence_documents") or [document_id] * len(evidence)
+        if len(pages) != len(evidence) or len(documents) != len(evidence):
+            problems.append(EvidenceProblem(qid, "evidence_pages (and evidence_documents, when given) must have "
+                                                 "one entry per evidence string"))
+            continue
+        for string, page, source in zip(evidence, pages, documents):
+            if source not in paths:
+                problems.append(EvidenceProblem(qid, f"unknown evidence document {source!r}"))
+                continue
+            found = _locator(locators, source, paths).page(string)
+            if found is None:
+                problems.append(EvidenceProblem(qid, f"evidence not in {source}: {string!r}"))
+            elif found != page:
+                problems.append(EvidenceProblem(qid, f"evidence {string[:40]!r} starts on page {found}, not {page}"))
+        named = " ".join(normalise(_locator(locators, source, paths).document.text) for source in set(documents))
+        for name in question.get("expected_speakers", []):
+            if normalise(name) not in named:
+                problems.append(EvidenceProblem(qid, f"expected speaker {name!r} is not named in {document_id}"))
+    return problems
+
+
+def _locator(locators: dict[str, EvidenceLocator], document_id: str, paths: dict[str, Path]) -> EvidenceLocator:
+    """The evidence locator of a report, read once."""
+    if document_id not in locators:
+        locators[document_id] = EvidenceLocator(read_clean(paths[document_id]))
+    return locators[document_id]
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m eval.library check [QUESTIONS]``: check the library questions against the files."""
+    args = sys.argv[1:] if argv is None else argv
+    if not args or args[0] != "check":
+        print("usage: python -m eval.library check [QUESTIONS.jsonl]")
+        return 2
+    folder = library_dir()
+    if folder is None:
+        print(missing_library_message())
+        return 0
+    path = Path(args[1]) if len(args) > 1 else QUESTIONS_FILE
+    questions = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    problems = check_questions(questions, report_paths(REPO / "corpus", folder))
+    for problem in problems:
+        print(f"{problem.question_id}: {problem.problem}")
+    print(f"{len(questions)} questions, {len(problems)} problems")
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,188 @@
+"""Choose every retrieval weight and threshold by k-fold cross-validation, and report held-out figures.
+
+``python -m eval.tuning [--folds 5] [--write]``: the seed questions and the library questions are asked
+once on the library index (the seed report and ``../shared/corpus_extra``); then, for each fold, the
+ranking settings that score best on the other folds are chosen from a grid, the abstention thresholds
+of each (question language, report language) pair are set from the other folds' answerable questions,
+and the held-out fold is scored with them. The held-out figures are printed; ``--write`` stores the
+settings chosen on all the questions in ``service/retrieval.json`` (the defaults).
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import random
+import statistics
+import time
+from dataclasses import asdict
+from pathlib import Path
+
+from eval import library
+from eval.report import print_sets
+from eval.runner import DEPTH, Question, QuestionResult, load_questions, relevant_counts, score_answer
+from service.retrieval import DEFAULTS_FILE, RetrievalSettings, pair_key
+
+GRID = {
+    "dense_fusion": ("global", "centred", "standardised", "per_language"),
+    "translated_weight": (0.5, 1.0),
+    "translated_dense_weight": (0.0, 0.5),
+    "lexical_weight": (0.5, 1.0),
+    "sentence_weight": (0.3, 0.5, 0.7),
+    "rrf_k": (5.0, 10.0, 30.0),
+    "repeated_report_factor": (1.0, 0.7),
+}
+COVERAGES = (0.0, 0.1, 0.2, 0.3)  # candidate minimum word coverage
+THRESHOLD_MARGIN = 0.01  # thresholds sit this far under the lowest answerable question of their pair
+
+
+def grid(space: dict[str, tuple] = GRID) -> list[RetrievalSettings]:
+    """Every combination of the grid's values."""
+    names = list(space)
+    return [RetrievalSettings(**dict(zip(names, values))) for values in itertools.product(*space.values())]
+
+
+def folds_of(questions: list[Question], folds: int, seed: int = 0) -> list[int]:
+    """A fold number for each question, stratified by question language and kind."""
+    assignment = [0] * len(questions)
+    groups: dict[tuple[str, str], list[int]] = {}
+    for index, question in enumerate(questions):
+        groups.setdefault((question.lang, question.kind), []).append(index)
+    rng = random.Random(seed)
+    offset = 0
+    for key in sorted(groups):
+        members = groups[key]
+        rng.shuffle(members)
+        for position, index in enumerate(members):
+            assignment[index] = (offset + position) % folds
+        offset += len(members)
+    return assignment
+
+
+class Tuner:
+    """Questions asked once; rankings and thresholds tried on them cheaply."""
+
+    def __init__(self, engine, questions: list[Question]):
+        self.engine = engine
+        self.questions = questions
+        self.report_languages = {doc["id"]: doc.get("language", "") for doc in engine.version.documents}
+        self.counts = relevant_counts(questions, [chunk.text for chunk in engine.version.chunks])
+        self.retrieved = [engine.retrieve(question.question) for question in questions]
+        self.best = [engine.best_sentence_by_language(retrieved) for retrieved in self.retrieved]
+        self._metrics: dict[tuple[int, str], dict] = {}
+
+    def metrics(self, index: int, settings: RetrievalSettings) -> dict:
+        """The metrics of one question under ranking settings (answerability not applied)."""
+        key = (index, json.dumps(settings.to_dict(), sort_keys=True))
+        if key not in self._metrics:
+            answer = asdict(self.engine.answer(self.retrieved[index], DEPTH, settings=settings))
+            answer["answerable"] = True
+            self._metrics[key] = score_answer(self.questions[index], answer, 0.0, self.counts.get(self.questions[index].id))
+        return self._metrics[key]
+
+    def ranking_score(self, indexes: list[int], settings: RetrievalSettings) -> float:
+        """Mean of accuracy@5 and MRR@10 over the answerable questions."""
+        values = [self.metrics(i, settings) for i in indexes if not self.questions[i].is_negative]
+        return statistics.fmean((m["accuracy@5"] + m["MRR@10"]) / 2 for m in values) if values else 0.0
+
+    def thresholds(self, indexes: list[int]) -> dict[str, float]:
+        """Per (question language, report language) pair: just under the lowest best-sentence similarity of
+        an answerable question of that pair."""
+        lowest: dict[str, float] = {}
+        for i in indexes:
+            question = self.questions[i]
+            report_language = self.report_languages.get(question.document_id)
+            if question.is_negative or report_language is None or self.retrieved[i].language is None:
+                continue
+            key = pair_key(self.retrieved[i].language, report_language)
+            lowest[key] = min(lowest.get(key, 1.0), self.best[i][report_language])
+        return {key: round(value - THRESHOLD_MARGIN, 4) for key, value in sorted(lowest.items())}
+
+    def coverage(self, indexes: list[int], settings: RetrievalSettings) -> float:
+        """The highest minimum word coverage that refuses no answerable question of these."""
+        allowed = [c for c in COVERAGES if all(self.engine.answerability(self.retrieved[i], settings.with_(
+            min_word_coverage=c))[0] for i in indexes if not self.questions[i].is_negative)]
+        return max(allowed, default=0.0)
+
+    def fit(self, indexes: list[int], candidates: list[RetrievalSettings]) -> RetrievalSettings:
+        """The best ranking settings on these questions, with their thresholds."""
+        best = max(candidates, key=lambda settings: self.ranking_score(indexes, settings))
+        best = best.with_(abstain_below=self.thresholds(indexes))
+        return best.with_(min_word_coverage=self.coverage(indexes, best))
+
+    def result(self, index: int, settings: RetrievalSettings) -> QuestionResult:
+        """One question answered with the settings, abstention included."""
+        question = self.questions[index]
+        answer = asdict(self.engine.answer(self.retrieved[index], DEPTH, settings=settings))
+        metrics = score_answer(question, answer, 0.0, self.counts.get(question.id))
+        language = self.report_languages.get(question.document_id)
+        pairing = "" if language is None else ("same" if language == question.lang else "other")
+        return QuestionResult(question.id, question.lang, question.kind, question.question, metrics,
+                              answer["passages"][0]["text"] if answer["passages"] else "", answer["passages"][:5],
+                              question.document_id, pairing)
+
+
+def cross_validate(tuner: Tuner, folds: int, candidates: list[RetrievalSettings]) -> tuple[list[QuestionResult], list[RetrievalSettings]]:
+    """Held-out results of every question, and the settings chosen for each fold."""
+    assignment = folds_of(tuner.questions, folds)
+    results: list[QuestionResult | None] = [None] * len(tuner.questions)
+    chosen = []
+    for fold in range(folds):
+        train = [i for i, f in enumerate(assignment) if f != fold]
+        settings = tuner.fit(train, candidates)
+        chosen.append(settings)
+        for i, f in enumerate(assignment):
+            if f == fold:
+                results[i] = tuner.result(i, settings)
+    return [r for r in results if r is not None], chosen
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Cross-validate, print the held-out figures, optionally write the defaults."""
+    parser = argparse.ArgumentParser(prog="python -m eval.tuning", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--folds", type=int, default=5)
+    parser.add_argument("--write", action="store_true", help=f"write the settings chosen on all questions to {DEFAULTS_FILE}")
+    args = parser.parse_args(argv)
+    from index_build.embedding import Embedder
+    from index_build.index_store import load_version
+    from service.search import SearchEngine
+    from service.settings import Settings
+
+    settings = Settings()
+    embedder = Embedder.load(settings.model, settings.model_cache_dir)
+    index_dir = library.ensure_library_index(embedder)
+    if index_dir is None:
+        print(library.missing_library_message())
+        return 2
+    version = load_version(index_dir, fingerprint=embedder.fingerprint, dimension=embedder.dimension)
+    engine = SearchEngine(embedder, version, RetrievalSettings(tuning=True))
+    sets = {"seed questions": load_questions(), "library questions": load_questions(library.QUESTIONS_FILE)}
+    questions = [question for members in sets.values() for question in members]
+    started = time.perf_counter()
+    tuner = Tuner(engine, questions)
+    candidates = grid()
+    results, chosen = cross_validate(tuner, args.folds, candidates)
+    by_id = {result.id: result for result in results}
+    print_sets({name: [by_id[q.id] for q in members] for name, members in sets.items()},
+               f"held-out figures, {args.folds}-fold cross-validation over {len(questions)} questions, "
+               f"{len(candidates)} ranking settings (library index: {len(version.documents)} reports)")
+    for fold, fitted in enumerate(chosen):
+        print(f"fold {fold}: {json.dumps(_ranking_part(fitted))} thresholds {fitted.abstain_below} "
+              f"coverage {fitted.min_word_coverage}")
+    final = tuner.fit(list(range(len(questions))), candidates)
+    print(f"chosen on all questions: {json.dumps(final.to_dict())}  ({time.perf_counter() - started:.0f} s)")
+    if args.write:
+        DEFAULTS_FILE.write_text(json.dumps({
+            "chosen_by": f"python -m eval.tuning --folds {args.folds} --write",
+            "questions": len(questions), "grid": GRID, "settings": final.to_dict()}, indent=2) + "\n", encoding="utf-8")
+        print(f"Written to {DEFAULTS_FILE}")
+    return 0
+
+
+def _ranking_part(settings: RetrievalSettings) -> dict:
+    return {name: getattr(settings, name) for name in GRID}
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

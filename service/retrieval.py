@@ -1,0 +1,69 @@
+"""Retrieval settings: every weight and threshold of the ranking, in one object.
+
+The defaults live in ``service/retrieval.json``, chosen by k-fold cross-validation over the eval
+questions (``python -m eval.tuning --write``; README, "How the defaults were chosen").
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field, fields, replace
+from pathlib import Path
+
+DEFAULTS_FILE = Path(__file__).parent / "retrieval.json"
+DENSE_FUSIONS = ("global", "per_language", "centred", "standardised")
+
+
+@dataclass(frozen=True)
+class RetrievalSettings:
+    """How candidates are retrieved, fused, diversified and judged answerable."""
+
+    rrf_k: float = 10.0  # reciprocal-rank-fusion constant
+    dense_weight: float = 1.0
+    translated_dense_weight: float = 0.0  # the question's translated words, embedded, against that language's passages
+    lexical_weight: float = 1.0  # BM25 of the question's own words, in passages of the question's language
+    translated_weight: float = 0.5  # BM25 of the question's words translated into another language's passages
+    sentence_weight: float = 0.5  # dense score = (1 - w) * chunk similarity + w * best sentence similarity
+    # "global": one ranking of raw similarities; "per_language": one ranking per report language, fused by
+    # rank; "centred": one ranking of similarities minus their mean over each language's passages
+    dense_fusion: str = "global"
+    repeated_speaker_factor: float = 0.6  # who-questions: weight of a passage that adds no new speaker
+    repeated_report_factor: float = 1.0  # who-questions: weight of a passage from a report already in the answer
+    # best-sentence similarity under which a (question language, report language) pair does not answer;
+    # keys "fr>en" (a French question, English reports)
+    abstain_below: dict[str, float] = field(default_factory=dict)
+    min_word_coverage: float = 0.2  # share of a question's content words found in its language's reports
+    tuning: bool = False  # retrieve what every setting could use (for eval.tuning), not only what these use
+
+    def __post_init__(self) -> None:
+        if self.dense_fusion not in DENSE_FUSIONS:
+            raise ValueError(f"dense_fusion must be one of {DENSE_FUSIONS}, not {self.dense_fusion!r}")
+
+    def with_(self, **changes) -> "RetrievalSettings":
+        """A copy with some settings changed."""
+        return replace(self, **changes)
+
+    def to_dict(self) -> dict:
+        """Plain-dict form (JSON)."""
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "RetrievalSettings":
+        """Settings from a dict; unknown keys are refused with their names."""
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(data) - known)
+        if unknown:
+            raise ValueError(f"unknown retrieval settings {unknown}; known ones: {sorted(known)}")
+        return cls(**data)
+
+
+def pair_key(question_language: str | None, report_language: str) -> str:
+    """The key of a (question language, report language) pair in ``abstain_below``."""
+    return f"{question_language or '*'}>{report_language}"
+
+
+def default_settings() -> RetrievalSettings:
+    """The cross-validated defaults (``service/retrieval.json``), or the built-in ones without that file."""
+    if not DEFAULTS_FILE.is_file():
+        return RetrievalSettings()
+    return RetrievalSettings.from_dict(json.loads(DEFAULTS_FILE.read_text(encoding="utf-8"))["settings"])
