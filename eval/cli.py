@@ -80,8 +80,7 @@ def _library_sets(args: argparse.Namespace, engine) -> dict[str, list[QuestionRe
         return {}
     version = load_version(index_dir, fingerprint=engine.embedder.fingerprint, dimension=engine.embedder.dimension)
     library_engine = SearchEngine(engine.embedder, version)
-    sets = score_sets(library_engine, {"seed questions": load_questions(args.questions),
-                                       "library questions": load_questions(library.QUESTIONS_FILE)})
+    sets = score_sets(library_engine, library.library_question_sets(args.questions))
     print_sets(sets, f"citeqa eval — the library index ({len(version.documents)} reports, {len(version.chunks)} chunks)")
     return sets
 

@@ -26,6 +26,16 @@ QUESTIONS_FILE = Path(__file__).parent / "library" / "questions.jsonl"
 DEFAULT_WORK_DIR = REPO / "var" / "library"
 
 
+def library_question_sets(seed_questions: Path | None = None) -> dict[str, list]:
+    """The question sets scored on the library index: the seed questions (without the seed's negatives:
+    they were checked against the seed report only, and other reports do answer some, e.g. statelessness
+    in the Los Angeles declaration) and the library questions (negatives checked against all nine reports)."""
+    from eval.runner import QUESTIONS_FILE as SEED_QUESTIONS, load_questions
+
+    seed = [question for question in load_questions(seed_questions or SEED_QUESTIONS) if not question.is_negative]
+    return {"seed questions": seed, "library questions": load_questions(QUESTIONS_FILE)}
+
+
 def library_reports() -> list[ReportInfo]:
     """The reports of the library (not the seed corpus), as the catalog in the repository describes them."""
     data = json.loads(CATALOG_FILE.read_text(encoding="utf-8"))

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Callable
 
 from eval.evidence import normalise
+from index_build.language import ALL_STOPWORDS
 from service.lexical import fold_accents
 
 QUESTIONS_FILE = Path(__file__).parent / "questions.jsonl"
@@ -119,12 +120,27 @@ def _speaker_recall(question: Question, answer: dict, top: list[dict]) -> tuple[
         listed = [s for p in top for s in p.get("speakers", [])]
     else:  # the speakers of the top passages only (the answer may hold more passages than that)
         listed = [s for s in listed if "passages" not in s or any(rank <= len(top) for rank in s["passages"])]
-    names = {fold_accents(s[field]) for s in listed for field in ("name", "organisation") if s.get(field)}
+    names = {_speaker_key(s[field]) for s in listed for field in ("name", "organisation") if s.get(field)}
     mentioned = fold_accents(" ".join(p["text"] + " " + " ".join(s["name"] for s in p.get("speakers", [])) for p in top))
     expected = [fold_accents(name) for name in question.expected_speakers]
-    in_field = sum(name in names for name in expected) / len(expected)
+    in_field = sum(_speaker_key(name) in names for name in expected) / len(expected)
     anywhere = sum(name.split()[-1] in mentioned for name in expected) / len(expected)
     return in_field, anywhere
+
+
+def _speaker_key(name: str) -> str:
+    """A speaker's name for matching: accents and case folded, leading function words dropped ("la Barbade",
+    "the Chair" match "Barbade", "Chair")."""
+    tokens = fold_accents(name).replace("’", "'").split()
+    while tokens:
+        head, apostrophe, rest = tokens[0].partition("'")
+        if apostrophe and rest and head in ALL_STOPWORDS:  # an elided article: "l'oim"
+            tokens[0] = rest
+        elif len(tokens) > 1 and tokens[0] in ALL_STOPWORDS:
+            tokens = tokens[1:]
+        else:
+            break
+    return " ".join(tokens)
 
 
 def evaluate(search: SearchFunction, questions: list[Question], relevant_counts: dict[str, int] | None = None,

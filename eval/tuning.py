@@ -21,20 +21,25 @@ from pathlib import Path
 
 from eval import library
 from eval.report import print_sets
-from eval.runner import DEPTH, Question, QuestionResult, load_questions, relevant_counts, score_answer
+from eval.runner import DEPTH, Question, QuestionResult, relevant_counts, score_answer, summarise
+from index_build.language import is_who_question
 from service.retrieval import DEFAULTS_FILE, RetrievalSettings, pair_key
 
-GRID = {
-    "dense_fusion": ("global", "centred", "standardised", "per_language"),
-    "translated_weight": (0.5, 1.0),
-    "translated_dense_weight": (0.0, 0.5),
-    "lexical_weight": (0.5, 1.0),
+GRID = {  # ranking settings, tried together (lexical_weight stays 1.0: only the ratios matter in the fusion)
+    "dense_fusion": ("global", "centred", "per_language"),
+    "dense_weight": (0.5, 0.75, 1.0, 1.5),
+    "translated_weight": (0.5, 0.75, 1.0),
+    "translated_dense_weight": (0.0, 0.25, 0.5),
     "sentence_weight": (0.3, 0.5, 0.7),
-    "rrf_k": (5.0, 10.0, 30.0),
-    "repeated_report_factor": (1.0, 0.7),
+    "rrf_k": (10.0, 30.0),
+}
+WHO_GRID = {  # tried next, on the who questions only, with the ranking chosen
+    "repeated_speaker_factor": (0.3, 0.6, 0.8),
+    "repeated_report_factor": (0.7, 0.85, 1.0),
 }
 COVERAGES = (0.0, 0.1, 0.2, 0.3)  # candidate minimum word coverage
-THRESHOLD_MARGIN = 0.01  # thresholds sit this far under the lowest answerable question of their pair
+MARGINS = (0.0, 0.005, 0.01, 0.02)  # how far thresholds sit under the lowest answerable question of their pair
+MAX_FALSE_ABSTENTION = 0.02  # the held-out false abstention a margin may cost, on every question set
 
 
 def grid(space: dict[str, tuple] = GRID) -> list[RetrievalSettings]:
@@ -86,9 +91,15 @@ class Tuner:
         values = [self.metrics(i, settings) for i in indexes if not self.questions[i].is_negative]
         return statistics.fmean((m["accuracy@5"] + m["MRR@10"]) / 2 for m in values) if values else 0.0
 
-    def thresholds(self, indexes: list[int]) -> dict[str, float]:
-        """Per (question language, report language) pair: just under the lowest best-sentence similarity of
-        an answerable question of that pair."""
+    def speaker_score(self, indexes: list[int], settings: RetrievalSettings) -> float:
+        """Mean speaker recall@5 over the questions that expect speakers."""
+        values = [self.metrics(i, settings)["speaker_recall@5"] for i in indexes]
+        values = [value for value in values if value is not None]
+        return statistics.fmean(values) if values else 0.0
+
+    def thresholds(self, indexes: list[int], margin: float) -> dict[str, float]:
+        """Per (question language, report language) pair: ``margin`` under the lowest best-sentence
+        similarity of an answerable question of that pair."""
         lowest: dict[str, float] = {}
         for i in indexes:
             question = self.questions[i]
@@ -97,7 +108,7 @@ class Tuner:
                 continue
             key = pair_key(self.retrieved[i].language, report_language)
             lowest[key] = min(lowest.get(key, 1.0), self.best[i][report_language])
-        return {key: round(value - THRESHOLD_MARGIN, 4) for key, value in sorted(lowest.items())}
+        return {key: round(value - margin, 4) for key, value in sorted(lowest.items())}
 
     def coverage(self, indexes: list[int], settings: RetrievalSettings) -> float:
         """The highest minimum word coverage that refuses no answerable question of these."""
@@ -105,10 +116,14 @@ class Tuner:
             min_word_coverage=c))[0] for i in indexes if not self.questions[i].is_negative)]
         return max(allowed, default=0.0)
 
-    def fit(self, indexes: list[int], candidates: list[RetrievalSettings]) -> RetrievalSettings:
-        """The best ranking settings on these questions, with their thresholds."""
+    def fit(self, indexes: list[int], candidates: list[RetrievalSettings], margin: float) -> RetrievalSettings:
+        """The best ranking settings on these questions, then the best who-question factors on their who
+        questions, then the thresholds."""
         best = max(candidates, key=lambda settings: self.ranking_score(indexes, settings))
-        best = best.with_(abstain_below=self.thresholds(indexes))
+        who = [i for i in indexes if is_who_question(self.questions[i].question)]
+        best = max((best.with_(**dict(zip(WHO_GRID, values))) for values in itertools.product(*WHO_GRID.values())),
+                   key=lambda settings: self.ranking_score(who, settings) + self.speaker_score(who, settings))
+        best = best.with_(abstain_below=self.thresholds(indexes, margin))
         return best.with_(min_word_coverage=self.coverage(indexes, best))
 
     def result(self, index: int, settings: RetrievalSettings) -> QuestionResult:
@@ -123,19 +138,36 @@ class Tuner:
                               question.document_id, pairing)
 
 
-def cross_validate(tuner: Tuner, folds: int, candidates: list[RetrievalSettings]) -> tuple[list[QuestionResult], list[RetrievalSettings]]:
+def cross_validate(tuner: Tuner, folds: int, candidates: list[RetrievalSettings],
+                   margin: float) -> tuple[list[QuestionResult], list[RetrievalSettings]]:
     """Held-out results of every question, and the settings chosen for each fold."""
     assignment = folds_of(tuner.questions, folds)
     results: list[QuestionResult | None] = [None] * len(tuner.questions)
     chosen = []
     for fold in range(folds):
         train = [i for i, f in enumerate(assignment) if f != fold]
-        settings = tuner.fit(train, candidates)
+        settings = tuner.fit(train, candidates, margin)
         chosen.append(settings)
         for i, f in enumerate(assignment):
             if f == fold:
                 results[i] = tuner.result(i, settings)
     return [r for r in results if r is not None], chosen
+
+
+def choose_margin(tuner: Tuner, folds: int, candidates: list[RetrievalSettings],
+                  sets: dict[str, list[Question]]) -> tuple[float, list[QuestionResult], list[RetrievalSettings]]:
+    """The smallest threshold margin (the most abstention) whose held-out false abstention stays within
+    MAX_FALSE_ABSTENTION on every question set, with its held-out results and the settings of each fold."""
+    for margin in MARGINS:
+        results, chosen = cross_validate(tuner, folds, candidates, margin)
+        by_id = {result.id: result for result in results}
+        refused = {name: summarise([by_id[q.id] for q in members]).get("false_abstention") or 0.0
+                   for name, members in sets.items()}
+        print(f"threshold margin {margin}: held-out false abstention "
+              + ", ".join(f"{name} {value:.3f}" for name, value in refused.items()))
+        if all(value <= MAX_FALSE_ABSTENTION for value in refused.values()):
+            return margin, results, chosen
+    return margin, results, chosen
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -157,31 +189,34 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     version = load_version(index_dir, fingerprint=embedder.fingerprint, dimension=embedder.dimension)
     engine = SearchEngine(embedder, version, RetrievalSettings(tuning=True))
-    sets = {"seed questions": load_questions(), "library questions": load_questions(library.QUESTIONS_FILE)}
+    sets = library.library_question_sets()
     questions = [question for members in sets.values() for question in members]
     started = time.perf_counter()
     tuner = Tuner(engine, questions)
     candidates = grid()
-    results, chosen = cross_validate(tuner, args.folds, candidates)
+    margin, results, chosen = choose_margin(tuner, args.folds, candidates, sets)
     by_id = {result.id: result for result in results}
     print_sets({name: [by_id[q.id] for q in members] for name, members in sets.items()},
                f"held-out figures, {args.folds}-fold cross-validation over {len(questions)} questions, "
-               f"{len(candidates)} ranking settings (library index: {len(version.documents)} reports)")
+               f"{len(candidates)} ranking settings, threshold margin {margin} "
+               f"(library index: {len(version.documents)} reports)")
     for fold, fitted in enumerate(chosen):
         print(f"fold {fold}: {json.dumps(_ranking_part(fitted))} thresholds {fitted.abstain_below} "
               f"coverage {fitted.min_word_coverage}")
-    final = tuner.fit(list(range(len(questions))), candidates)
-    print(f"chosen on all questions: {json.dumps(final.to_dict())}  ({time.perf_counter() - started:.0f} s)")
+    final = tuner.fit(list(range(len(questions))), candidates, margin)
+    print(f"chosen on all questions: {json.dumps(final.with_(tuning=False).to_dict())}  "
+          f"({time.perf_counter() - started:.0f} s)")
     if args.write:
         DEFAULTS_FILE.write_text(json.dumps({
             "chosen_by": f"python -m eval.tuning --folds {args.folds} --write",
-            "questions": len(questions), "grid": GRID, "settings": final.to_dict()}, indent=2) + "\n", encoding="utf-8")
+            "questions": len(questions), "grid": GRID, "who_grid": WHO_GRID, "threshold_margin": margin,
+            "settings": final.with_(tuning=False).to_dict()}, indent=2) + "\n", encoding="utf-8")
         print(f"Written to {DEFAULTS_FILE}")
     return 0
 
 
 def _ranking_part(settings: RetrievalSettings) -> dict:
-    return {name: getattr(settings, name) for name in GRID}
+    return {name: getattr(settings, name) for name in (*GRID, *WHO_GRID)}
 
 
 if __name__ == "__main__":

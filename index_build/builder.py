@@ -21,20 +21,21 @@ from index_build.vocabulary import build_vocabulary
 
 DEFAULT_CHUNK_SIZE = 600
 DEFAULT_CHUNK_OVERLAP = 100
-MIN_TURN_OVERLAP = 25  # characters of a speaker's turn a chunk must hold to carry that speaker (more than "M. ")
+MIN_TURN_OVERLAP = 25  # characters of a speaker's turn a chunk must hold to carry that speaker (more than "M. "),
+# unless it holds the whole turn (a short credit line, "Commissioned by: UNHCR")
+LIST_GAP = 12  # at most this many characters between two speakers' mentions (", ", " and the ", " et de la ") make a list
 #: The modules that turn a file into chunks with speakers: a change in any of them re-prepares every report
 #: (vectors are still reused wherever a chunk's or sentence's text is unchanged).
-PIPELINE_MODULES = ("reading", "cleaning", "chunking", "speakers", "builder")
+PIPELINE_MODULES = ("reading.py", "cleaning.py", "chunking.py", "language.py", "speaker*.py", "builder.py")
 
 
 def pipeline_version() -> str:
     """A hash of the code that reads, cleans, chunks and attributes reports (part of the reuse key)."""
     digest = hashlib.sha256()
     package = Path(__file__).parent
-    for name in PIPELINE_MODULES:
-        for path in sorted([package / f"{name}.py", *(package / name).glob("*.py")]):
-            if path.is_file():
-                digest.update(path.read_bytes())
+    for pattern in PIPELINE_MODULES:
+        for path in sorted(package.glob(pattern)):
+            digest.update(path.name.encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()[:16]
 
 
@@ -63,7 +64,7 @@ def prepare_report(path: Path, info: ReportInfo, chunk_size: int = DEFAULT_CHUNK
         speakers: list[dict] = []
         for start, end, speaker in turns:
             overlap = min(end, span.end) - max(start, span.start)
-            if overlap >= min(MIN_TURN_OVERLAP, len(span.text)) and speaker.to_dict() not in speakers:
+            if overlap >= min(MIN_TURN_OVERLAP, len(span.text), end - start) and speaker.to_dict() not in speakers:
                 speakers.append(speaker.to_dict())
         chunks.append(Chunk(number, info.id, span.page, span.start, span.end, span.text, speakers))
     return PreparedReport(info, document, chunks, content_hash(path))
@@ -72,25 +73,33 @@ def prepare_report(path: Path, info: ReportInfo, chunk_size: int = DEFAULT_CHUNK
 def speaker_turns(paragraph: Paragraph, speakers: list[Speaker]) -> list[tuple[int, int, Speaker]]:
     """Where in a paragraph each of its speakers has the floor, as (start, end, speaker) in document offsets.
 
-    A speaker named in the paragraph holds it from their first mention to the next speaker's;
-    a speaker carried over from an earlier paragraph (not named here) holds the opening part.
+    A speaker named in the paragraph holds it from their first mention to the next speaker's; speakers
+    named together in a list ("Chile, Peru and Bolivia stressed …") share one turn; a speaker carried over
+    from an earlier paragraph (not named here) holds the opening part.
     """
-    named = sorted((offset, speaker) for speaker in speakers
-                   if (offset := _first_mention(paragraph.text, speaker)) is not None)
+    named = sorted((mention, speaker) for speaker in speakers
+                   if (mention := _first_mention(paragraph.text, speaker)) is not None)
     carried = [speaker for speaker in speakers if all(speaker is not other for _, other in named)]
-    first_named = named[0][0] if named else len(paragraph.text)
+    groups: list[list[tuple[tuple[int, int], Speaker]]] = []
+    for mention, speaker in named:
+        if groups and mention[0] - groups[-1][-1][0][1] <= LIST_GAP:
+            groups[-1].append((mention, speaker))
+        else:
+            groups.append([(mention, speaker)])
+    first_named = named[0][0][0] if named else len(paragraph.text)
     turns = [(0, first_named, speaker) for speaker in carried]
-    for (offset, speaker), following in zip(named, named[1:] + [(len(paragraph.text), None)]):
-        turns.append((offset, following[0], speaker))
+    for group, following in zip(groups, groups[1:] + [None]):
+        end = following[0][0][0] if following else len(paragraph.text)
+        turns += [(group[0][0][0], end, speaker) for _, speaker in group]
     return [(paragraph.start + start, paragraph.start + end, speaker) for start, end, speaker in turns if end > start]
 
 
-def _first_mention(text: str, speaker: Speaker) -> int | None:
-    """Offset of the first mention of a speaker's surname (or whole name) in a paragraph."""
+def _first_mention(text: str, speaker: Speaker) -> tuple[int, int] | None:
+    """(start, end) of the first mention of a speaker's surname (or whole name) in a paragraph."""
     for needle in (speaker.name, speaker.name.split()[-1]):
         offset = text.find(needle)
         if offset >= 0:
-            return offset
+            return offset, offset + len(needle)
     return None
 
 

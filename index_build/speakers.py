@@ -7,7 +7,15 @@ Heuristic, standard-library only. Works on French and English reports:
 * bodies and roles speaking in UN style ("The representative of Mexico said", "The Chair stressed",
   "Pakistan noted", "Le représentant du Maroc a déclaré", "Le Comité a souligné");
 * back-references ("M. Khan a ...", "Ms. Smith added", "Il/Elle a ...", "He/She said", "It asked")
-  so that a paragraph continuing a statement carries its speaker.
+  so that a paragraph continuing a statement carries its speaker;
+* other report styles (:mod:`index_build.speaker_styles`): informants and evaluators, lists of States,
+  untitled introductions, credit lines, annex lists of persons met, management responses, declarations;
+  surnames and bare titles resolve to the full name the report gives elsewhere ("Ms. Gahar" -> "Sabrina Gahar");
+* reporting subjects (:mod:`index_build.speaker_reporting`): informants named by a role phrase ("An RDH analyst
+  noted"), groups with reporting predicates ("senior management gave feedback that"), interview frames
+  ("In interviews with UNHCR staff, ..."), co-authors of joint statements ("together with the Special Rapporteur").
+
+Vocabularies live in :mod:`index_build.speaker_lexicon`, text helpers in :mod:`index_build.speaker_text`.
 
 The public API is :class:`Speaker` and :func:`attribute_speakers`.
 """
@@ -15,362 +23,37 @@ The public API is :class:`Speaker` and :func:`attribute_speakers`.
 from __future__ import annotations
 
 import re
-import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+
+from index_build.speaker_lexicon import (
+    _ABSTRACT_SUBJECTS, _ADVERBS, _alternation, _APOS, _COPULAS, _DOCUMENT_WORDS, _EN_PRONOUN_RE, _ENGLISH_AUXILIARIES,
+    _ENGLISH_SPEECH_VERBS, _FOOTNOTE_DIGITS, _FOOTNOTE_RE, _FR_PRONOUN_RE, _FRENCH_AUXILIARIES,
+    _FRENCH_FEMININE_ROLE_HEADS, _FRENCH_MASCULINE_ROLE_HEADS, _FRENCH_REFLEXIVE_VERB_RE,
+    _FRENCH_SPEECH_PARTICIPLES, _FRENCH_SPEECH_PRESENT, _GENERIC_SUBJECT_RE, _INSTITUTION_HEADS,
+    _IT_PRONOUN_RE, _LOCATION_SEGMENT_RE, _LOWER, _NAME_PARTICLES, _NOISE_RE, _NOT_NAME_WORDS,
+    _ORG_PREPOSITION_RE, _PLACE_PREPOSITIONS, _PLURAL_TITLES, _ROLE_ALT, _ROLE_WORDS_FOLDED,
+    _SPEECH_INVERSION_RE, _SPEECH_NOUNS, _SPEECH_VERB_PATTERN, _SUBJECT_LEAD_RE, _TERMINAL_PUNCT, _TITLE_RE,
+    _TRAILING_LOCATION_RE, _UPPER, _VIEW_PHRASE_RE
+)
+from index_build.speaker_styles import (
+    document_acronyms, find_evaluation_mentions, find_informant_mentions, find_list_mentions,
+    find_untitled_introductions, full_name_in_text, own_body_names, structural_speakers,
+)
+from index_build.speaker_reporting import (
+    find_interview_mentions, find_joint_statement_mentions, find_reporting_mentions,
+)
+from index_build.speaker_text import (  # noqa: F401 - sentence_spans, split_sentences are re-exported
+    _clean_phrase, _fold, _gender_of_title, _is_capitalised, _strip_footnote_marker, _strip_paragraph_number,
+    _upper_first, sentence_spans, split_sentences
+)
+from index_build.speaker_types import Speaker, _Mention
 
 __all__ = ["Speaker", "attribute_speakers", "sentence_spans", "split_role_and_organisation", "split_sentences"]
-
-
-@dataclass(frozen=True)
-class Speaker:
-    """A person or body credited with the words of a paragraph."""
-
-    name: str
-    role: str = ""
-    organisation: str = ""
-
-    def to_dict(self) -> dict:
-        """Plain-dict form for JSON storage."""
-        return {"name": self.name, "role": self.role, "organisation": self.organisation}
-
-    @classmethod
-    def from_dict(cls, d: dict) -> "Speaker":
-        """Inverse of :meth:`to_dict`."""
-        return cls(name=d["name"], role=d.get("role", ""), organisation=d.get("organisation", ""))
-
-
-# ---------------------------------------------------------------------------------------------
-# Character classes and vocabularies
-# ---------------------------------------------------------------------------------------------
-
-_UPPER = "A-Z" + "".join(c for c in map(chr, range(0xC0, 0x250)) if c.isupper())
-_LOWER = "a-z" + "".join(c for c in map(chr, range(0xC0, 0x250)) if c.islower())
-_APOS = "'’"
-_FOOTNOTE_DIGITS = "0123456789¹²³⁴⁵⁶⁷⁸⁹⁰"
-
-_TITLE_RE = re.compile(
-    r"(?<![\w.’'])"
-    r"(?P<title>"
-    r"(?:(?:S\.\s?E\.|H\.\s?E\.|Son Excellence|Her Excellency|His Excellency)\s*)?"
-    r"(?:MM\.|Mmes|Mme|Mlle|Messrs\.?|Mrs\.?|Mr\.?|Ms\.?|Dr\.?|Pr\.?|Prof\.|Professeure|Professeur"
-    r"|Professor|Ambassadrice|Ambassadeur|Ambassador|M\.)"
-    r"|S\.\s?E\.|H\.\s?E\."
-    r")"
-    r"(?:\s+(?P<honorific>l['’]Ambassadeur|l['’]Ambassadrice|le Professeur|la Professeure|le Dr\.?"
-    r"|Ambassador|Professor|Dr\.?|Judge|Justice))?"
-    r"\s+(?=[" + _UPPER + r"])"
-)
-_PLURAL_TITLES = {"MM.", "Mmes", "Messrs", "Messrs."}
-_FEMALE_TITLES = {"Mme", "Mmes", "Mlle", "Ms", "Ms.", "Mrs", "Mrs.", "Professeure", "Ambassadrice"}
-_MALE_TITLES = {"M.", "MM.", "Mr", "Mr.", "Messrs", "Messrs.", "Ambassadeur"}
-
-_NAME_PARTICLES = {
-    "de", "da", "das", "do", "dos", "del", "della", "di", "du", "van", "von", "der", "den", "ter",
-    "bin", "ibn", "binti", "al", "el", "y", "e", "la", "le", "des", "st.",
-}
-_NOT_NAME_WORDS = {
-    # articles, pronouns, conjunctions and other capitalised function words at sentence starts
-    "le", "la", "les", "l'", "un", "une", "des", "du", "de", "ce", "cet", "cette", "ces", "il",
-    "elle", "ils", "elles", "on", "nous", "vous", "dans", "en", "au", "aux", "pour", "par", "sur",
-    "selon", "et", "ou", "mais", "si", "lors", "après", "avant", "comme", "ainsi", "enfin",
-    "the", "a", "an", "this", "that", "these", "those", "he", "she", "it", "they", "we", "in",
-    "on", "at", "for", "of", "and", "or", "but", "if", "as", "when", "while", "with", "by",
-    "président", "présidente", "president", "chair", "chairperson", "minister", "ministre",
-    "secretary-general", "secrétaire", "secretary", "director", "directeur", "directrice",
-}
-_SENTENCE_ABBREVIATIONS = {
-    "m", "mm", "mme", "mr", "mrs", "ms", "dr", "pr", "prof", "st", "no", "nos", "art", "p", "pp",
-    "ex", "cf", "e.g", "i.e", "vol", "inc", "ltd", "co", "messrs", "jr", "sr", "op", "cit", "n°",
-}
-
-# Words heading the name of an institution (used to find the organisation in an apposition).
-_INSTITUTION_HEADS = {
-    w.casefold() for w in """
-    Bureau Conseil Organisation Organization Organisation Centre Center Ministère Ministry Département
-    Department Direction Directorate Division Secrétariat Secretariat Commission Committee Comité Union
-    Fonds Fund Banque Bank Programme Program Réseau Network Association Internationale International
-    Institut Institute Agence Agency Office Parlement Parliament Université University Mission
-    Délégation Delegation Groupe Group Fédération Federation Fondation Foundation Forum Unité Unit
-    Consulat Consulate Ambassade Embassy Présidence Presidency Gouvernement Government Assemblée
-    Assembly Alliance Coalition Council Board Service Services Academy Académie Observatoire
-    Observatory Haut-Commissariat Nations Cour Court Tribunal Croix-Rouge Cross Crescent Red Croissant
-    Processus Process Partenariat Partnership Initiative Société Society Company Entreprise Caritas
-    """.split()
-}
-
-# Role words (a role alone is never an organisation; used for "The Chair said", aliases).
-_ROLE_WORDS_EN = [
-    "Deputy High Commissioner", "Assistant High Commissioner", "High Commissioner",
-    "Deputy Secretary-General", "Under-Secretary-General", "Assistant Secretary-General",
-    "Secretary-General", "Deputy Director-General", "Director-General", "Director General",
-    "Executive Director", "Deputy Director", "Director", "Special Rapporteur", "Rapporteur",
-    "Vice-Chair", "Vice-Chairperson", "Co-Chair", "Chairperson", "Chairman", "Chairwoman", "Chair",
-    "Vice-President", "President", "Deputy Minister", "Vice-Minister", "Minister",
-    "Permanent Representative", "Special Representative", "Representative", "Special Envoy",
-    "Envoy", "Ambassador", "Commissioner", "Coordinator", "Moderator", "Co-facilitator",
-    "Facilitator", "Spokesperson", "Observer", "Delegate", "Chief", "Head", "Secretary",
-]
-_ROLE_WORDS_FR = [
-    "Haut-Commissaire adjoint", "Haut-Commissaire", "Secrétaire générale adjointe",
-    "Secrétaire général adjoint", "Secrétaire générale", "Secrétaire général",
-    "Directrice générale adjointe", "Directeur général adjoint", "Directrice générale",
-    "Directeur général", "Directrice exécutive", "Directeur exécutif", "Directrice", "Directeur",
-    "Rapporteuse spéciale", "Rapporteur spécial", "Rapporteuse", "Rapporteur",
-    "Vice-Présidente", "Vice-Président", "Coprésidente", "Coprésident", "Présidente", "Président",
-    "Vice-Ministre", "Ministre", "Représentante permanente", "Représentant permanent",
-    "Représentante spéciale", "Représentant spécial", "Représentante", "Représentant",
-    "Envoyée spéciale", "Envoyé spécial", "Ambassadrice", "Ambassadeur", "Commissaire",
-    "Coordonnatrice", "Coordonnateur", "Modératrice", "Modérateur", "Facilitatrice",
-    "Facilitateur", "Cofacilitatrice", "Cofacilitateur", "Porte-parole", "Observatrice",
-    "Observateur", "Déléguée", "Délégué", "Cheffe", "Chef", "Secrétaire",
-]
-_FRENCH_FEMININE_ROLE_HEADS = {
-    "représentante", "présidente", "vice-présidente", "coprésidente", "directrice", "rapporteuse",
-    "ambassadrice", "coordonnatrice", "modératrice", "facilitatrice", "cofacilitatrice",
-    "observatrice", "déléguée", "cheffe", "envoyée",
-}
-_FRENCH_MASCULINE_ROLE_HEADS = {
-    "représentant", "président", "vice-président", "coprésident", "directeur", "rapporteur",
-    "ambassadeur", "coordonnateur", "modérateur", "facilitateur", "cofacilitateur", "observateur",
-    "délégué", "envoyé",
-}
-_ROLE_WORDS = sorted(_ROLE_WORDS_EN + _ROLE_WORDS_FR, key=len, reverse=True)
-_ROLE_WORDS_FOLDED = {w.casefold() for w in _ROLE_WORDS}
-_ROLE_ALT = "|".join(re.escape(w) for w in _ROLE_WORDS)
-
-_ENGLISH_SPEECH_LEMMAS = """
-say state note stress emphasize emphasise underline underscore highlight add explain observe
-remark recall reiterate express welcome commend ask inquire enquire urge call recommend suggest
-propose argue indicate mention reference refer raise regret condemn acknowledge affirm reaffirm
-insist caution warn describe present outline share report announce confirm agree appreciate
-conclude thank encourage invite request question inform declare maintain believe hope
-cite reassure convey respond reply answer comment address brief introduce point voice deplore
-praise reject applaud contend assert claim
-""".split()
-_ENGLISH_IRREGULAR_SPEECH = {"said", "says", "told", "spoke", "speaks", "gave", "gives", "felt",
-                             "feels", "drew", "draws"}
-
-
-def _english_forms(lemma: str) -> set[str]:
-    """Present and past forms of a regular English verb."""
-    if lemma.endswith("e"):
-        return {lemma, lemma + "s", lemma + "d"}
-    if lemma.endswith("y") and lemma[-2] not in "aeiou":
-        return {lemma, lemma[:-1] + "ies", lemma[:-1] + "ied"}
-    plural = lemma + ("es" if lemma.endswith(("s", "sh", "ch", "x")) else "s")
-    return {lemma, plural, lemma + "ed"}
-
-
-_ENGLISH_SPEECH_VERBS = set().union(*(_english_forms(w) for w in _ENGLISH_SPEECH_LEMMAS))
-_ENGLISH_SPEECH_VERBS |= _ENGLISH_IRREGULAR_SPEECH
-# Base forms that are also nouns or French words ("Et comment ...", "La question ...") are dropped.
-_ENGLISH_SPEECH_VERBS -= {"comment", "question", "point",
-                          "present", "address", "state", "report", "call", "request", "share",
-                          "raise", "voice", "reference", "cite", "note", "observe", "propose",
-                          "suggest", "remark", "reply", "answer", "respond", "describe", "express"}
-
-_FRENCH_SPEECH_PARTICIPLES = """
-souligné déclaré dit indiqué estimé précisé rappelé relevé noté fait expliqué affirmé réaffirmé
-insisté ajouté présenté évoqué mentionné abordé cité salué remercié demandé proposé recommandé
-suggéré exprimé conclu clôturé ouvert attiré commenté partagé préconisé plaidé encouragé invité
-signalé appelé exhorté mis pris répondu jugé considéré confirmé reconnu regretté condamné félicité
-décrit exposé témoigné parlé annoncé informé déploré constaté observé convenu approuvé appuyé
-prononcé posé interrogé averti alerté rendu réitéré soutenu défendu dénoncé illustré résumé
-""".split()
-_FRENCH_SPEECH_PRESENT = """
-souligne déclare dit indique estime précise rappelle relève note fait explique affirme réaffirme
-insiste ajoute présente évoque mentionne aborde cite salue remercie demande propose recommande
-suggère exprime conclut considère pense juge observe constate signale
-""".split()
-_FRENCH_AUXILIARIES = {"a", "ont", "avait", "avaient", "aurait", "auraient"}
-
-
-def _alternation(words: set[str] | list[str]) -> str:
-    """Regex alternation of literal words, longest first."""
-    return "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
-
-
-_SPEECH_VERB_PATTERN = (
-    r"(?:(?:(?:also|further|then|again|subsequently|later|additionally)\s+)?(?:"
-    + _alternation(_ENGLISH_SPEECH_VERBS) + r")"
-    r"|(?:a|ont|avait|avaient)\s+(?:(?:également|aussi|en outre|ensuite|notamment|encore|enfin|"
-    r"pour sa part|par ailleurs|quant à lui|quant à elle)\s+)*(?:"
-    + _alternation(_FRENCH_SPEECH_PARTICIPLES) + r")"
-    r"|(?:" + _alternation(_FRENCH_SPEECH_PRESENT) + r"))(?![\w’'])"
-)
-_FRENCH_REFLEXIVE_VERB_RE = re.compile(r"(?:^|\s)(?:s['’]est|se sont|s['’]était|s['’]étaient)\b")
-_ADVERBS = {
-    "également", "aussi", "ensuite", "enfin", "notamment", "en", "outre", "par", "ailleurs",
-    "encore", "alors", "toutefois", "cependant", "néanmoins", "lui-même", "elle-même", "pour",
-    "sa", "part", "also", "further", "then", "again", "additionally", "subsequently", "later",
-    "furthermore", "moreover", "however", "finally", "specifically", "particularly", "strongly",
-    "repeatedly", "explicitly", "clearly",
-}
-_COPULAS = {"is", "was", "were", "are", "est", "était", "étaient", "sont"}
-_ENGLISH_AUXILIARIES = {"has", "have", "had", "would", "will", "could", "should", "can", "may",
-                        "might", "must", "did", "does", "do", "is", "was", "were", "are"}
-
-_GENERIC_SUBJECT_RE = re.compile(
-    r"^(?:(?:d['’]autres|des|les|de nombreux|de nombreuses|plusieurs|certains|certaines|"
-    r"quelques|nombre de|beaucoup d['’]|la plupart des|tous les|toutes les)\s+"
-    r"(?:orateurs?|oratrices?|participants?|participantes?|panélistes|intervenants?|délégations?|"
-    r"délégués?|experts?|représentants?|États|membres|pays)|"
-    r"un orateur|une oratrice|un participant|une participante|un intervenant|un panéliste|"
-    r"de l['’]avis général|beaucoup|"
-    r"(?:other |many |several |some |most |the |all )?(?:speakers|participants|panell?ists|"
-    r"experts|delegations|delegates|members|states|parliamentarians|representatives|"
-    r"respondents|interviewees|stakeholders|countries|governments)|"
-    r"one speaker|a speaker|a participant|one participant|many|several|some|it was|there (?:was|were))\b",
-    re.IGNORECASE,
-)
-
-_EN_PRONOUN_RE = re.compile(r"^(?:[^,]{0,120},\s+)?(?P<pron>he|she|they)\s+(?P<next>[a-z]+)", re.I)
-_FR_PRONOUN_RE = re.compile(
-    r"^(?:[^,]{0,120},\s+)?(?P<pron>il|elle|ils|elles)\s+(?P<rest>[^.;:]{0,80})", re.I
-)
-_IT_PRONOUN_RE = re.compile(r"^(?:[^,]{0,120},\s+)?it\s+(?:also\s+|further\s+)?(?P<verb>[a-z]+)", re.I)
-_VIEW_PHRASE_RE = re.compile(
-    r"^(?:selon (?:lui|elle|eux|elles)|d['’]après (?:lui|elle|eux|elles)|à son avis|pour (?:lui|elle)|"
-    r"in (?:his|her|their) view|according to (?:him|her|them))\b",
-    re.I,
-)
-
-_SPEECH_NOUNS = {
-    "exposé", "point", "vue", "avis", "termes", "déclaration", "intervention", "présentation",
-    "propos", "remarques", "observations", "message", "discours", "allocution", "contribution",
-    "témoignage", "analyse", "proposition", "suggestion", "appel", "paroles", "mots",
-    "statement", "remarks", "view", "views", "words", "presentation", "speech", "address",
-    "testimony", "keynote", "opinion", "comments",
-}
-_SPEECH_INVERSION_RE = re.compile(
-    r"(?:(?:l['’]a|l['’]ont|l['’]avait|l['’]avaient)\s+(?:[\w’']+\s+){0,2}[\w’']+|selon|d['’]après|"
-    r"de l['’]avis de|according to|as (?:noted|stated|said|pointed out|explained|emphasized|"
-    r"stressed|highlighted|recalled|observed) by|said|noted|added|stated)\s*$",
-    re.I,
-)
-_SUBJECT_LEAD_RE = re.compile(
-    r"(?:^|[,;:(«“\"—–]|\b(?:et|and|ou|or|tels? que|telles? que|such as|notamment|including|like|"
-    r"comme|dont|puis|then|while|tandis que|alors que|lorsque|when|where|où))\s*$",
-    re.I,
-)
-
-_LOCATION_SEGMENT_RE = re.compile(
-    rf"^(?:à|en|in|at|au|aux)\s+[{_UPPER}]\S*(?:\s+\S+){{0,3}}$"
-)
-_ORG_PREPOSITION_RE = re.compile(
-    rf"(?:(?<=\s)|^)(?<!auprès )(?<!to )(?:de la|de l['’]|des|du|de|d['’]|à la|à l['’]|au|aux|à|"
-    rf"of the|of|at the|at|with the|within the)\s*(?=[{_UPPER}])"
-)
-_PLACE_PREPOSITIONS = {"à", "at", "au", "aux", "in"}
-_TRAILING_LOCATION_RE = re.compile(rf"\s+(?:à|in|at|en)\s+[{_UPPER}][\w\-’' ]{{0,30}}$")
-
-_PARAGRAPH_NUMBER_RE = re.compile(r"^\s*(?:\(?\d{1,3}[.)]|\([a-z]\)|[•·\-–—*▪●])\s+")
-_NOISE_RE = re.compile(r"[\d\s/.,\-–A-Z]{0,24}")
-_FOOTNOTE_RE = re.compile(rf"^\s*\d{{1,3}}\s+[{_UPPER}«“\"]")
-_TERMINAL_PUNCT = tuple(".!?:;»”\")…")
-
-
-# ---------------------------------------------------------------------------------------------
-# Small text helpers
-# ---------------------------------------------------------------------------------------------
-
-def _fold(text: str) -> str:
-    """Case- and accent-insensitive form used to compare names."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
-
-
-def _strip_footnote_marker(token: str) -> str:
-    """Remove digits glued to a name by PDF footnote markers ("Boudraa2" -> "Boudraa")."""
-    return token.rstrip(_FOOTNOTE_DIGITS)
-
-
-def _is_capitalised(token: str) -> bool:
-    """True for a word starting with an upper-case letter."""
-    return bool(token) and token[0].isupper()
-
-
-def _upper_first(text: str) -> str:
-    """Capitalise the first letter only."""
-    return text[:1].upper() + text[1:]
-
-
-def _clean_phrase(text: str) -> str:
-    """Collapse whitespace and trim punctuation around a phrase."""
-    return re.sub(r"\s+", " ", text).strip(" ,;:.")
-
-
-def _gender_of_title(title: str) -> str:
-    """'f', 'm' or '' from a courtesy title."""
-    last = title.split()[-1] if title.split() else title
-    if last in _FEMALE_TITLES:
-        return "f"
-    if last in _MALE_TITLES:
-        return "m"
-    return ""
-
-
-def _strip_paragraph_number(paragraph: str) -> str:
-    """Drop "12. ", "(a) " or a bullet at the start of a paragraph."""
-    return _PARAGRAPH_NUMBER_RE.sub("", paragraph, count=1)
-
-
-def split_sentences(text: str) -> list[str]:
-    """Split text into sentences without breaking after titles, initials or abbreviations."""
-    return [text[start:end] for start, end in sentence_spans(text)]
-
-
-def sentence_spans(text: str) -> list[tuple[int, int]]:
-    """(start, end) of each sentence of a text, trimmed of surrounding whitespace."""
-    spans, start = [], 0
-    for match in re.finditer(r"[.!?…][\"»”)]*\s+(?=[\"«“(]?\s?[" + _UPPER + r"0-9])", text):
-        before = text[start:match.start() + 1]
-        last_word = re.findall(r"([\w.]+)\.$", before)
-        if last_word and _is_abbreviation(last_word[0]):
-            continue
-        spans.append(_trimmed(text, start, match.end()))
-        start = match.end()
-    if text[start:].strip():
-        spans.append(_trimmed(text, start, len(text)))
-    return [span for span in spans if span[1] > span[0]]
-
-
-def _trimmed(text: str, start: int, end: int) -> tuple[int, int]:
-    """A span shrunk to exclude leading and trailing whitespace."""
-    while start < end and text[start].isspace():
-        start += 1
-    while end > start and text[end - 1].isspace():
-        end -= 1
-    return start, end
-
-
-def _is_abbreviation(word: str) -> bool:
-    """True when a period after `word` does not end a sentence (titles, initials, "p. ex.")."""
-    if (len(word) == 1 and word.isupper()) or re.fullmatch(r"(?:[A-Z]\.)+[A-Z]?", word):
-        return True
-    return word.casefold().rstrip(".") in _SENTENCE_ABBREVIATIONS
 
 
 # ---------------------------------------------------------------------------------------------
 # Parsing names and appositions
 # ---------------------------------------------------------------------------------------------
-
-@dataclass
-class _Mention:
-    """One titled person, body or role found in a sentence."""
-
-    name: str
-    role: str = ""
-    organisation: str = ""
-    gender: str = ""
-    kind: str = "person"  # "person", "body" (country, committee, representative) or "role"
-    role_key: str = ""  # for kind == "role": the role word, e.g. "Chair"
-    speaking: bool = True
-    start: int = 0
-    end: int = 0
-    group: int = -1  # mentions read together ("Mme X ... et Mme Y ... ont dit") share a group id
-    indefinite: bool = False  # "Une représentante ...", "A representative ...": never an earlier person
-
 
 def _parse_name(text: str, pos: int) -> tuple[str, int] | None:
     """Read a 1-5 token capitalised name at `pos`; return (name, end position) or None."""
@@ -869,13 +552,6 @@ _BODY_SUBJECT_RE = re.compile(
     rf"(?:,\s+[{_LOWER}]+ing\b[^.;]{{0,200}}?,)?"
     rf"\s+(?P<verb>{_SPEECH_VERB_PATTERN})",
 )
-_DOCUMENT_WORDS = {
-    "compact", "convention", "declaration", "report", "agenda", "pacte", "déclaration", "rapport",
-    "plan", "strategy", "stratégie", "resolution", "résolution", "protocol", "protocole",
-    "framework", "cadre", "guidelines", "law", "loi", "act", "article", "charter", "charte",
-    "programme", "program", "initiative", "study", "étude", "survey", "enquête", "evaluation",
-    "évaluation", "section", "chapter", "chapitre", "annex", "annexe", "table", "figure", "box",
-}
 _BODY_EXCLUDED_HEADS = {
     "experts", "participants", "speakers", "panellists", "panelists", "delegations", "delegates",
     "members", "member", "states", "state", "parliamentarians", "representatives", "many", "several",
@@ -906,7 +582,7 @@ _ADVERBIAL_OPENERS = {
     "meanwhile", "as", "by", "through", "regarding", "concerning", "dans", "en", "lors", "au", "à",
     "après", "avant", "pour", "par", "de", "enfin", "ensuite", "selon", "quant", "concernant",
     "s’agissant", "s'agissant", "toutefois", "cependant", "ainsi", "outre", "sur", "d’autre",
-    "d'autre", "d’une", "d'une", "when", "while", "lorsque", "tout",
+    "d'autre", "d’une", "d'une", "when", "while", "lorsque", "tout", "indeed", "notably", "overall",
 }
 
 
@@ -914,6 +590,18 @@ def _opens_with_adverbial(sentence: str) -> bool:
     """True for "In that regard, ...", "Addressing X, ...", "Évoquant X, ..." (not a list of nouns)."""
     first = sentence.split(" ", 1)[0].strip(",").casefold()
     return first in _ADVERBIAL_OPENERS or first.endswith(("ing", "ant"))
+
+
+def _subject_start_ok(sentence: str, start: int) -> bool:
+    """A subject starts the sentence (or a clause after ";"), or follows the comma closing an adverbial opener.
+
+    Subjects inside reported speech ("she stressed that ILO estimated that") are sources quoted by the
+    speaker, not speakers of their own.
+    """
+    before = sentence[:start]
+    if not before.strip() or before.endswith("; "):
+        return True
+    return before.endswith(", ") and _opens_with_adverbial(sentence)
 
 
 def _subject_position_ok(sentence: str, match: re.Match) -> bool:
@@ -969,7 +657,10 @@ def _is_body_speech_verb(verb: str) -> bool:
 
 def _is_speaking_body(body: str) -> bool:
     """Reject generic plurals, pronouns, roles, documents, titles and elided articles as body names."""
-    if body.split()[0].casefold() in _BODY_EXCLUDED_HEADS or _starts_with_role_word(body):
+    first = body.split()[0].casefold()
+    if first in _BODY_EXCLUDED_HEADS or _starts_with_role_word(body):
+        return False
+    if len(body.split()) == 1 and any(first in words for words in _ABSTRACT_SUBJECTS.values()):
         return False
     if any(word.casefold() in _DOCUMENT_WORDS for word in body.split()):
         return False
@@ -989,12 +680,25 @@ def _find_mentions(sentence: str) -> list[_Mention]:
     taken = [(m.start, m.end) for m in people]
     roles = _find_role_mentions(sentence, taken)
     taken += [(m.start, m.end) for m in roles]
+    styled = find_list_mentions(sentence, taken, _is_speaking_body)
+    styled += find_evaluation_mentions(sentence, taken + [(m.start, m.end) for m in styled])
+    styled += find_informant_mentions(sentence, taken + [(m.start, m.end) for m in styled])
+    taken += [(m.start, m.end) for m in styled]
     bodies = _find_body_mentions(sentence, taken)
-    mentions = sorted(people + roles + bodies, key=lambda m: m.start)
+    reporting = _find_reporting_mentions(sentence, taken + [(m.start, m.end) for m in bodies])
+    mentions = sorted(people + roles + styled + bodies + reporting, key=lambda m: m.start)
     for mention in mentions:
         if mention.group < 0:
             mention.group = mention.start
     return mentions
+
+
+def _find_reporting_mentions(sentence: str, taken: list[tuple[int, int]]) -> list[_Mention]:
+    """Role-phrase informants, group subjects of reporting predicates, interview frames, joint statements."""
+    found = find_joint_statement_mentions(sentence, taken, _is_speaking_body)
+    found += find_interview_mentions(sentence, taken + [(m.start, m.end) for m in found])
+    found += find_reporting_mentions(sentence, taken + [(m.start, m.end) for m in found], _subject_start_ok)
+    return found
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1015,17 +719,36 @@ def _alias_fits(alias: _Entry, mention: _Mention) -> bool:
     """Whether "the <role> [of X]" may stand for the person registered under that role."""
     if not mention.organisation:
         return True
+    if alias.speaker.organisation and _fold(alias.speaker.organisation) == _fold(mention.organisation):
+        return True
+    if _names_same_body(alias, mention.organisation):
+        return True
     if alias.speaker.organisation:
-        return _fold(alias.speaker.organisation) == _fold(mention.organisation)
+        return False
     return not mention.role_key.startswith(("represent", "représent", "deleg", "délég"))
+
+
+def _names_same_body(alias: _Entry, organisation: str) -> bool:
+    """"ILO Migration Branch" fits "Chief of the Labour Migration Branch, International Labour Organization (ILO)"."""
+    described = set(re.findall(r"[\w’'\-]+", _fold(f"{alias.speaker.role} {alias.speaker.organisation}")))
+    wanted = [w for w in re.findall(r"[\w’'\-]+", organisation) if w[:1].isupper()]
+    return len(wanted) >= 2 and all(_fold(w) in described for w in wanted)
+
+
+def _fill_role(entry: _Entry, mention: _Mention) -> None:
+    """Give a registered person without a role (or gender) what a surname mention states ("Ms. Gahar, ...")."""
+    if (mention.role or mention.organisation) and not (entry.speaker.role or entry.speaker.organisation):
+        entry.speaker = replace(entry.speaker, role=mention.role, organisation=mention.organisation)
+    entry.gender = entry.gender or mention.gender
 
 
 class _Registry:
     """People and bodies of one report; resolves surnames, roles and repeated mentions."""
 
-    def __init__(self) -> None:
+    def __init__(self, own_bodies: dict[str, str] | None = None) -> None:
         self.entries: list[_Entry] = []
         self.role_aliases: dict[str, _Entry] = {}
+        self.own_bodies = own_bodies or {}  # "committee" -> the report's own Committee as its title names it
 
     def register_introductions(self, mentions: list[_Mention]) -> None:
         """Pre-pass over a report: one entry per person, from the first mention that gives a role."""
@@ -1037,7 +760,18 @@ class _Registry:
             known = self._find_by_full_name(mention.name) or self._surname_candidates(mention.name, mention.gender)
             if not known:
                 self._add(mention)
+            elif isinstance(known, list) and len(known) == 1:
+                _fill_role(known[0], mention)
         self._index_role_aliases(people)
+
+    def complete_names(self, text: str) -> None:
+        """Give surname-only people the full name the report writes elsewhere ("Ms. Gahar" -> "Sabrina Gahar")."""
+        for entry in self.entries:
+            if entry.kind != "person" or len(entry.speaker.name.split()) > 2:
+                continue
+            full = full_name_in_text(entry.speaker.name, text)
+            if full and not self._find_by_full_name(full):
+                entry.speaker = replace(entry.speaker, name=full)
 
     def _index_role_aliases(self, mentions: list[_Mention]) -> None:
         """Map role words ("Chair", "High Commissioner") to people who hold them."""
@@ -1120,6 +854,9 @@ class _Registry:
             return self.resolve_person(mention, position)
         if mention.kind == "role":
             return self.resolve_role(mention, position)
+        own = self.own_bodies.get(_fold(mention.name))
+        if own:
+            mention = replace(mention, name=own, organisation=own)
         entry = self._find_by_full_name(mention.name) or self._add(mention)
         entry.last_seen = position
         return entry
@@ -1221,15 +958,38 @@ def attribute_speakers(paragraphs: list[str]) -> list[list[Speaker]]:
     """For each paragraph of one report (in reading order), the speakers whose words it carries."""
     sentences_by_paragraph = [split_sentences(_strip_paragraph_number(p)) for p in paragraphs]
     mentions_by_sentence = [[_find_mentions(s) for s in sentences] for sentences in sentences_by_paragraph]
-    registry = _Registry()
-    registry.register_introductions([m for para in mentions_by_sentence for sent in para for m in sent])
+    _silence_documents(mentions_by_sentence, document_acronyms("\n".join(paragraphs)))
+    registry = _Registry(own_body_names(paragraphs))
+    registry.register_introductions(_registration_mentions(sentences_by_paragraph, mentions_by_sentence))
+    registry.complete_names("\n\n".join(paragraphs))
+    structural = structural_speakers(paragraphs, _is_speaking_body)
     state = _ParagraphState()
     result = []
     for index, paragraph in enumerate(paragraphs):
-        speakers = _attribute_paragraph(index, paragraph, sentences_by_paragraph[index],
-                                        mentions_by_sentence[index], registry, state)
-        result.append([entry.speaker for entry in speakers])
+        entries = _attribute_paragraph(index, paragraph, sentences_by_paragraph[index],
+                                       mentions_by_sentence[index], registry, state)
+        speakers = [entry.speaker for entry in entries]
+        result.append(speakers + [s for s in structural[index] if s not in speakers])
     return result
+
+
+def _silence_documents(mentions_by_sentence: list[list[list[_Mention]]], documents: set[str]) -> None:
+    """A strategy or report named by its acronym ("the MDS highlighted") is a topic, not a speaker."""
+    for paragraph in mentions_by_sentence:
+        for sentence in paragraph:
+            sentence[:] = [m for m in sentence if not (m.kind == "body" and m.name in documents)]
+
+
+def _registration_mentions(sentences_by_paragraph: list[list[str]],
+                           mentions_by_sentence: list[list[list[_Mention]]]) -> list[_Mention]:
+    """All mentions of a report in reading order, plus the silent untitled introductions."""
+    everything: list[_Mention] = []
+    for sentences, mentions in zip(sentences_by_paragraph, mentions_by_sentence):
+        for sentence, sentence_mentions in zip(sentences, mentions):
+            taken = [(m.start, m.end) for m in sentence_mentions]
+            silent = find_untitled_introductions(sentence, taken, split_role_and_organisation)
+            everything.extend(sorted(sentence_mentions + silent, key=lambda m: m.start))
+    return everything
 
 
 def _attribute_paragraph(index: int, paragraph: str, sentences: list[str], mentions: list[list[_Mention]],

@@ -93,3 +93,10 @@ def test_a_broken_floor_fails(engine, capsys):
     add_arguments(parser)
     assert run(parser.parse_args(["--min", "accuracy@5=1.01", "--no-library"]), engine) == 1
     assert "FLOOR BROKEN" in capsys.readouterr().out
+
+
+def test_speakers_match_without_their_leading_articles():
+    asked = question(expected_speakers=["la Barbade", "l’OIM"])
+    answer = {"passages": [passage("protection des enfants")],
+              "speakers": [{"name": "Barbade", "passages": [1]}, {"name": "OIM", "passages": [1]}]}
+    assert score_answer(asked, answer, 1.0)["speaker_recall@5"] == 1.0

@@ -28,6 +28,16 @@ def test_turns_split_a_paragraph_between_its_speakers():
     assert spans["Alan Turing"] == "Alan Turing a répondu."
 
 
+def test_speakers_named_in_a_list_share_one_turn():
+    text = "Chile, Peru and the Plurinational State of Bolivia stressed the need for regular pathways. Cuba disagreed."
+    chile, peru, bolivia, cuba = (Speaker(name) for name in ("Chile", "Peru", "Plurinational State of Bolivia", "Cuba"))
+    turns = speaker_turns(Paragraph(text, 1, 0, len(text)), [chile, peru, bolivia, cuba])
+    spans = {speaker.name: text[start:end] for start, end, speaker in turns}
+    assert spans["Chile"] == spans["Peru"] == spans["Plurinational State of Bolivia"]
+    assert spans["Chile"].startswith("Chile, Peru") and spans["Chile"].endswith("pathways. ")
+    assert spans["Cuba"] == "Cuba disagreed."
+
+
 def test_chunks_carry_the_speakers_whose_words_they_hold(seed):
     def speakers_of(needle):
         chunk = next(c for c in seed.chunks if needle in c.text)

@@ -408,3 +408,340 @@ def test_speaker_dict_round_trip():
 
 def test_empty_report():
     assert attribute_speakers([]) == []
+
+
+# --- UN committee reports: full names, titles, States, bodies -----------------------------------
+
+UN_COMMITTEE = [
+    "Report of the Committee on Migrant Workers",
+    "1. On 12 December, following its meeting with the United Nations High Commissioner for Human Rights, "
+    "Volker Türk, the Committee decided to establish a working group.",
+    "2. On 13 December, following a proposal from the Chair, Ms. Diallo, the Committee decided to approach "
+    "the Committee on Economic, Social and Cultural Rights.",
+    "3. The Chair stressed that ratification could have a transformative effect.",
+    "4. The High Commissioner appreciated the dialogue. He stressed the link between migration and refugee issues.",
+    "5. The Committee welcomed the constructive dialogue with the State party.",
+    "6. On 10 April, following a dialogue with Gladys Cisneros, Chief of the Labour Migration Branch of the "
+    "International Labour Organization (ILO), the Committee and ILO adopted a road map.",
+    "7. In her key message, the Chief of the ILO Migration Branch stressed that migrant workers earned less.",
+    "8. Several States, including Chile, Peru and the Plurinational State of Bolivia, stressed the need for "
+    "regular pathways.",
+    "9. Representatives of UN-Women and a civil society organization recommended expanding regular pathways.",
+    "10. Brazil, Chile and Peru welcomed the general comment.",
+    "11. Migrants from Haiti and Venezuela crossed the border in large numbers.",
+    "Chair: Fatimata Diallo",
+]
+
+
+@pytest.fixture(scope="module")
+def un_committee() -> list[list[Speaker]]:
+    return attribute_speakers(UN_COMMITTEE)
+
+
+def test_un_surname_and_the_chair_get_the_full_name_the_report_gives(un_committee):
+    assert un_committee[2] == []
+    assert un_committee[3] == [Speaker("Fatimata Diallo", "Chair", "")]
+    assert un_committee[12] == [Speaker("Fatimata Diallo", "Chair", "")]
+
+
+def test_un_role_title_resolves_to_the_person_introduced_without_title(un_committee):
+    assert un_committee[1] == []
+    assert names(un_committee[4]) == ["Volker Türk"]
+    assert un_committee[7][0] == Speaker("Gladys Cisneros", "Chief of the Labour Migration Branch",
+                                         "International Labour Organization (ILO)")
+
+
+def test_un_bare_committee_is_the_report_own_committee(un_committee):
+    assert names(un_committee[5]) == ["Committee on Migrant Workers"]
+
+
+def test_un_lists_of_states_and_representatives(un_committee):
+    assert names(un_committee[8]) == ["Chile", "Peru", "Plurinational State of Bolivia"]
+    assert all(s.organisation == s.name for s in un_committee[8])
+    assert un_committee[9] == [Speaker("Representative of UN-Women", "Representative", "UN-Women")]
+    assert names(un_committee[10]) == ["Brazil", "Chile", "Peru"]
+
+
+def test_un_state_merely_mentioned_is_not_a_speaker(un_committee):
+    assert un_committee[11] == []
+
+
+def test_french_list_of_states():
+    result = attribute_speakers([
+        "Plusieurs États, dont le Mexique, le Chili et le Pérou, ont souligné l’importance des voies régulières.",
+        "La situation au Mexique et au Pérou a été évoquée dans le rapport.",
+    ])
+    assert names(result[0]) == ["Mexique", "Chili", "Pérou"]
+    assert result[1] == []
+
+
+# --- evaluations: informants, evaluators, lists of persons met, credits ------------------------
+
+
+def test_english_informants_and_evaluators():
+    result = attribute_speakers([
+        "Interviewees noted that data were rarely shared across offices.",
+        "One regional staff member said that the hub was understaffed.",
+        "According to the EHSA RDH team, country offices lack statisticians.",
+        "The evaluation found that the strategy lacked an implementation plan.",
+        "The evaluation covers the period 2017–2019. Staff turnover was high.",
+        "Which interviewees were consulted for the case study?",
+    ])
+    assert result[0] == [Speaker("Interviewees", "", "")]
+    assert result[1] == [Speaker("Regional staff member", "", "")]
+    assert result[2] == [Speaker("EHSA RDH team", "", "EHSA RDH")]
+    assert names(result[3]) == ["Evaluation team"]
+    assert result[4] == [] and result[5] == []
+
+
+def test_french_informants_and_evaluators():
+    result = attribute_speakers([
+        "Les personnes interrogées ont souligné le manque de coordination entre agences.",
+        "Selon les informateurs clés, le projet a renforcé le dialogue.",
+        "L’équipe d’évaluation constate que les objectifs sont largement atteints.",
+        "Des entretiens semi-directifs seront réalisés avec les personnes ciblées.",
+    ])
+    assert names(result[0]) == ["Personnes interrogées"]
+    assert names(result[1]) == ["Informateurs clés"]
+    assert names(result[2]) == ["Équipe d’évaluation"]
+    assert result[3] == []
+
+
+def test_a_strategy_named_by_its_acronym_is_a_topic_not_a_speaker():
+    result = attribute_speakers([
+        "The Migration Data Strategy (MDS) was launched in 2020.",
+        "The MDS highlighted innovation and data integration.",
+    ])
+    assert result == [[], []]
+
+
+def test_annex_list_of_persons_met_makes_each_row_a_speaker():
+    result = attribute_speakers([
+        "Annex I Case Study Data Sources",
+        "Table 1: List of persons met Name Role",
+        "1. Davide BRUSCOLI Regional Data Hub Analyst",
+        "2. Jane DOE Senior Protection Officer",
+        "Table 2: List of Documentation Reviewed Organisation Year Title",
+    ])
+    assert result[:2] == [[], []]
+    assert result[2] == [Speaker("Davide BRUSCOLI", "Regional Data Hub Analyst", "")]
+    assert result[3] == [Speaker("Jane DOE", "Senior Protection Officer", "")]
+    assert result[4] == []
+
+
+def test_french_annex_list_with_role_and_organisation():
+    result = attribute_speakers([
+        "Liste des personnes rencontrées",
+        "Marie CURIE – Chargée de programme – OIM",
+        "Le projet a été mis en œuvre dans trois communes.",
+    ])
+    assert result[1] == [Speaker("Marie CURIE", "Chargée de programme", "OIM")]
+    assert result[2] == []
+
+
+def test_credit_lines_name_authors_and_evaluators():
+    result = attribute_speakers([
+        "9th July 2025 Author: Neil Dillon, Data Conscious Ltd",
+        "Conducted by: Stephen Ladek, Scott Cameron, and Caitlin Procter",
+        "Evaluateur :",
+        "Célestin SIKUBE TAKAMGNO, Ph.D",
+    ])
+    assert result[0] == [Speaker("Neil Dillon", "Author", "Data Conscious Ltd")]
+    assert names(result[1]) == ["Stephen Ladek", "Scott Cameron", "Caitlin Procter"]
+    assert result[3] == [Speaker("Célestin SIKUBE TAKAMGNO", "Évaluateur", "")]
+
+
+# --- management responses ----------------------------------------------------------------------
+
+
+def test_management_response_entries_and_responsible_units():
+    result = attribute_speakers([
+        "Name and function of the management response coordinator (MR coordinator): Javier Sánchez, "
+        "Monitoring and Evaluation Officer, IOM Haiti.",
+        "Evaluation recommendation # 1: (Time 0) Le PNUD et l’OIM devraient renforcer la co-construction locale.",
+        "Responsible unit(s): (Time 0) Équipes Programmes du PNUD et de l’OIM au niveau central (Haïti) – ou "
+        "d’autres Agences des Nations Unies Management response - accept (Time 1)",
+        "1. Organiser des formations ciblées, 3 à 6 mois après le début du projet – Équipes Programmes de l’OIM "
+        "au niveau local",
+    ])
+    assert result[0] == [Speaker("Javier Sánchez", "Monitoring and Evaluation Officer", "IOM Haiti")]
+    assert result[1] == []
+    unit = "Équipes Programmes du PNUD et de l’OIM au niveau central"
+    assert Speaker("Management", "Management response", "") in result[2]
+    assert Speaker(unit, "Responsible unit", "PNUD") in result[2]
+    assert Speaker(unit, "Responsible unit", "OIM") in result[2]
+    assert result[3] == [Speaker("Équipes Programmes de l’OIM au niveau local", "Responsible unit", "OIM")]
+
+
+def test_french_management_response_decision():
+    result = attribute_speakers(["Recommandation 2 : renforcer le suivi. Réponse de la direction : acceptée"])
+    assert Speaker("Direction", "Management response", "") in result[0]
+
+
+# --- declarations --------------------------------------------------------------------------------
+
+
+def test_declaration_opening_names_the_declaring_states():
+    result = attribute_speakers([
+        "We, the Heads of State and Government of the Argentine Republic, Barbados, Canada, and the Oriental "
+        "Republic of Uruguay, gathered in Los Angeles, reiterate our will to strengthen protection.",
+        "We affirm that regular pathways promote safer migration.",
+    ])
+    assert names(result[0]) == ["Argentine Republic", "Barbados", "Canada", "Oriental Republic of Uruguay"]
+    assert {s.role for s in result[0]} == {"Heads of State and Government"}
+    assert result[1] == []
+
+
+def test_french_declaration_opening():
+    result = attribute_speakers([
+        "Nous, chefs d’État et de gouvernement de la République argentine, de la Barbade, du Canada et de la "
+        "République orientale de l’Uruguay, réunis à Los Angeles, réitérons notre volonté.",
+    ])
+    assert names(result[0]) == ["République argentine", "Barbade", "Canada", "République orientale de l’Uruguay"]
+    assert result[0][0] == Speaker("République argentine", "Chefs d’État et de gouvernement", "République argentine")
+
+
+# --- reporting subjects of evaluations: role-phrase informants, reporting predicates, interview frames ---
+
+
+def test_english_informant_named_by_a_role_phrase():
+    result = attribute_speakers([
+        "An RDH analyst noted that making sense of an entire route requires coordination.",
+        "One regional data officer explained that the RDH now reviews project proposals.",
+        "A senior staff member in country X said the office lacked statisticians.",
+        "A recent report noted that coverage was low.",
+        "An increase in staff was noted in 2021.",
+    ])
+    assert result[0] == [Speaker("RDH analyst", "", "RDH")]
+    assert result[1] == [Speaker("Regional data officer", "", "")]
+    assert result[2] == [Speaker("Senior staff member in country X", "", "")]
+    assert result[3] == [] and result[4] == []
+
+
+def test_french_informant_named_by_a_role_phrase():
+    result = attribute_speakers([
+        "Un responsable du programme a expliqué que les données étaient partielles.",
+        "Une chargée de programme de l’OIM a indiqué que les délais étaient trop courts.",
+        "Une étude a montré que les données étaient partielles.",
+    ])
+    assert result[0] == [Speaker("Responsable du programme", "", "")]
+    assert result[1] == [Speaker("Chargée de programme de l’OIM", "", "OIM")]
+    assert result[2] == []
+
+
+def test_english_group_subject_of_a_reporting_predicate():
+    result = attribute_speakers([
+        "Indeed, during one debriefing session, senior management gave feedback to the evaluation team that "
+        "the host government intercepts email.",
+        "Country office staff expressed concern that the tools were outdated.",
+        "UNHCR reported that manual data collection is common.",
+        "The data showed that use was low.",
+        "Evidence suggests that dashboards are rarely used.",
+    ])
+    assert result[0] == [Speaker("Senior management", "", "")]
+    assert result[1] == [Speaker("Country office staff", "", "")]
+    assert result[2] == [Speaker("UNHCR", "", "UNHCR")]
+    assert result[3] == [] and result[4] == []
+
+
+def test_french_group_subject_of_a_reporting_predicate():
+    result = attribute_speakers([
+        "La direction a fait part de ses préoccupations concernant les délais.",
+        "Les partenaires ont indiqué à l’équipe d’évaluation que les délais étaient trop courts.",
+        "Les données ont montré que l’usage était faible.",
+        "Le rapport du programme a souligné que les données manquaient.",
+    ])
+    assert result[0] == [Speaker("Direction", "", "")]
+    assert result[1] == [Speaker("Partenaires", "", "")]
+    assert result[2] == [] and result[3] == []
+
+
+def test_interview_frame_names_the_group_interviewed():
+    result = attribute_speakers([
+        "In interviews with UNHCR country office staff, the general consensus was that the culture is geared "
+        "towards doing.",
+        "In interviews with staff, the evaluators used a semi-structured guide.",
+        "In interviews with a structured questionnaire, it appeared that answers were short.",
+        "Lors des entretiens avec les partenaires gouvernementaux, il est ressorti que la coordination était faible.",
+        "Lors des entretiens avec les partenaires, un guide semi-structuré a été utilisé.",
+    ])
+    assert result[0] == [Speaker("UNHCR country office staff", "", "UNHCR")]
+    assert result[1] == [] and result[2] == []
+    assert result[3] == [Speaker("Partenaires gouvernementaux", "", "")]
+    assert result[4] == []
+
+
+# --- credit lines naming organisations ----------------------------------------------------------
+
+
+def test_credit_lines_name_each_commissioning_organisation():
+    result = attribute_speakers([
+        "Date du rapport final: 1 juin 2025 Commandé par : OIM et PNUD en Haïti et République dominicaine "
+        "Géré par : Javier SANCHEZ, Monitoring and Evaluation Officer",
+        "Commissioned by: UNHCR and UNICEF in Geneva",
+        "Evaluation commissioned by UNHCR Evaluation Service",
+        "Validé par : le Comité de pilotage",
+        "Prepared by: Data Conscious Ltd",
+        "Préparé par : Jean DUPONT, consultant",
+    ])
+    assert result[0][:2] == [Speaker("OIM", "Commanditaire", "OIM"), Speaker("PNUD", "Commanditaire", "PNUD")]
+    assert Speaker("Javier SANCHEZ", "Monitoring and Evaluation Officer", "") in result[0]
+    assert names(result[1]) == ["UNHCR", "UNICEF"]
+    assert result[2] == [Speaker("UNHCR Evaluation Service", "Commissioning organisation", "UNHCR Evaluation Service")]
+    assert result[3] == [Speaker("Comité de pilotage", "Validation", "Comité de pilotage")]
+    assert result[4] == [Speaker("Data Conscious Ltd", "Author", "Data Conscious Ltd")]
+    assert result[5] == [Speaker("Jean DUPONT", "consultant", "")]
+
+
+def test_commissioning_body_in_a_sentence_or_an_idea_is_not_a_credit():
+    result = attribute_speakers([
+        "The evaluation was commissioned by UNHCR in 2018.",
+        "Commissioned by: the need for better data",
+    ])
+    assert result == [[], []]
+
+
+# --- co-authors of joint statements --------------------------------------------------------------
+
+
+def test_joint_statement_coauthors_are_speakers():
+    result = attribute_speakers([
+        "On the same day, the Committee, together with the Special Rapporteur on the human rights of migrants, "
+        "the Working Group on Enforced or Involuntary Disappearances, the Special Rapporteur on extrajudicial, "
+        "summary or arbitrary executions and the Committee on Enforced Disappearances issued a joint statement "
+        "inviting States to protect migrants from going missing.",
+    ])
+    assert names(result[0]) == [
+        "Committee", "Special Rapporteur on the human rights of migrants",
+        "Working Group on Enforced or Involuntary Disappearances",
+        "Special Rapporteur on extrajudicial, summary or arbitrary executions", "Committee on Enforced Disappearances",
+    ]
+    assert all(s.organisation == s.name for s in result[0])
+
+
+def test_french_joint_statement_coauthors_are_speakers():
+    result = attribute_speakers([
+        "Le Comité, conjointement avec le Rapporteur spécial sur les droits de l’homme des migrants et le Comité "
+        "des disparitions forcées, a publié une déclaration conjointe appelant les États à agir.",
+    ])
+    assert names(result[0]) == ["Comité", "Rapporteur spécial sur les droits de l’homme des migrants",
+                                "Comité des disparitions forcées"]
+
+
+def test_together_with_without_a_statement_names_no_coauthor():
+    result = attribute_speakers([
+        "The updated status of the Convention, together with the texts of declarations and reservations, may be "
+        "found in the United Nations Treaty Collection.",
+        "The Committee, together with the Special Rapporteur, visited the border.",
+        "Le Comité, conjointement avec le HCR, a organisé un atelier.",
+    ])
+    assert result == [[], [], []]
+
+
+def test_source_quoted_inside_reported_speech_is_not_a_speaker():
+    result = attribute_speakers([
+        "In her message, the Director stressed that UNHCR estimated that costs rose.",
+        "Le Président a souligné que les partenaires ont indiqué que les délais étaient courts.",
+    ])
+    assert names(result[0]) == ["Director"]
+    assert names(result[1]) == ["Président"]
