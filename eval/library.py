@@ -8,7 +8,6 @@ and the seed corpus's own catalog.
 from __future__ import annotations
 
 import json
-import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -42,9 +41,16 @@ def library_reports() -> list[ReportInfo]:
     return [ReportInfo.model_validate(report) for report in data["reports"]]
 
 
+def _configured_dir() -> Path:
+    """Where the library's files should be (CITEQA_LIBRARY_DIR, read by the service's settings)."""
+    from service.settings import Settings
+
+    return Settings().library_dir or DEFAULT_LIBRARY_DIR
+
+
 def library_dir() -> Path | None:
     """The folder that holds the library's files, or None when it (or one of its files) is absent."""
-    folder = Path(os.environ.get(LIBRARY_ENV) or DEFAULT_LIBRARY_DIR)
+    folder = _configured_dir()
     if not all((folder / report.source_file).is_file() for report in library_reports()):
         return None
     return folder
@@ -52,7 +58,7 @@ def library_dir() -> Path | None:
 
 def missing_library_message() -> str:
     """What to say when the library's files are not there."""
-    folder = os.environ.get(LIBRARY_ENV) or DEFAULT_LIBRARY_DIR
+    folder = _configured_dir()
     return (f"The library eval needs the reports of {folder} (set {LIBRARY_ENV} to their folder); "
             "they are not there, so it is skipped.")
 

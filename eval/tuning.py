@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import itertools
 import json
+import math
 import random
 import statistics
 import time
@@ -108,7 +109,7 @@ class Tuner:
                 continue
             key = pair_key(self.retrieved[i].language, report_language)
             lowest[key] = min(lowest.get(key, 1.0), self.best[i][report_language])
-        return {key: round(value - margin, 4) for key, value in sorted(lowest.items())}
+        return {key: math.floor((value - margin) * 10_000) / 10_000 for key, value in sorted(lowest.items())}  # rounded down
 
     def coverage(self, indexes: list[int], settings: RetrievalSettings) -> float:
         """The highest minimum word coverage that refuses no answerable question of these."""

@@ -22,19 +22,49 @@ _PARAGRAPH_END = re.compile(r"(?:[.!?;»\"”]|[.!?]\))\s*$")  # not a colon or 
 _BULLET = re.compile(r"^\s*(?:[•▪◦●■\-–*]|\(?[0-9a-z]{1,2}[.)])\s+")
 _CUT_WORD = re.compile(r"(\w)-$")
 _SPACED_CUT = re.compile(r"(?<=\w) -$")  # "co -" at a line end: a compound's hyphen, spaced by the extraction
-_LEADER_LINE = re.compile(r"(?:\.\s*){4,}\s*(?:\d{1,4}|[ivxlc]{1,7})\s*$")  # table of contents entry
+_PAGE_NUMBER = re.compile(r"\d{1,4}|[ivxlc]{1,7}")  # the page number of a contents line
 _LEADERS = re.compile(r"\s*(?:\.\s?){4,}\s*")
 _TOC_ENTRY = re.compile(r" \.\.\. (?:\d{1,4}|[ivxlc]{1,7})$")  # a contents line once its leaders are mended
 _WORD = re.compile(r"[^\W\d_]+")
 _STANDALONE_WORD = re.compile(r"(?<![^\W\d_])[^\W\d_]+(?![^\W\d_])(?![’'])")  # not elided: "d’" is no word
-_HYPHEN_HEAD = re.compile(r"((?:[^\W\d_]+-)*[^\W\d_]+)-$")  # the word a line-end hyphen cuts, with its compound
-_HYPHENATED = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)+")
+_HYPHENATED = re.compile(r"(?<![^\W\d_])[^\W\d_]+(?:-[^\W\d_]+)+")  # from a word start only: linear on long words
 _SPACE_BEFORE_HYPHEN = re.compile(r"(?<=[^\W_]) -(?=[^\W_])")  # "co -construction", "COVID -19"
 _SPACE_AFTER_HYPHEN = re.compile(r"(?<![^\W\d_])([^\W\d_]+)- ([^\W\d_]+)")  # "suivi- évaluation"
 # two words with one space between, the second not elided by an apostrophe ("s’appuie")
 _WORD_PAIR = re.compile(r"(?<![^\W\d_])([^\W\d_]+) (?=([^\W\d_]+)(?![^\W\d_])(?![’']))")
 _SPACE_BEFORE_COMMA = re.compile(r"(?<=[^\W_]) +(?=,(?:\s|$))")  # "documentaire , collecte"
 _SPACES = re.compile(r"\s+")
+
+
+def is_leader_line(line: str) -> bool:
+    """A table-of-contents entry: dot leaders (four or more dots) then a page number at the line's end.
+    Read from the end in one pass (a regular expression searched for it backtracked on long dotted lines)."""
+    stripped = line.rstrip()
+    start = len(stripped)
+    while start > 0 and stripped[start - 1].isalnum():
+        start -= 1
+    if not _PAGE_NUMBER.fullmatch(stripped[start:]):
+        return False
+    before = stripped[:start]
+    return before[len(before.rstrip(". \t")):].count(".") >= 4
+
+
+def hyphen_head(text: str) -> str | None:
+    """The word a line-end hyphen cuts, with the compound it ends ("porte-" -> "porte", "a-t-" -> "a-t");
+    None when the line does not end with a hyphen after a letter. One pass from the end: a long line of
+    "a-a-a-…" costs its length, not its square (a regular expression searched for it backtracked)."""
+    if not text.endswith("-"):
+        return None
+    start = len(text) - 1
+    while start > 0 and (text[start - 1] == "-" or (text[start - 1].isalpha() and text[start - 1] != "_")):
+        start -= 1
+    parts = text[start:-1].split("-")
+    kept: list[str] = []
+    for part in reversed(parts):  # letters joined by single hyphens, up to the first double hyphen
+        if not part:
+            break
+        kept.append(part)
+    return "-".join(reversed(kept)) or None
 
 
 @dataclass(frozen=True)
@@ -361,11 +391,11 @@ class _Vocabulary:
         return self.keeps_line_end_hyphens if verdict is None else verdict
 
     def hyphen_evidence(self, text: str, part: str) -> bool | None:
-        head = _HYPHEN_HEAD.search(text)
+        head = hyphen_head(text)
         tail = _WORD.match(part)
         if not head or not tail:
             return None
-        first, second = head.group(1).lower(), tail.group(0).lower()
+        first, second = head.lower(), tail.group(0).lower()
         if "-" in first:
             return True  # a chain like "a-t-" + "il"
         compound, joined = self.hyphenated[f"{first}-{second}"], self.words[first + second]
@@ -382,7 +412,7 @@ class _Vocabulary:
         line = _SPACE_AFTER_HYPHEN.sub(self._hyphen_space, line)
         line = _WORD_PAIR.sub(lambda match: match.group(1) if self.joins(match.group(1), match.group(2))
                               else match.group(0), line)
-        return _LEADERS.sub(" ... ", line) if _LEADER_LINE.search(line) else line
+        return _LEADERS.sub(" ... ", line) if is_leader_line(line) else line
 
     def _hyphen_space(self, match: re.Match) -> str:
         first, second = match.group(1), match.group(2)

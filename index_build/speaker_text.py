@@ -62,8 +62,8 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
     """(start, end) of each sentence of a text, trimmed of surrounding whitespace."""
     spans, start = [], 0
     for match in re.finditer(r"[.!?…][\"»”)]*\s+(?=[\"«“(]?\s?[" + _UPPER + r"0-9])", text):
-        before = text[start:match.start() + 1]
-        last_word = re.findall(r"([\w.]+)\.$", before)
+        before = text[max(start, match.start() - 63):match.start() + 1]  # the last word is all that matters:
+        last_word = re.findall(r"([\w.]+)\.$", before)  # a bounded tail keeps long paragraphs linear
         if last_word and _is_abbreviation(last_word[0]):
             continue
         spans.append(_trimmed(text, start, match.end()))

@@ -161,6 +161,10 @@ def _is_speech_word(word: str) -> bool:
     return bare in _ENGLISH_SPEECH_VERBS or bare in _FRENCH_SPEECH_PARTICIPLES or bare in _FRENCH_AUXILIARIES
 
 
+MAX_APPOSITION_CHARS = 600  # what follows a name is read this far at most (a role and organisation are shorter;
+# reading to the sentence's end for every name made a long sentence of names quadratic)
+
+
 def _split_apposition_segments(text: str) -> list[str]:
     """Split the text after a name into comma-separated segments, up to the sentence end."""
     segments, depth, current = [], 0, []
@@ -211,7 +215,7 @@ def _read_apposition(text: str, pos: int) -> _Apposition:
 def _read_comma_segments(text: str, pos: int, result: _Apposition) -> None:
     """Walk the ", ..." segments after a name: role parts, asides, another titled person, the verb."""
     consumed, coordinated = pos, False
-    for index, segment in enumerate(_split_apposition_segments(text[pos + 1:])):
+    for index, segment in enumerate(_split_apposition_segments(text[pos + 1:pos + 1 + MAX_APPOSITION_CHARS])):
         seg_start, consumed = consumed + 1, consumed + 1 + len(segment)
         stripped = segment.strip()
         if not stripped:

@@ -1,5 +1,6 @@
 """Cleaning extracted text into paragraphs, on the seed's real quirks and on small made-up pages."""
 
+import time
 from pathlib import Path
 
 import pytest
@@ -189,3 +190,28 @@ def test_a_short_line_ending_in_a_colon_or_followed_by_lower_case_does_not_end_a
         "There has been too little investment in a “data first” culture and in the skills that data analysis and"
         " use need in the organization."]
     assert texts(pages)[0].startswith("Argentina Initial") and texts(pages)[0].endswith("Thirty-first (2019)")
+
+
+def test_line_end_hyphen_heads_are_read_from_the_end():
+    from index_build.cleaning import hyphen_head
+
+    assert hyphen_head("la porte-") == "porte" and hyphen_head("il a-t-") == "a-t"
+    assert hyphen_head("x 12-") is None and hyphen_head("co--") is None and hyphen_head("sans trait") is None
+
+
+def test_contents_lines_are_told_from_the_end():
+    from index_build.cleaning import is_leader_line
+
+    assert is_leader_line("Introduction ....... 12") and is_leader_line("Annexe . . . . iv")
+    assert is_leader_line("Conclusion.....xii ")
+    assert not is_leader_line("Résumé ... 4") and not is_leader_line("Table ........")
+    assert not is_leader_line("x....12345")
+
+
+@pytest.mark.parametrize("line", ["a-" * 100_000, "a-" * 100_000 + "1-", ". " * 100_000, ". " * 100_000 + "x",
+                                  "a" * 200_000, "a- b " * 40_000])
+def test_adversarial_long_lines_are_cleaned_in_linear_time(line):
+    started = time.perf_counter()
+    document = clean_pages([[line, "suite."]])
+    assert document.text  # cleaned, nothing lost
+    assert time.perf_counter() - started < 5  # quadratic matching took minutes to hours on these (issue 11)

@@ -745,3 +745,12 @@ def test_source_quoted_inside_reported_speech_is_not_a_speaker():
     ])
     assert names(result[0]) == ["Director"]
     assert names(result[1]) == ["Président"]
+
+
+@pytest.mark.parametrize("paragraph", ["M. " * 40_000, "Mme Ada Lovelace, " * 6_000, "Chile, Peru and " * 8_000])
+def test_long_paragraphs_of_titles_and_names_are_attributed_in_linear_time(paragraph):
+    import time
+
+    started = time.perf_counter()
+    attribute_speakers([paragraph])
+    assert time.perf_counter() - started < 10  # sentence splitting and appositions were quadratic (issue 11)
