@@ -57,17 +57,16 @@ class Embedder:
         again. A build embeds a whole vocabulary once and passes ``remember=False``."""
         if not remember:
             return self._encode(words, "query", show_progress)
-        cache = self._word_vectors  # replaced, never emptied in place: safe for concurrent requests
+        cache = self._word_vectors  # replaced, never changed in place: safe for concurrent requests
         new = sorted({word for word in words if word not in cache})
-        if new:
-            vectors = self._encode(new, "query", show_progress)
-            if len(cache) + len(new) > CACHED_WORDS:
-                cache = {}
-            cache.update(zip(new, vectors))
-            self._word_vectors = cache
         if not words:
             return np.zeros((0, self.dimension), dtype=np.float32)
-        return np.stack([cache[word] for word in words])
+        found = dict(zip(new, self._encode(new, "query", show_progress))) if new else {}
+        result = np.stack([found[word] if word in found else cache[word] for word in words])
+        if found:  # a full cache starts again from this question's words
+            self._word_vectors = ({**cache, **found} if len(cache) + len(found) <= CACHED_WORDS
+                                  else dict(list(found.items())[-CACHED_WORDS:]))
+        return result
 
     def _encode(self, texts: list[str], prompt_name: str, show_progress: bool) -> np.ndarray:
         prompt = prompt_name if prompt_name in (self.model.prompts or {}) else None

@@ -21,7 +21,7 @@ import json
 import os
 import shutil
 import uuid
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
@@ -43,6 +43,7 @@ VOCABULARY_FILE = "vocabulary.json"
 VOCABULARY_VECTORS_FILE = "vocabulary.npy"
 TEXTS_DIR = "texts"
 LOCK_FILE = ".lock"
+_VERSION_FORMAT = "%Y%m%dT%H%M%S%fZ"  # version ids sort in creation order
 
 faiss.omp_set_num_threads(1)  # flat search is faster single-threaded at this size (faiss #2953)
 
@@ -195,7 +196,7 @@ def write_version(index_dir: Path, manifest: dict, vectors: np.ndarray, chunks: 
     """
     versions = index_dir / VERSIONS_DIR
     versions.mkdir(parents=True, exist_ok=True)
-    version_id = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")  # sorts in creation order
+    version_id = _next_version_id(versions)
     manifest = {**manifest, "format_version": FORMAT_VERSION, "version": version_id,
                 "counts": {"documents": len(texts), "chunks": len(chunks)}}
     _remove_old_versions(index_dir, keep=max(keep, 1) + 1)
@@ -205,9 +206,9 @@ def write_version(index_dir: Path, manifest: dict, vectors: np.ndarray, chunks: 
         sentence_vectors = np.zeros((0, manifest["model"]["dimension"]), dtype=np.float32)
     if vocabulary is None:
         vocabulary = Vocabulary.empty(manifest["model"]["dimension"])
+    final = versions / version_id
     try:
         _write_files(staging, manifest, vectors, chunks, texts, sentence_vectors, vocabulary)
-        final = versions / version_id
         os.rename(staging, final)
         _fsync_dir(versions)
         _check_consistency(IndexVersion(final, manifest, faiss.read_index(str(final / VECTORS_FILE)), chunks, texts,
@@ -216,9 +217,26 @@ def write_version(index_dir: Path, manifest: dict, vectors: np.ndarray, chunks: 
         _switch_current(index_dir, final)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
+        if final.exists() and current_path(index_dir) != final.resolve():
+            shutil.rmtree(final, ignore_errors=True)  # complete but never current: it would push out a real one
         raise
     _remove_old_versions(index_dir, keep)
     return final
+
+
+def _next_version_id(versions: Path) -> str:
+    """A version id that sorts after every existing one (UTC time, microseconds), even after the clock
+    stepped back: then it is the newest id plus one microsecond."""
+    now = datetime.now(timezone.utc)
+    existing = sorted(p.name for p in versions.iterdir() if not p.name.startswith("."))
+    if existing:
+        try:
+            newest = datetime.strptime(existing[-1], _VERSION_FORMAT).replace(tzinfo=timezone.utc)
+        except ValueError:
+            newest = None
+        if newest is not None and now <= newest:
+            now = newest + timedelta(microseconds=1)
+    return now.strftime(_VERSION_FORMAT)
 
 
 def _write_files(folder: Path, manifest: dict, vectors: np.ndarray, chunks: list[Chunk], texts: dict[str, str],
@@ -277,5 +295,5 @@ def _remove_old_versions(index_dir: Path, keep: int) -> None:
         shutil.rmtree(stale, ignore_errors=True)
     versions = sorted((p for p in (index_dir / VERSIONS_DIR).iterdir() if not p.name.startswith(".")), reverse=True)
     for old in versions[keep:]:
-        if old != current:
+        if old.resolve() != current:  # resolved both: a relative index folder never loses its current version
             shutil.rmtree(old, ignore_errors=True)

@@ -26,3 +26,14 @@ def test_a_new_engine_reuses_the_word_vectors_an_earlier_one_made(embedder, sett
     new = SearchEngine(embedder, load_version(settings.index_dir)).search(question)
     assert embedder._word_vectors.keys() == known.keys()  # nothing embedded again
     assert [(p.document_id, p.start) for p in new.passages] == [(p.document_id, p.start) for p in old.passages]
+
+
+def test_a_full_word_cache_starts_again_without_losing_the_words_asked(embedder, monkeypatch):
+    import index_build.embedding
+
+    monkeypatch.setattr(index_build.embedding, "CACHED_WORDS", 3)
+    monkeypatch.setattr(embedder, "_word_vectors", {})
+    embedder.embed_words(["ruches", "abeilles"])
+    vectors = embedder.embed_words(["ruches", "miel", "cire"])  # 4 distinct words: past the cap (was a KeyError)
+    assert vectors.shape == (3, embedder.dimension)
+    assert len(embedder._word_vectors) <= 3 and {"miel", "cire"} <= embedder._word_vectors.keys()

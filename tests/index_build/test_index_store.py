@@ -6,8 +6,8 @@ import os
 import numpy as np
 import pytest
 
-from index_build.index_store import (CHUNKS_FILE, FORMAT_VERSION, Chunk, IndexProblem, current_path, load_version,
-                                     writer_lock, write_version)
+from index_build.index_store import (CHUNKS_FILE, FORMAT_VERSION, Chunk, IndexProblem, _remove_old_versions,
+                                     current_path, load_version, writer_lock, write_version)
 
 TEXT = "Premier paragraphe.\n\nSecond paragraphe, plus long."
 
@@ -84,8 +84,30 @@ def test_a_failed_write_leaves_the_current_version(tmp_path):
         with writer_lock(tmp_path):
             write_version(tmp_path, manifest, vectors[:1], chunks, {"doc": TEXT})  # one vector for two chunks
     assert current_path(tmp_path) == good
-    assert not [p for p in (tmp_path / "versions").iterdir() if p.name.startswith(".staging")]
+    assert [p.name for p in (tmp_path / "versions").iterdir()] == [good.name]  # no staging, no never-current version
     load_version(tmp_path)
+
+
+def test_cleanup_with_a_relative_index_folder_never_removes_current(tmp_path, monkeypatch):
+    from pathlib import Path
+
+    monkeypatch.chdir(tmp_path)
+    relative = Path("var/index")
+    older = write(relative)
+    write(relative)
+    (relative / "current").unlink()
+    (relative / "current").symlink_to(Path("versions") / older.name)  # rolled back: current is not the newest
+    _remove_old_versions(relative, keep=1)
+    assert current_path(relative) is not None and load_version(relative).path.name == older.name
+
+
+def test_version_order_does_not_follow_a_clock_that_steps_back(tmp_path):
+    first = write(tmp_path)
+    future = tmp_path / "versions" / "29991231T235959000000Z"  # as if written before the clock stepped back
+    future.mkdir()
+    newest = write(tmp_path)
+    assert newest.name > future.name and current_path(tmp_path) == newest
+
 
 
 def test_one_writer_at_a_time(tmp_path):
