@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import hmac
+import logging
 import tempfile
 from pathlib import Path
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, File, Form, Header, HTTPException, Request, UploadFile, status
+from fastapi.responses import JSONResponse
 
 from index_build.builder import build_index
 from index_build.corpus import CorpusError, slug
@@ -18,20 +20,79 @@ from service.live import LiveIndex
 from service.settings import Settings
 
 router = APIRouter(tags=["admin"])
+_log = logging.getLogger("citeqa.admin")
 _CHUNK = 1 << 20
 
 
-def require_admin(request: Request, authorization: Annotated[str | None, Header()] = None) -> None:
-    """Bearer-token check, in constant time; the admin API is off when no token is configured."""
-    token = request.app.state.settings.admin_token
+#: The admin routes, as (method, path prefix): their token is checked before their body is read.
+ADMIN_ROUTES = (("POST", "/documents"), ("DELETE", "/documents/"), ("POST", "/index/"))
+
+
+def admin_refusal(token: str, authorization: str | None) -> HTTPException | None:
+    """Why a request may not use the admin API (None when it may): off without a configured token, a
+    missing or malformed bearer token, a wrong one (compared in constant time)."""
     if not token:
-        raise HTTPException(status.HTTP_403_FORBIDDEN, "The admin API is disabled: set CITEQA_ADMIN_TOKEN to enable it.")
+        return HTTPException(status.HTTP_403_FORBIDDEN, "The admin API is disabled: set CITEQA_ADMIN_TOKEN to enable it.")
     scheme, _, given = (authorization or "").partition(" ")
     if scheme.lower() != "bearer" or not given:
-        raise HTTPException(status.HTTP_401_UNAUTHORIZED, "Send the admin token as 'Authorization: Bearer <token>'.",
-                            headers={"WWW-Authenticate": "Bearer"})
+        return HTTPException(status.HTTP_401_UNAUTHORIZED, "Send the admin token as 'Authorization: Bearer <token>'.",
+                             headers={"WWW-Authenticate": "Bearer"})
     if not hmac.compare_digest(given.encode(), token.encode()):
-        raise HTTPException(status.HTTP_403_FORBIDDEN, "Wrong admin token.")
+        return HTTPException(status.HTTP_403_FORBIDDEN, "Wrong admin token.")
+    return None
+
+
+def require_admin(request: Request, authorization: Annotated[str | None, Header()] = None) -> None:
+    """The same check as :class:`RequestGuard`, for the routes themselves (defence in depth)."""
+    refusal = admin_refusal(request.app.state.settings.admin_token, authorization)
+    if refusal is not None:
+        raise refusal
+
+
+class RequestGuard:
+    """ASGI middleware, limits before work: an admin request without the right token is refused before
+    its body is read (an unauthenticated upload is never received, parsed or written anywhere), and a
+    body whose Content-Length passes its route's limit gets a 413 that names the limit. (Bodies sent
+    without a length are cut at the same limits by the routes' ``max_body_size``.)"""
+
+    def __init__(self, app, token: str, limits: list[tuple[str, str, int, str]]):
+        self.app = app
+        self.token = token
+        self.limits = limits  # (method, path prefix, bytes, what to do about it)
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] == "http":
+            refusal = self._refusal(scope)
+            if refusal is not None:
+                response = JSONResponse({"detail": refusal.detail}, refusal.status_code, headers=refusal.headers)
+                await response(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+    def _refusal(self, scope) -> HTTPException | None:
+        method, path = scope["method"], scope["path"]
+        headers = dict(scope.get("headers") or [])
+        if _is_admin_route(method, path):
+            refusal = admin_refusal(self.token, headers.get(b"authorization", b"").decode("latin-1"))
+            if refusal is not None:
+                client = (scope.get("client") or ("?", 0))[0]
+                _log.warning("admin request refused (%s): %s %s from %s", refusal.status_code, method, path, client)
+                return refusal
+        length = headers.get(b"content-length", b"")
+        for verb, prefix, limit, advice in self.limits:
+            if method == verb and _matches(path, prefix) and length.isdigit() and int(length) > limit:
+                return HTTPException(status.HTTP_413_CONTENT_TOO_LARGE,
+                                     f"The request body ({int(length):,} bytes) is larger than the {limit:,} bytes "
+                                     f"{method} {prefix} accepts: {advice}.")
+        return None
+
+
+def _matches(path: str, prefix: str) -> bool:
+    return path == prefix or (prefix.endswith("/") and path.startswith(prefix))
+
+
+def _is_admin_route(method: str, path: str) -> bool:
+    return any(method == verb and _matches(path, prefix) for verb, prefix in ADMIN_ROUTES)
 
 
 Admin = Depends(require_admin)

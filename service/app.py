@@ -6,8 +6,11 @@ from dataclasses import asdict
 from typing import Annotated
 
 from fastapi import Depends, FastAPI, Query, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from service.admin import router as admin_router
+from service.admin import RequestGuard, router as admin_router
 from service.live import LiveIndex
 from service.schemas import (MAX_QUESTION_CHARS, DocumentOut, HealthResponse, Question, SearchRequest,
                              SearchResponse, TopK)
@@ -17,6 +20,11 @@ from service.web import router as web_router
 
 DESCRIPTION = """Ask the reports of a meeting a question, in French or English, and get back the
 passages that answer it: each with its report, page and exact character span, and the people who said it."""
+
+
+MAX_REQUEST_BYTES = 64 * 1024  # any request body but an upload: a question is at most 2,000 characters
+UPLOAD_OVERHEAD_BYTES = 64 * 1024  # the multipart envelope and form fields around an uploaded file
+ECHOED_INPUT_CHARS = 80  # a 422 shows at most this much of the input it refuses
 
 
 def get_engine(request: Request) -> SearchEngine:
@@ -32,10 +40,19 @@ def create_app(live: LiveIndex, settings: Settings) -> FastAPI:
     app = FastAPI(title="citeqa", version="0.1.0", description=DESCRIPTION)
     app.state.live = live
     app.state.settings = settings
-    app.include_router(admin_router)
+    upload_bytes = int(settings.max_upload_mb * (1 << 20)) + UPLOAD_OVERHEAD_BYTES
+    if settings.admin_token:  # without a token the admin routes do not exist (RequestGuard says it is off)
+        app.include_router(admin_router, max_body_size=upload_bytes)
     app.include_router(web_router)
+    app.add_middleware(RequestGuard, token=settings.admin_token, limits=[
+        ("POST", "/search", MAX_REQUEST_BYTES, "ask a question of at most 2,000 characters"),
+        ("POST", "/documents", upload_bytes, "upload a report under CITEQA_MAX_UPLOAD_MB"),
+    ])
+    app.add_exception_handler(RequestValidationError, _short_validation_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
 
-    @app.post("/search", response_model=SearchResponse, summary="Answer a question with cited passages")
+    @app.post("/search", response_model=SearchResponse, summary="Answer a question with cited passages",
+              max_body_size=MAX_REQUEST_BYTES)
     def search_post(body: SearchRequest, engine: Engine) -> dict:
         return asdict(engine.search(body.question, body.k))
 
@@ -60,3 +77,26 @@ def create_app(live: LiveIndex, settings: Settings) -> FastAPI:
         return engine.version.documents
 
     return app
+
+
+async def _short_validation_error(request: Request, error: RequestValidationError) -> JSONResponse:
+    """A 422 that says which field is wrong and why, echoing at most a short prefix of the input."""
+    details = []
+    for item in error.errors()[:10]:
+        item = {key: value for key, value in item.items() if key not in ("ctx", "url")}
+        if "input" in item:
+            shown = item["input"] if isinstance(item["input"], (int, float, bool)) or item["input"] is None else str(item["input"])
+            if isinstance(shown, str) and len(shown) > ECHOED_INPUT_CHARS:
+                shown = shown[:ECHOED_INPUT_CHARS] + f"… ({len(str(item['input']))} characters)"
+            item["input"] = shown
+        details.append(item)
+    return JSONResponse({"detail": details}, status_code=422)
+
+
+async def _http_error(request: Request, error: StarletteHTTPException) -> JSONResponse:
+    """HTTP errors as JSON; a body over the limit says which limit."""
+    detail = error.detail
+    if error.status_code == 413 and detail == "Content Too Large":  # a body sent without a length, cut in flight
+        detail = (f"The request body is too large: at most {MAX_REQUEST_BYTES // 1024} KB for a question, "
+                  "CITEQA_MAX_UPLOAD_MB for an upload.")
+    return JSONResponse({"detail": detail}, status_code=error.status_code, headers=getattr(error, "headers", None))
