@@ -66,11 +66,13 @@ def create_app(live: LiveIndex, settings: Settings) -> FastAPI:
         return asdict(engine.search(q, k))
 
     @app.get("/health", response_model=HealthResponse, summary="Readiness and what is served")
-    def health(engine: Engine) -> dict:
+    def health(request: Request, engine: Engine) -> dict:
         manifest = engine.version.manifest
+        live = request.app.state.live
         return {"ready": True, "documents": manifest["counts"]["documents"], "chunks": manifest["counts"]["chunks"],
                 "model": manifest["model"]["name"], "model_fingerprint": manifest["model"]["fingerprint"],
-                "index_version": manifest["version"], "format_version": manifest["format_version"]}
+                "index_version": manifest["version"], "format_version": manifest["format_version"],
+                "current_on_disk": live.current_on_disk, "last_error": live.last_error}
 
     @app.get("/documents", response_model=list[DocumentOut], summary="The reports in the index")
     def documents(engine: Engine) -> list[dict]:

@@ -9,13 +9,15 @@ from __future__ import annotations
 import logging
 import os
 import threading
+import time
 from pathlib import Path
 
 from index_build.embedding import Embedder
-from index_build.index_store import CURRENT_LINK, IndexProblem, load_version
+from index_build.index_store import CURRENT_LINK, load_version
 from service.search import SearchEngine
 
 log = logging.getLogger("citeqa")
+RETRY_SECONDS = (1, 2, 5, 10, 30, 60)  # waits before trying a version that failed to load again, then every minute
 
 
 class LiveIndex:
@@ -27,6 +29,8 @@ class LiveIndex:
         self._served_target = self._target()
         self._loading = threading.Lock()
         self.last_error = ""
+        self._failures = 0
+        self._retry_at = 0.0
 
     @classmethod
     def open(cls, index_dir: Path, model_name: str, model_cache_dir: Path) -> "LiveIndex":
@@ -38,10 +42,17 @@ class LiveIndex:
         return self._engine.embedder
 
     def engine(self) -> SearchEngine:
-        """The engine to answer a request with; starts loading a newer version if there is one."""
-        if self._target() != self._served_target and not self._loading.locked():
+        """The engine to answer a request with; starts loading a newer version if there is one (a version
+        that failed to load is tried again after a growing wait)."""
+        if (self._target() != self._served_target and time.monotonic() >= self._retry_at
+                and not self._loading.locked()):
             threading.Thread(target=self.refresh, name="citeqa-reload", daemon=True).start()
         return self._engine
+
+    @property
+    def current_on_disk(self) -> str:
+        """The version ``current`` points at (it may not be served yet, or may have failed to load)."""
+        return os.path.basename(self._target())
 
     def refresh(self) -> bool:
         """Load the current version now if it is not the one served; True when it switched."""
@@ -53,12 +64,16 @@ class LiveIndex:
                 version = load_version(self.index_dir, fingerprint=self.embedder.fingerprint,
                                        dimension=self.embedder.dimension)
                 engine = SearchEngine(self.embedder, version)
-            except IndexProblem as error:  # keep serving the version we have
-                self.last_error = str(error)
-                log.error("citeqa: not switching to the new index version: %s", error)
-                self._served_target = target  # do not retry the same broken version on every request
+            except Exception as error:  # anything (a corrupt version, too many open files): keep serving ours
+                self.last_error = f"{type(error).__name__}: {error}"
+                self._failures += 1
+                wait = RETRY_SECONDS[min(self._failures, len(RETRY_SECONDS)) - 1]
+                self._retry_at = time.monotonic() + wait
+                log.error("citeqa: not switching to index version %s (try %d, again in %d s): %s",
+                          os.path.basename(target), self._failures, wait, self.last_error)
                 return False
             self._engine, self._served_target, self.last_error = engine, target, ""
+            self._failures, self._retry_at = 0, 0.0
             log.info("citeqa: now serving index version %s", version.version)
             return True
 

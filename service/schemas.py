@@ -115,8 +115,11 @@ class HealthResponse(BaseModel):
     chunks: int
     model: str
     model_fingerprint: str
-    index_version: str
+    index_version: str = Field(description="The version served")
     format_version: int
+    current_on_disk: str = Field("", description="The version `current` points at: when it differs from "
+                                                 "index_version, it is loading or failed to load (see last_error)")
+    last_error: str = Field("", description="Why the newest version could not be switched to (empty when it was)")
 
 
 class DocumentOut(BaseModel):
