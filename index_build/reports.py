@@ -16,6 +16,10 @@ from index_build.language import guess_language
 from index_build.reading import SUPPORTED_SUFFIXES, UnreadableReport, read_report
 
 
+class ReportExists(ValueError):
+    """A report with this id is already in the corpus and replacing it was not asked for."""
+
+
 class UnknownReport(KeyError):
     """No report has this id."""
 
@@ -30,6 +34,7 @@ class NewReport:
     language: str = ""
     year: int | None = None
     publisher: str = ""
+    replace: bool = False  # an existing report with the same id is replaced only when this says so
 
 
 def add_reports(corpus_dir: Path, index_dir: Path, embedder: Embedder, reports: list[NewReport],
@@ -37,8 +42,9 @@ def add_reports(corpus_dir: Path, index_dir: Path, embedder: Embedder, reports: 
     """Copy the files into the corpus, register them and index only what is new or changed.
 
     The same content already in the corpus is recognised by its hash and not added twice; a
-    file with the id of an existing report replaces it. A file that cannot be read is refused
-    before anything changes; if indexing fails, the corpus is put back as it was.
+    file with the id of an existing report replaces it when its ``replace`` says so and is refused
+    (:class:`ReportExists`) otherwise. A file that cannot be read is refused before anything
+    changes; if indexing fails, the corpus is put back as it was.
     """
     with writer_lock(index_dir):
         catalog = load_catalog(corpus_dir)
@@ -92,6 +98,10 @@ def _register(corpus_dir: Path, catalog: list[ReportInfo], report: NewReport, wr
     raw = read_report(report.path)  # refuses unreadable files before anything changes
     report_id = slug(report.id or report.path.stem)
     previous = next((r for r in catalog if r.id == report_id), None)
+    if previous is not None and not report.replace:
+        raise ReportExists(f"a report with id {report_id!r} is already indexed ({previous.title!r}, from "
+                           f"{previous.source_file}): ask to replace it (replace=true, `citeqa add --replace`) "
+                           "or give the new report another id")
     info = ReportInfo(
         id=report_id,
         title=report.title or raw.metadata.get("title") or (previous.title if previous else report.path.stem),

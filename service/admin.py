@@ -15,7 +15,7 @@ from index_build.builder import build_index
 from index_build.corpus import CorpusError, slug
 from index_build.index_store import IndexProblem
 from index_build.reading import SUPPORTED_SUFFIXES, UnreadableReport
-from index_build.reports import NewReport, UnknownReport, add_reports, remove_report
+from index_build.reports import NewReport, ReportExists, UnknownReport, add_reports, remove_report
 from service.live import LiveIndex
 from service.settings import Settings
 
@@ -103,11 +103,17 @@ def _context(request: Request) -> tuple[Settings, LiveIndex]:
 
 
 @router.post("/documents", status_code=status.HTTP_201_CREATED, dependencies=[Admin],
-             summary="Add or replace a report (.pdf, .txt, .md)")
+             summary="Add or replace a report (.pdf, .txt, .md)",
+             responses={401: {"description": "No admin token"}, 403: {"description": "Wrong token, or the admin API is off"},
+                        409: {"description": "A report with this id exists and replace was not asked for"},
+                        413: {"description": "The file is over CITEQA_MAX_UPLOAD_MB"},
+                        415: {"description": "Not a .pdf, .txt or .md file"},
+                        422: {"description": "The report cannot be read (no text layer, not UTF-8, empty...)"}})
 def upload_document(
     request: Request,
     file: Annotated[UploadFile, File(description="The report: .pdf (with a text layer), .txt or .md")],
-    id: Annotated[str, Form(description="Report id; an existing id is replaced (default: from the file name)")] = "",
+    id: Annotated[str, Form(description="Report id (default: from the file name)")] = "",
+    replace: Annotated[bool, Form(description="Replace the report that has this id (otherwise: 409)")] = False,
     title: Annotated[str, Form()] = "",
     language: Annotated[str, Form(description="ISO 639-1 code, e.g. fr or en (default: guessed)")] = "",
     year: Annotated[int | None, Form()] = None,
@@ -122,9 +128,11 @@ def upload_document(
     with tempfile.TemporaryDirectory(prefix="citeqa-upload-") as folder:
         path = Path(folder) / f"upload{suffix}"
         _save_limited(file, path, int(settings.max_upload_mb * (1 << 20)))
-        report = NewReport(path, report_id, title, language, year, publisher)
+        report = NewReport(path, report_id, title, language, year, publisher, replace)
         try:
             summary = add_reports(settings.corpus_dir, settings.index_dir, live.embedder, [report], show_progress=False)
+        except ReportExists as error:
+            raise HTTPException(status.HTTP_409_CONFLICT, str(error)) from error
         except (UnreadableReport, CorpusError, IndexProblem, ValueError) as error:
             raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(error)) from error
     live.refresh()

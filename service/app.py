@@ -16,7 +16,7 @@ from service.schemas import (MAX_QUESTION_CHARS, DocumentOut, HealthResponse, Qu
                              SearchResponse, TopK)
 from service.search import SearchEngine
 from service.settings import Settings
-from service.web import router as web_router
+from service.web import SecurityHeaders, router as web_router
 
 DESCRIPTION = """Ask the reports of a meeting a question, in French or English, and get back the
 passages that answer it: each with its report, page and exact character span, and the people who said it."""
@@ -48,6 +48,7 @@ def create_app(live: LiveIndex, settings: Settings) -> FastAPI:
         ("POST", "/search", MAX_REQUEST_BYTES, "ask a question of at most 2,000 characters"),
         ("POST", "/documents", upload_bytes, "upload a report under CITEQA_MAX_UPLOAD_MB"),
     ])
+    app.add_middleware(SecurityHeaders)  # outermost: refusals of RequestGuard get the headers too
     app.add_exception_handler(RequestValidationError, _short_validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
 

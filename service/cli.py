@@ -26,7 +26,8 @@ def main(argv: list[str] | None = None) -> int:
 
     add = commands.add_parser("add", help="add or replace reports (.pdf, .txt, .md) and index them")
     add.add_argument("paths", nargs="+", type=Path, metavar="PATH")
-    add.add_argument("--id", default="", help="report id (default: from the file name); an existing id is replaced")
+    add.add_argument("--id", default="", help="report id (default: from the file name)")
+    add.add_argument("--replace", action="store_true", help="replace the report that has this id (otherwise refused)")
     add.add_argument("--title", default="", help="title (default: from the file's metadata or name)")
     add.add_argument("--lang", default="", help="ISO 639-1 language code, e.g. fr or en (default: guessed)")
     add.add_argument("--year", type=int, default=None)
@@ -49,8 +50,8 @@ def main(argv: list[str] | None = None) -> int:
     add_arguments(evaluate)
 
     args = parser.parse_args(argv)
-    settings = get_settings()
     try:
+        settings = get_settings()
         return {"build": _build, "rebuild": _build, "add": _add, "remove": _remove, "list": _list,
                 "serve": _serve, "ask": _ask, "eval": _eval}[args.command](args, settings)
     except (IndexProblem, CorpusError, UnreadableReport, UnknownReport, ValueError) as error:
@@ -78,7 +79,8 @@ def _add(args: argparse.Namespace, settings: Settings) -> int:
     missing = [str(path) for path in args.paths if not path.is_file()]
     if missing:
         raise ValueError(f"no such file: {', '.join(missing)}")
-    reports = [NewReport(path, args.id, args.title, args.lang, args.year, args.publisher) for path in args.paths]
+    reports = [NewReport(path, args.id, args.title, args.lang, args.year, args.publisher, args.replace)
+               for path in args.paths]
     print(add_reports(settings.corpus_dir, settings.index_dir, _embedder(settings), reports).line())
     return 0
 

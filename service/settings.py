@@ -5,8 +5,11 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import AliasChoices, Field
+from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+MIN_ADMIN_TOKEN_CHARS = 32
 
 
 class Settings(BaseSettings):
@@ -27,6 +30,15 @@ class Settings(BaseSettings):
     max_upload_mb: float = Field(50.0, gt=0, description="CITEQA_MAX_UPLOAD_MB: largest report accepted by upload")
     library_dir: Path | None = Field(None, description="CITEQA_LIBRARY_DIR: the library eval's report files "
                                                        "(default: ../shared/corpus_extra beside the repository)")
+
+    @field_validator("admin_token")
+    @classmethod
+    def _strong_token(cls, value: str) -> str:
+        if value and (len(value) < MIN_ADMIN_TOKEN_CHARS or not value.isascii() or not value.isprintable()
+                      or " " in value):
+            raise ValueError(f"CITEQA_ADMIN_TOKEN must be at least {MIN_ADMIN_TOKEN_CHARS} printable ASCII characters "
+                             "without spaces (e.g. `python -c 'import secrets; print(secrets.token_urlsafe(32))'`)")
+        return value
 
 
 @lru_cache

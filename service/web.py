@@ -20,7 +20,32 @@ SECURITY_HEADERS = {
     "Referrer-Policy": "same-origin",
 }
 
+#: Sent with every response of the service, JSON included (the pages add their CSP above).
+EVERY_RESPONSE_HEADERS = {"x-content-type-options": "nosniff", "referrer-policy": "same-origin"}
+
 router = APIRouter(include_in_schema=False)
+
+
+class SecurityHeaders:
+    """ASGI middleware: :data:`EVERY_RESPONSE_HEADERS` on every response that does not set them."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message) -> None:
+            if message["type"] == "http.response.start":
+                present = {name.lower() for name, _ in message.get("headers", [])}
+                message = {**message, "headers": [*message.get("headers", []), *(
+                    (name.encode(), value.encode()) for name, value in EVERY_RESPONSE_HEADERS.items()
+                    if name.encode() not in present)]}
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
 
 
 @router.get("/")

@@ -283,6 +283,7 @@
     const language = $("language").value.trim().toLowerCase();
     if (title) data.append("title", title);
     if (language) data.append("language", language);
+    if ($("replace").checked) data.append("replace", "true");
 
     const bar = $("upload-bar");
     const xhr = new XMLHttpRequest();

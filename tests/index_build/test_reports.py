@@ -7,7 +7,7 @@ import pytest
 from index_build.corpus import load_catalog
 from index_build.index_store import current_path, load_version
 from index_build.reading import UnreadableReport
-from index_build.reports import NewReport, UnknownReport, add_reports, remove_report
+from index_build.reports import NewReport, ReportExists, UnknownReport, add_reports, remove_report
 from service.search import SearchEngine
 
 pytestmark = pytest.mark.slow
@@ -55,7 +55,9 @@ def test_add_replace_remove_and_re_add(tmp_path, corpus, embedder):
     assert both.embedded_chunks == len(load_version(index_dir).chunks) - documents(index_dir)["abeilles"]["chunks"]
 
     write(tmp_path, "abeilles.txt", BEES_V2)
-    replaced = add_reports(corpus, index_dir, embedder, [NewReport(bees)], False)
+    with pytest.raises(ReportExists, match="replace"):  # same id, other content: not without asking
+        add_reports(corpus, index_dir, embedder, [NewReport(bees)], False)
+    replaced = add_reports(corpus, index_dir, embedder, [NewReport(bees, replace=True)], False)
     assert replaced.replaced == ["abeilles"] and replaced.unchanged == ["harbour-report"]
     assert len(list(corpus.glob("abeilles-*.txt"))) == 1  # the old file is gone
     engine = SearchEngine(embedder, load_version(index_dir))

@@ -9,7 +9,7 @@ from service.app import create_app
 
 pytestmark = pytest.mark.slow
 
-TOKEN = "s3cret-token"
+TOKEN = "s3cret-token-for-the-admin-api-tests"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 PORT_REPORT = ("Ms. Grace Hopper, Director of the Harbour Authority, said that the new container terminal in "
                "Valparaíso handles 1.2 million containers a year. She added that customs checks take two days.")
@@ -37,7 +37,9 @@ def test_upload_search_replace_and_delete(admin):
     assert "Grace Hopper" in [s["name"] for s in answer["speakers"]]
 
     assert upload(admin, "harbour.md", PORT_REPORT.encode()).json()["status"] == "unchanged"
-    replaced = upload(admin, "harbour.md", (PORT_REPORT + " The port opens at night.").encode())
+    conflict = upload(admin, "harbour.md", (PORT_REPORT + " The port opens at night.").encode())
+    assert conflict.status_code == 409 and "replace" in conflict.json()["detail"]  # an id collision asks first
+    replaced = upload(admin, "harbour.md", (PORT_REPORT + " The port opens at night.").encode(), replace="true")
     assert replaced.status_code == 201 and replaced.json()["status"] == "replaced"
     assert sorted(d["id"] for d in admin.get("/documents").json()) == ["harbour", "seed"]
 

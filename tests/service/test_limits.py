@@ -61,3 +61,12 @@ def test_a_refused_question_is_not_echoed_back(server):
     status, text = exchange(server, head("POST", "/search", len(body), "Content-Type: application/json"), body)
     assert status == 422 and len(text) < 2048
     assert "2000" in text or "at most" in text  # it still says what is wrong
+
+
+def test_every_response_says_nosniff_even_a_refusal(server):
+    import httpx
+
+    for response in (httpx.get(f"{server.url}/health"), httpx.post(f"{server.url}/documents"),
+                     httpx.get(f"{server.url}/search", params={"q": ""})):
+        assert response.headers["x-content-type-options"] == "nosniff"
+        assert response.headers["referrer-policy"] == "same-origin"

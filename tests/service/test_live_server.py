@@ -54,7 +54,7 @@ def test_search_loop_sees_no_error_while_reports_change(server):
     (tmp_path / "harbour.md").write_text(REPORT_B, encoding="utf-8")
     (tmp_path / "abeilles-v2.txt").write_text(REPORT_A + " Elle a demandé un registre public.", encoding="utf-8")
     steps = [("add", str(tmp_path / "harbour.md")),  # added
-             ("add", str(tmp_path / "abeilles-v2.txt"), "--id", "seed"),  # replaced
+             ("add", str(tmp_path / "abeilles-v2.txt"), "--id", "seed", "--replace"),  # replaced
              ("remove", "harbour")]  # removed
     with SearchLoop(url, len(QUESTIONS), QUESTIONS) as loop:
         for step in steps:

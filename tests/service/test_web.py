@@ -20,7 +20,7 @@ CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-q
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 WHO = "who spoke about child protection"
 ABSENT = "Que dit le rapport sur la réduction des cas d'apatridie ?"
-TOKEN = "web-s3cret"
+TOKEN = "web-s3cret-token-for-the-browser-tests"
 HARBOUR = ("Ms. Grace Hopper, Director of the Harbour Authority, said that the new container terminal in "
            "Valparaíso handles 1.2 million containers a year. She added that customs checks take two days.")
 
