@@ -6,6 +6,7 @@ from dataclasses import asdict
 from typing import Annotated
 
 from fastapi import Depends, FastAPI, Query, Request
+from fastapi_offline import FastAPIOffline
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -37,7 +38,7 @@ Engine = Annotated[SearchEngine, Depends(get_engine)]
 
 def create_app(live: LiveIndex, settings: Settings) -> FastAPI:
     """The FastAPI app serving the live index."""
-    app = FastAPI(title="citeqa", version="0.1.0", description=DESCRIPTION)
+    app = FastAPIOffline(title="citeqa", version="0.1.0", description=DESCRIPTION)  # /docs from local files
     app.state.live = live
     app.state.settings = settings
     upload_bytes = int(settings.max_upload_mb * (1 << 20)) + UPLOAD_OVERHEAD_BYTES

@@ -84,3 +84,15 @@ def test_openapi_docs_show_real_examples(client):
     assert client.get("/docs").status_code == 200
     spec = client.get("/openapi.json").json()
     assert "who spoke about child protection" in str(spec["components"]["schemas"]["SearchRequest"])
+
+
+def test_the_docs_page_loads_nothing_from_elsewhere(client):
+    import re
+
+    page = client.get("/docs")
+    assert page.status_code == 200
+    sources = re.findall(r'(?:src|href)="([^"]+)"', page.text) + re.findall(r"url: '([^']+)'", page.text)
+    assert sources and all(not source.startswith(("http:", "https:", "//")) for source in sources), sources
+    for source in sources:
+        if source.endswith((".js", ".css")):
+            assert client.get(source).status_code == 200, source
