@@ -12,6 +12,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from service.admin import RequestGuard, router as admin_router
+from service.audit import AuditLog
 from service.live import LiveIndex
 from service.schemas import (MAX_QUESTION_CHARS, DocumentOut, HealthResponse, Question, SearchRequest,
                              SearchResponse, TopK)
@@ -41,11 +42,12 @@ def create_app(live: LiveIndex, settings: Settings) -> FastAPI:
     app = FastAPIOffline(title="citeqa", version="0.1.0", description=DESCRIPTION)  # /docs from local files
     app.state.live = live
     app.state.settings = settings
+    app.state.audit = AuditLog(settings.audit_log)
     upload_bytes = int(settings.max_upload_mb * (1 << 20)) + UPLOAD_OVERHEAD_BYTES
     if settings.admin_token:  # without a token the admin routes do not exist (RequestGuard says it is off)
         app.include_router(admin_router, max_body_size=upload_bytes)
     app.include_router(web_router)
-    app.add_middleware(RequestGuard, token=settings.admin_token, limits=[
+    app.add_middleware(RequestGuard, token=settings.admin_token, audit=app.state.audit, limits=[
         ("POST", "/search", MAX_REQUEST_BYTES, "ask a question of at most 2,000 characters"),
         ("POST", "/documents", upload_bytes, "upload a report under CITEQA_MAX_UPLOAD_MB"),
     ])

@@ -18,7 +18,8 @@ SEED_ID = "idm-2018-capacity-development.fr"
 def settings(tmp_path_factory):
     from service.settings import Settings
 
-    return Settings(index_dir=tmp_path_factory.mktemp("index"), corpus_dir=CORPUS)
+    return Settings(index_dir=tmp_path_factory.mktemp("index"), corpus_dir=CORPUS,
+                    audit_log=tmp_path_factory.mktemp("audit") / "audit.jsonl")
 
 
 @pytest.fixture(scope="session")

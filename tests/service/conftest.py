@@ -56,7 +56,8 @@ def seed_index(embedder) -> Callable[..., tuple]:
         (corpus / "seed.txt").write_text(text, encoding="utf-8")
         (corpus / "reports.json").write_text(json.dumps({"reports": [
             {"id": "seed", "title": "Abeilles", "language": "fr", "source_file": "seed.txt"}]}), encoding="utf-8")
-        settings = Settings(index_dir=root / "index", corpus_dir=corpus, **overrides)
+        settings = Settings(**{"index_dir": root / "index", "corpus_dir": corpus, "audit_log": root / "audit.jsonl",
+                               **overrides})
         build_index(corpus, settings.index_dir, embedder, show_progress=False)
         engine = SearchEngine(embedder, load_version(settings.index_dir, fingerprint=embedder.fingerprint,
                                                      dimension=embedder.dimension))

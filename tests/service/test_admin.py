@@ -89,6 +89,23 @@ def test_bad_uploads_are_refused_and_change_nothing(admin, name, content, code, 
         assert not (admin.settings.corpus_dir.parent / "etc").exists()
 
 
+def test_admin_actions_and_refusals_are_in_the_audit_log(admin):
+    import hashlib
+
+    from service.audit import AuditLog
+
+    content = PORT_REPORT.encode()
+    assert upload(admin, "audited.md", content).status_code == 201
+    assert upload(admin, "audited.md", content, headers={"Authorization": "Bearer wrong"}).status_code == 403
+    assert admin.delete("/documents/nope", headers=AUTH).status_code == 404
+    entries = AuditLog(admin.settings.audit_log).entries()
+    added, refused, missing = entries[-3:]
+    assert added["action"] == "upload" and added["report_id"] == "audited" and added["result"].startswith("added")
+    assert added["sha256"] == hashlib.sha256(content).hexdigest() and added["client"] and added["time"]
+    assert refused["result"].startswith("refused 403") and refused["sha256"] == ""
+    assert missing["action"] == "remove" and missing["result"].startswith("refused 404")
+
+
 def test_tokens(admin):
     assert upload(admin, "a.txt", b"x", headers={}).status_code == 401
     assert upload(admin, "a.txt", b"x", headers={"Authorization": "Bearer wrong"}).status_code == 403
