@@ -8,12 +8,13 @@ from typing import Annotated
 from fastapi import Depends, FastAPI, Query, Request
 from fastapi_offline import FastAPIOffline
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, PlainTextResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from service.admin import RequestGuard, router as admin_router
 from service.audit import AuditLog
 from service.live import LiveIndex
+from service.metrics import Metrics, MetricsMiddleware
 from service.schemas import (MAX_QUESTION_CHARS, DocumentOut, HealthResponse, Question, SearchRequest,
                              SearchResponse, TopK)
 from service.search import SearchEngine
@@ -43,6 +44,7 @@ def create_app(live: LiveIndex, settings: Settings) -> FastAPI:
     app.state.live = live
     app.state.settings = settings
     app.state.audit = AuditLog(settings.audit_log)
+    app.state.metrics = Metrics()
     upload_bytes = int(settings.max_upload_mb * (1 << 20)) + UPLOAD_OVERHEAD_BYTES
     if settings.admin_token:  # without a token the admin routes do not exist (RequestGuard says it is off)
         app.include_router(admin_router, max_body_size=upload_bytes)
@@ -51,6 +53,7 @@ def create_app(live: LiveIndex, settings: Settings) -> FastAPI:
         ("POST", "/search", MAX_REQUEST_BYTES, "ask a question of at most 2,000 characters"),
         ("POST", "/documents", upload_bytes, "upload a report under CITEQA_MAX_UPLOAD_MB"),
     ])
+    app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)  # refusals are counted too
     app.add_middleware(SecurityHeaders)  # outermost: refusals of RequestGuard get the headers too
     app.add_exception_handler(RequestValidationError, _short_validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
@@ -77,6 +80,12 @@ def create_app(live: LiveIndex, settings: Settings) -> FastAPI:
                 "model": manifest["model"]["name"], "model_fingerprint": manifest["model"]["fingerprint"],
                 "index_version": manifest["version"], "format_version": manifest["format_version"],
                 "current_on_disk": live.current_on_disk, "last_error": live.last_error}
+
+    @app.get("/metrics", summary="Prometheus metrics: requests and latency by route and status, the index served",
+             response_class=PlainTextResponse)
+    def metrics(request: Request) -> PlainTextResponse:
+        body, content_type = request.app.state.metrics.exposition(request.app.state.live)
+        return PlainTextResponse(body, media_type=content_type)
 
     @app.get("/documents", response_model=list[DocumentOut], summary="The reports in the index")
     def documents(engine: Engine) -> list[dict]:

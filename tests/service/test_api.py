@@ -96,3 +96,14 @@ def test_the_docs_page_loads_nothing_from_elsewhere(client):
     for source in sources:
         if source.endswith((".js", ".css")):
             assert client.get(source).status_code == 200, source
+
+
+def test_metrics_count_requests_by_route_and_status_and_show_the_index(client, built_index):
+    client.get("/search", params={"q": "abeilles"})
+    client.get("/search", params={"q": ""})  # a 422
+    text = client.get("/metrics").text
+    assert 'citeqa_requests_total{method="GET",route="/search",status="200"}' in text
+    assert 'citeqa_requests_total{method="GET",route="/search",status="422"}' in text
+    assert 'citeqa_request_seconds_bucket{le="0.5",method="GET",route="/search"}' in text
+    assert f"citeqa_index_chunks {float(built_index.chunks)}" in text
+    assert f'citeqa_index_version_info{{version="{built_index.version}"}} 1.0' in text

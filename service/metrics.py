@@ -1,0 +1,63 @@
+"""Prometheus metrics (prometheus-client): requests and latency by route and status, and what is served."""
+
+from __future__ import annotations
+
+import time
+
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+
+LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 120.0)
+
+
+class Metrics:
+    """One app's metrics, in a registry of its own (several apps can live in one process, as in tests)."""
+
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+        self.requests = Counter("citeqa_requests", "HTTP requests answered", ["method", "route", "status"],
+                                registry=self.registry)
+        self.latency = Histogram("citeqa_request_seconds", "Time to answer an HTTP request", ["method", "route"],
+                                 buckets=LATENCY_BUCKETS, registry=self.registry)
+        self.documents = Gauge("citeqa_index_documents", "Reports in the index version served", registry=self.registry)
+        self.chunks = Gauge("citeqa_index_chunks", "Chunks in the index version served", registry=self.registry)
+        self.version = Gauge("citeqa_index_version_info", "The index version served (label), always 1", ["version"],
+                             registry=self.registry)
+        self.switch_failing = Gauge("citeqa_index_switch_failing",
+                                    "1 when the version on disk could not be switched to", registry=self.registry)
+
+    def exposition(self, live) -> tuple[bytes, str]:
+        """The metrics text, with the index gauges read now from the live index."""
+        version = live.engine().version
+        self.documents.set(len(version.documents))
+        self.chunks.set(len(version.chunks))
+        self.version.clear()
+        self.version.labels(version.version).set(1)
+        self.switch_failing.set(1 if live.last_error else 0)
+        return generate_latest(self.registry), CONTENT_TYPE_LATEST
+
+
+class MetricsMiddleware:
+    """ASGI middleware: counts every request by method, route template and status, and times it."""
+
+    def __init__(self, app, metrics: Metrics):
+        self.app = app
+        self.metrics = metrics
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status = {"code": 500}
+
+        async def send_recording(message) -> None:
+            if message["type"] == "http.response.start":
+                status["code"] = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_recording)
+        finally:
+            route = getattr(scope.get("route"), "path", None) or "(no route)"
+            self.metrics.requests.labels(scope["method"], route, str(status["code"])).inc()
+            self.metrics.latency.labels(scope["method"], route).observe(time.perf_counter() - started)
