@@ -2,23 +2,24 @@
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import hmac
 import logging
+import shutil
 import tempfile
 from pathlib import Path
-from typing import Annotated, Iterator
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, File, Form, Header, HTTPException, Request, UploadFile, status
 from fastapi.responses import JSONResponse
 
 from index_build.builder import build_index
-from index_build.corpus import CorpusError, slug
+from index_build.corpus import CorpusError, load_catalog, slug
 from index_build.index_store import IndexProblem
 from index_build.reading import SUPPORTED_SUFFIXES, UnreadableReport
 from index_build.reports import NewReport, ReportExists, UnknownReport, add_reports, remove_report
 from service.audit import AuditLog
+from service.jobs import Job
 from service.live import LiveIndex
 from service.settings import Settings
 
@@ -28,7 +29,7 @@ _CHUNK = 1 << 20
 
 
 #: The admin routes, as (method, path prefix): their token is checked before their body is read.
-ADMIN_ROUTES = (("POST", "/documents"), ("DELETE", "/documents/"), ("POST", "/index/"))
+ADMIN_ROUTES = (("POST", "/documents"), ("DELETE", "/documents/"), ("POST", "/index/"), ("GET", "/jobs/"))
 
 
 def admin_refusal(token: str, authorization: str | None) -> HTTPException | None:
@@ -109,88 +110,117 @@ def _context(request: Request) -> tuple[Settings, LiveIndex]:
     return request.app.state.settings, request.app.state.live
 
 
-@router.post("/documents", status_code=status.HTTP_201_CREATED, dependencies=[Admin],
-             summary="Add or replace a report (.pdf, .txt, .md)",
+@router.post("/documents", status_code=status.HTTP_202_ACCEPTED, dependencies=[Admin],
+             summary="Add or replace a report (.pdf, .txt, .md): queued, see GET /jobs/{id}",
              responses={401: {"description": "No admin token"}, 403: {"description": "Wrong token, or the admin API is off"},
-                        409: {"description": "A report with this id exists and replace was not asked for"},
                         413: {"description": "The file is over CITEQA_MAX_UPLOAD_MB"},
-                        415: {"description": "Not a .pdf, .txt or .md file"},
-                        422: {"description": "The report cannot be read (no text layer, not UTF-8, empty...)"}})
+                        415: {"description": "Not a .pdf, .txt or .md file"}})
 def upload_document(
     request: Request,
     file: Annotated[UploadFile, File(description="The report: .pdf (with a text layer), .txt or .md")],
     id: Annotated[str, Form(description="Report id (default: from the file name)")] = "",
-    replace: Annotated[bool, Form(description="Replace the report that has this id (otherwise: 409)")] = False,
+    replace: Annotated[bool, Form(description="Replace the report that has this id (otherwise the job fails: 409)")] = False,
     title: Annotated[str, Form()] = "",
     language: Annotated[str, Form(description="ISO 639-1 code, e.g. fr or en (default: guessed)")] = "",
     year: Annotated[int | None, Form()] = None,
     publisher: Annotated[str, Form()] = "",
-) -> dict:
+) -> JSONResponse:
     settings, live = _context(request)
     report_id = slug(id or Path(file.filename or "report").stem)  # the file name is never used as a path
-    with _audited(request, "upload", report_id) as entry:
-        suffix = Path(file.filename or "").suffix.lower()
+    suffix = Path(file.filename or "").suffix.lower()
+    folder = Path(tempfile.mkdtemp(prefix="citeqa-upload-"))
+    try:
         if suffix not in SUPPORTED_SUFFIXES:
             raise HTTPException(status.HTTP_415_UNSUPPORTED_MEDIA_TYPE,
                                 f"Unsupported file type {suffix or '(none)'}: upload a {', '.join(SUPPORTED_SUFFIXES)} file.")
-        with tempfile.TemporaryDirectory(prefix="citeqa-upload-") as folder:
-            path = Path(folder) / f"upload{suffix}"
-            entry["sha256"] = _save_limited(file, path, int(settings.max_upload_mb * (1 << 20)))
-            report = NewReport(path, report_id, title, language, year, publisher, replace)
-            try:
-                summary = add_reports(settings.corpus_dir, settings.index_dir, live.embedder, [report],
-                                      show_progress=False)
-            except ReportExists as error:
-                raise HTTPException(status.HTTP_409_CONFLICT, str(error)) from error
-            except (UnreadableReport, CorpusError, IndexProblem, ValueError) as error:
-                raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(error)) from error
+        path = folder / f"upload{suffix}"
+        sha256 = _save_limited(file, path, int(settings.max_upload_mb * (1 << 20)))
+    except HTTPException as error:
+        shutil.rmtree(folder, ignore_errors=True)
+        _audit(request, "upload", f"refused {error.status_code}: {error.detail}", report_id)
+        raise
+    report = NewReport(path, report_id, title, language, year, publisher, replace)
+
+    def work() -> dict:
+        try:
+            summary = add_reports(settings.corpus_dir, settings.index_dir, live.embedder, [report], show_progress=False)
+        except ReportExists as error:
+            raise HTTPException(status.HTTP_409_CONFLICT, str(error)) from error
+        except (UnreadableReport, CorpusError, IndexProblem, ValueError) as error:
+            raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(error)) from error
         live.refresh()
         documents = {doc["id"]: doc for doc in live.engine().version.documents}
         state = "added" if report_id in summary.added else "replaced" if report_id in summary.replaced else "unchanged"
-        entry["result"] = f"{state}, index version {summary.version}"
         return {"id": report_id, "status": state, "chunks": documents.get(report_id, {}).get("chunks", 0),
                 "index_version": summary.version, "summary": summary.line()}
 
+    def finished(job: Job) -> None:
+        shutil.rmtree(folder, ignore_errors=True)
+        _audit_job(request, job, sha256)
 
-@router.delete("/documents/{document_id}", dependencies=[Admin], summary="Remove a report")
-def delete_document(request: Request, document_id: str) -> dict:
+    return _accepted(request.app.state.jobs.submit("upload", work, report_id, finished))
+
+
+@router.delete("/documents/{document_id}", status_code=status.HTTP_202_ACCEPTED, dependencies=[Admin],
+               summary="Remove a report: queued, see GET /jobs/{id}",
+               responses={404: {"description": "No report with this id"}})
+def delete_document(request: Request, document_id: str) -> JSONResponse:
     settings, live = _context(request)
-    with _audited(request, "remove", document_id) as entry:
+    if document_id not in {report.id for report in load_catalog(settings.corpus_dir)}:
+        _audit(request, "remove", "refused 404: unknown report", document_id)
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no report with id {document_id!r}; GET /documents lists them")
+
+    def work() -> dict:
         try:
             summary = remove_report(settings.corpus_dir, settings.index_dir, live.embedder, document_id)
         except UnknownReport as error:
             raise HTTPException(status.HTTP_404_NOT_FOUND, error.args[0]) from error
         live.refresh()
-        entry["result"] = f"removed, index version {summary.version}"
         return {"id": document_id, "status": "removed", "index_version": summary.version, "summary": summary.line()}
 
+    return _accepted(request.app.state.jobs.submit("remove", work, document_id,
+                                                   lambda job: _audit_job(request, job)))
 
-@router.post("/index/rebuild", dependencies=[Admin], summary="Rebuild the whole index from the corpus")
-def rebuild(request: Request) -> dict:
+
+@router.post("/index/rebuild", status_code=status.HTTP_202_ACCEPTED, dependencies=[Admin],
+             summary="Rebuild the whole index from the corpus: queued, see GET /jobs/{id}")
+def rebuild(request: Request) -> JSONResponse:
     settings, live = _context(request)
-    with _audited(request, "rebuild") as entry:
+
+    def work() -> dict:
         summary = build_index(settings.corpus_dir, settings.index_dir, live.embedder, show_progress=False, reuse=False)
         live.refresh()
-        entry["result"] = f"rebuilt, index version {summary.version}"
         return {"status": "rebuilt", "index_version": summary.version, "summary": summary.line()}
 
+    return _accepted(request.app.state.jobs.submit("rebuild", work, finished=lambda job: _audit_job(request, job)))
 
-@contextlib.contextmanager
-def _audited(request: Request, action: str, report_id: str = "") -> Iterator[dict]:
-    """Record an admin action in the audit log with its outcome: what the route put in the entry, the
-    status of a refusal, or the error that stopped it."""
-    entry = {"report_id": report_id, "sha256": "", "result": "ok"}
-    try:
-        yield entry
-    except HTTPException as error:
-        entry["result"] = f"refused {error.status_code}: {str(error.detail)[:200]}"
-        raise
-    except Exception as error:
-        entry["result"] = f"failed: {type(error).__name__}: {str(error)[:200]}"
-        raise
-    finally:
-        request.app.state.audit.record(_client(request.scope), action, entry["result"], entry["report_id"],
-                                       entry["sha256"])
+
+@router.get("/jobs/{job_id}", dependencies=[Admin], summary="The state of a queued admin job",
+            responses={404: {"description": "No such job (or forgotten: the last 500 are kept)"}})
+def job_state(request: Request, job_id: str) -> dict:
+    job = request.app.state.jobs.get(job_id)
+    if job is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no job {job_id!r}")
+    return job.to_dict()
+
+
+def _accepted(job: Job) -> JSONResponse:
+    """202 with the job and where to follow it."""
+    return JSONResponse({**job.to_dict(), "url": f"/jobs/{job.id}"}, status.HTTP_202_ACCEPTED,
+                        headers={"Location": f"/jobs/{job.id}"})
+
+
+def _audit_job(request: Request, job: Job, sha256: str = "") -> None:
+    """The audit line of a finished job."""
+    if job.state == "done":
+        outcome = f"{(job.result or {}).get('status', 'done')}, index version {(job.result or {}).get('index_version', '')}"
+    else:
+        outcome = f"refused {job.error['status']}: {str(job.error['detail'])[:200]}"
+    _audit(request, job.action, outcome, job.report_id, sha256)
+
+
+def _audit(request: Request, action: str, result: str, report_id: str = "", sha256: str = "") -> None:
+    request.app.state.audit.record(_client(request.scope), action, result, report_id, sha256)
 
 
 def _client(scope) -> str:

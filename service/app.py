@@ -13,6 +13,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from service.admin import RequestGuard, router as admin_router
 from service.audit import AuditLog
+from service.jobs import JobQueue
 from service.live import LiveIndex
 from service.metrics import Metrics, MetricsMiddleware
 from service.schemas import (MAX_QUESTION_CHARS, DocumentOut, HealthResponse, Question, SearchRequest,
@@ -45,6 +46,7 @@ def create_app(live: LiveIndex, settings: Settings) -> FastAPI:
     app.state.settings = settings
     app.state.audit = AuditLog(settings.audit_log)
     app.state.metrics = Metrics()
+    app.state.jobs = JobQueue()
     upload_bytes = int(settings.max_upload_mb * (1 << 20)) + UPLOAD_OVERHEAD_BYTES
     if settings.admin_token:  # without a token the admin routes do not exist (RequestGuard says it is off)
         app.include_router(admin_router, max_body_size=upload_bytes)

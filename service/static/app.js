@@ -238,18 +238,40 @@
       say("reports-error", `Could not reach the service: ${error.message}`);
       return;
     }
-    if (!response.ok) {
+    if (response.status !== 202) {
       say("reports-status", "");
       say("reports-error", `Removal refused (${response.status}): ${await errorOf(response)}`);
       return;
     }
-    const body = await response.json();
-    say("reports-status", `Removed “${report.title}”. ${body.summary || ""}`.trim());
+    const job = await finishedJob(await response.json());
+    if (job.state !== "done") {
+      say("reports-status", "");
+      say("reports-error", `Removal refused (${job.error.status}): ${describe(job.error.detail)}`);
+      return;
+    }
+    say("reports-status", `Removed “${report.title}”. ${job.result.summary || ""}`.trim());
     await loadReports();
     $("reports-title").focus();
   }
 
-  // ---- admin: token and upload ---------------------------------------------------------------
+  // ---- admin: token, jobs and upload ---------------------------------------------------------
+
+  // Changes of the index are queued jobs: follow one until it is done or failed.
+  async function finishedJob(job) {
+    while (job.state === "queued" || job.state === "running") {
+      await new Promise((resolve) => setTimeout(resolve, 400));
+      try {
+        const response = await fetch(`/jobs/${encodeURIComponent(job.id)}`, {
+          headers: { Authorization: `Bearer ${token()}`, Accept: "application/json" },
+        });
+        if (response.ok) job = await response.json();
+        else return { state: "failed", error: { status: response.status, detail: await errorOf(response) } };
+      } catch (error) {
+        return { state: "failed", error: { status: 0, detail: `the service could not be reached (${error.message})` } };
+      }
+    }
+    return job;
+  }
 
   function token() {
     return $("token").value.trim();
@@ -299,14 +321,22 @@
       bar.removeAttribute("value"); // indeterminate: the service is reading and indexing the report
       say("upload-step", `Indexing ${file.name}…`);
     });
-    xhr.addEventListener("load", () => {
-      setBusy(false);
-      const body = parse(xhr.responseText);
-      if (xhr.status !== 201) {
-        const detail = describe(body && body.detail) || `${xhr.status} ${xhr.statusText}`.trim();
+    xhr.addEventListener("load", async () => {
+      const accepted = parse(xhr.responseText);
+      if (xhr.status !== 202) {
+        setBusy(false);
+        const detail = describe(accepted && accepted.detail) || `${xhr.status} ${xhr.statusText}`.trim();
         say("admin-error", `Upload refused (${xhr.status}): ${detail}`);
         return;
       }
+      say("upload-step", `Indexing ${file.name} (queued)…`);
+      const job = await finishedJob(accepted);
+      setBusy(false);
+      if (job.state !== "done") {
+        say("admin-error", `Upload refused (${job.error.status}): ${describe(job.error.detail)}`);
+        return;
+      }
+      const body = job.result;
       const done = { added: "added", replaced: "replaced", unchanged: "already indexed, unchanged" }[body.status] || body.status;
       say("admin-status", `Report “${body.id}” ${done}: ${body.chunks} passage${body.chunks === 1 ? "" : "s"}. ${body.summary || ""}`.trim());
       $("upload").reset();

@@ -1,5 +1,8 @@
 """The admin API over HTTP: uploads, removal, rebuild, limits and tokens; the index is unchanged by bad input."""
 
+import json
+import time
+
 import pytest
 from fastapi.testclient import TestClient
 from fpdf import FPDF
@@ -23,8 +26,30 @@ def admin(tmp_path, seed_index):
         yield client
 
 
+class Outcome:
+    """What an admin request came to: its own refusal, or its job's result (201 done) or failure."""
+
+    def __init__(self, client, response):
+        self.accepted = response.status_code == 202
+        if not self.accepted:
+            self.status_code, self.body = response.status_code, response.json()
+        else:
+            job = response.json()
+            url = job["url"]
+            assert response.headers["location"] == url == f"/jobs/{job['id']}" and job["state"] == "queued"
+            while job["state"] in ("queued", "running"):
+                time.sleep(0.05)
+                job = client.get(url, headers=AUTH).json()
+            self.status_code = 201 if job["state"] == "done" else job["error"]["status"]
+            self.body = job["result"] if job["state"] == "done" else {"detail": job["error"]["detail"]}
+        self.text = json.dumps(self.body, ensure_ascii=False)
+
+    def json(self):
+        return self.body
+
+
 def upload(client, name, content, headers=AUTH, **fields):
-    return client.post("/documents", headers=headers, files={"file": (name, content)}, data=fields)
+    return Outcome(client, client.post("/documents", headers=headers, files={"file": (name, content)}, data=fields))
 
 
 def test_upload_search_replace_and_delete(admin):
@@ -43,8 +68,8 @@ def test_upload_search_replace_and_delete(admin):
     assert replaced.status_code == 201 and replaced.json()["status"] == "replaced"
     assert sorted(d["id"] for d in admin.get("/documents").json()) == ["harbour", "seed"]
 
-    deleted = admin.delete("/documents/harbour", headers=AUTH)
-    assert deleted.status_code == 200
+    deleted = Outcome(admin, admin.delete("/documents/harbour", headers=AUTH))
+    assert deleted.accepted and deleted.status_code == 201 and deleted.json()["status"] == "removed"
     assert [d["id"] for d in admin.get("/documents").json()] == ["seed"]
     answer = admin.get("/search", params={"q": "container terminal"}).json()
     assert all(p["document_id"] == "seed" for p in answer["passages"])
@@ -52,8 +77,8 @@ def test_upload_search_replace_and_delete(admin):
 
 def test_rebuild(admin):
     before = admin.get("/health").json()["index_version"]
-    response = admin.post("/index/rebuild", headers=AUTH)
-    assert response.status_code == 200
+    response = Outcome(admin, admin.post("/index/rebuild", headers=AUTH))
+    assert response.accepted and response.status_code == 201
     assert admin.get("/health").json()["index_version"] == response.json()["index_version"] != before
 
 
@@ -80,8 +105,8 @@ def make_pdf(pages):
 def test_bad_uploads_are_refused_and_change_nothing(admin, name, content, code, message):
     before = (current_path(admin.settings.index_dir), (admin.settings.corpus_dir / "reports.json").read_text())
     response = upload(admin, name, content)
-    assert response.status_code == code, response.text
-    assert message in response.text
+    assert response.status_code == code, response.json()
+    assert message in json.dumps(response.json(), ensure_ascii=False)
     if code != 201:
         assert before == (current_path(admin.settings.index_dir), (admin.settings.corpus_dir / "reports.json").read_text())
     else:  # a file name is never a path: it only gives the id
@@ -116,3 +141,17 @@ def test_tokens(admin):
 def test_admin_api_is_off_without_a_token(client):
     response = client.post("/documents", files={"file": ("a.txt", b"hello")}, headers=AUTH)
     assert response.status_code == 403 and "CITEQA_ADMIN_TOKEN" in response.text
+
+
+def test_an_upload_is_queued_while_another_writer_holds_the_lock(admin):
+    from index_build.index_store import writer_lock
+
+    with writer_lock(admin.settings.index_dir):  # e.g. `citeqa add` running in another process
+        started = time.perf_counter()
+        response = admin.post("/documents", headers=AUTH, files={"file": ("queued.md", PORT_REPORT.encode())})
+        assert response.status_code == 202 and time.perf_counter() - started < 10  # the request did not wait
+        assert admin.get("/search", params={"q": "abeilles"}).status_code == 200
+        assert admin.get(response.json()["url"], headers=AUTH).json()["state"] in ("queued", "running")
+    outcome = Outcome(admin, response)
+    assert outcome.status_code == 201 and outcome.json()["id"] == "queued"
+    assert admin.get("/jobs/nope", headers=AUTH).status_code == 404
