@@ -15,7 +15,7 @@ from index_build.corpus import ReportInfo, content_hash, load_catalog
 from index_build.embedding import Embedder
 from index_build.index_store import (Chunk, IndexProblem, IndexVersion, current_path, load_version, writer_lock,
                                      write_version)
-from index_build.reading import read_report
+from index_build.reading import RawReport, read_report
 from index_build.speakers import Speaker, attribute_speakers, sentence_spans
 from index_build.vocabulary import build_vocabulary
 
@@ -50,9 +50,10 @@ class PreparedReport:
 
 
 def prepare_report(path: Path, info: ReportInfo, chunk_size: int = DEFAULT_CHUNK_SIZE,
-                   chunk_overlap: int = DEFAULT_CHUNK_OVERLAP) -> PreparedReport:
-    """Read, clean, chunk a report and attach the speakers of each chunk (chunk ids start at 0)."""
-    raw = read_report(path)
+                   chunk_overlap: int = DEFAULT_CHUNK_OVERLAP, raw: RawReport | None = None) -> PreparedReport:
+    """Read (unless ``raw`` is the report already read), clean, chunk a report and attach the speakers
+    of each chunk (chunk ids start at 0)."""
+    raw = raw if raw is not None else read_report(path)
     document = clean_pages(raw.pages)
     if not document.text.strip():
         raise ValueError(f"{path.name}: no text found in the report")
@@ -151,8 +152,10 @@ def build_index(corpus_dir: Path, index_dir: Path, embedder: Embedder, *,
 
 def build_locked(corpus_dir: Path, index_dir: Path, embedder: Embedder, *,
                  chunk_size: int = DEFAULT_CHUNK_SIZE, chunk_overlap: int = DEFAULT_CHUNK_OVERLAP,
-                 show_progress: bool = True, reuse: bool = True) -> BuildSummary:
-    """:func:`build_index` for a caller that already holds the writer lock."""
+                 show_progress: bool = True, reuse: bool = True,
+                 prepared: dict[str, PreparedReport] | None = None) -> BuildSummary:
+    """:func:`build_index` for a caller that already holds the writer lock; ``prepared`` holds reports
+    the caller has read and chunked already (used when their content is the corpus file's)."""
     started = time.perf_counter()
     catalog = load_catalog(corpus_dir)
     chunking = {"size": chunk_size, "overlap": chunk_overlap}
@@ -171,7 +174,10 @@ def build_locked(corpus_dir: Path, index_dir: Path, embedder: Embedder, *,
                 parts.append(_reused_part(previous, info, old))
                 summary.unchanged.append(info.id)
                 continue
-        report = prepare_report(corpus_dir / info.source_file, info, chunk_size, chunk_overlap)
+        ready = (prepared or {}).get(info.id)
+        usable = ready is not None and ready.content_hash == digest and ready.info == info and (
+            chunk_size, chunk_overlap) == (DEFAULT_CHUNK_SIZE, DEFAULT_CHUNK_OVERLAP)
+        report = ready if usable else prepare_report(corpus_dir / info.source_file, info, chunk_size, chunk_overlap)
         part, embedded = _new_part(report, embedder, show_progress, known)
         parts.append(part)
         summary.embedded_chunks += embedded

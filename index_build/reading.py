@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 SUPPORTED_SUFFIXES = (".txt", ".md", ".pdf")
+MAX_PDF_PAGES = 2000  # a report longer than this is refused before its pages are read
 
 #: Marker line standing for a paragraph break inside a page.
 PARAGRAPH_BREAK = ""
@@ -177,13 +178,21 @@ def _read_pdf(path: Path) -> RawReport:
     and text boxes); their positions on the page decide where paragraphs break.
     """
     from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
+    from pypdf.errors import PyPdfError
 
     try:
         reader = PdfReader(path)
+        if reader.is_encrypted and not reader.decrypt(""):
+            raise UnreadableReport(f"{path.name}: the PDF is encrypted with a password; add an unencrypted copy")
+        if len(reader.pages) > MAX_PDF_PAGES:
+            raise UnreadableReport(f"{path.name}: {len(reader.pages)} pages, more than the {MAX_PDF_PAGES} a report "
+                                   "may have; split it")
         pages = [_pdf_page_lines(page) for page in reader.pages]
-    except (PdfReadError, ValueError, KeyError, OSError) as error:
-        raise UnreadableReport(f"{path.name}: not a readable PDF ({error})") from error
+    except UnreadableReport:
+        raise
+    except (PyPdfError, ValueError, KeyError, OSError, TypeError, AttributeError, IndexError, RecursionError,
+            NotImplementedError) as error:  # pypdf's own errors and what broken files make it raise
+        raise UnreadableReport(f"{path.name}: not a readable PDF ({type(error).__name__}: {error})") from error
     if sum(len(line.text.strip()) for lines, _ in pages for line in lines) < 20:
         raise UnreadableReport(
             f"{path.name}: the PDF has no text layer (a scan?); run OCR on it first, then add the result"

@@ -8,12 +8,13 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from index_build.builder import BuildSummary, build_locked, prepare_report
+from index_build.builder import BuildSummary, PreparedReport, build_locked, prepare_report
+from index_build.isolation import read_report_isolated
 from index_build.corpus import ReportInfo, content_hash, load_catalog, save_catalog, slug
 from index_build.embedding import Embedder
 from index_build.index_store import writer_lock
 from index_build.language import guess_language
-from index_build.reading import SUPPORTED_SUFFIXES, UnreadableReport, read_report
+from index_build.reading import SUPPORTED_SUFFIXES, UnreadableReport
 
 
 class ReportExists(ValueError):
@@ -50,13 +51,14 @@ def add_reports(corpus_dir: Path, index_dir: Path, embedder: Embedder, reports: 
         catalog = load_catalog(corpus_dir)
         before = list(catalog)
         written: list[Path] = []
+        prepared: dict[str, PreparedReport] = {}
         saved = False
         try:
             for report in reports:
-                catalog = _register(corpus_dir, catalog, report, written)
+                catalog = _register(corpus_dir, catalog, report, written, prepared)
             save_catalog(corpus_dir, catalog)
             saved = True
-            summary = build_locked(corpus_dir, index_dir, embedder, show_progress=show_progress)
+            summary = build_locked(corpus_dir, index_dir, embedder, show_progress=show_progress, prepared=prepared)
         except BaseException:
             if saved:
                 save_catalog(corpus_dir, before)
@@ -85,7 +87,8 @@ def remove_report(corpus_dir: Path, index_dir: Path, embedder: Embedder, report_
         return summary
 
 
-def _register(corpus_dir: Path, catalog: list[ReportInfo], report: NewReport, written: list[Path]) -> list[ReportInfo]:
+def _register(corpus_dir: Path, catalog: list[ReportInfo], report: NewReport, written: list[Path],
+              prepared: dict[str, PreparedReport]) -> list[ReportInfo]:
     """The catalog with one report added or replaced; its file is copied into the corpus."""
     suffix = report.path.suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
@@ -95,7 +98,7 @@ def _register(corpus_dir: Path, catalog: list[ReportInfo], report: NewReport, wr
     for existing in catalog:
         if content_hash(corpus_dir / existing.source_file) == digest and (not report.id or report.id == existing.id):
             return catalog  # the same content is already there: nothing to add
-    raw = read_report(report.path)  # refuses unreadable files before anything changes
+    raw = read_report_isolated(report.path)  # in a child process with limits; refuses before anything changes
     report_id = slug(report.id or report.path.stem)
     previous = next((r for r in catalog if r.id == report_id), None)
     if previous is not None and not report.replace:
@@ -111,7 +114,8 @@ def _register(corpus_dir: Path, catalog: list[ReportInfo], report: NewReport, wr
         source_file=f"{report_id}-{digest[:8]}{suffix}",
         added_at=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
     )
-    prepare_report(report.path, info)  # chunks it once, so an empty or broken report fails here
+    prepared[report_id] = prepare_report(report.path, info, raw=raw)  # an empty report fails here; the build
+    # uses what is prepared: the file is read once and cleaned once
     target = corpus_dir / info.source_file
     if report.path.resolve() != target.resolve():
         temporary = corpus_dir / f".{info.source_file}.tmp"
