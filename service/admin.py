@@ -7,6 +7,7 @@ import hmac
 import logging
 import shutil
 import tempfile
+import time
 from pathlib import Path
 from typing import Annotated
 
@@ -27,6 +28,9 @@ router = APIRouter(tags=["admin"])
 _log = logging.getLogger("citeqa.admin")
 _CHUNK = 1 << 20
 
+
+THROTTLE_FAILURES = 10  # refused admin requests from one client within THROTTLE_SECONDS before it gets 429s
+THROTTLE_SECONDS = 60
 
 #: The admin routes, as (method, path prefix): their token is checked before their body is read.
 ADMIN_ROUTES = (("POST", "/documents"), ("DELETE", "/documents/"), ("POST", "/index/"), ("GET", "/jobs/"))
@@ -64,6 +68,7 @@ class RequestGuard:
         self.token = token
         self.limits = limits  # (method, path prefix, bytes, what to do about it)
         self.audit = audit
+        self._failures: dict[str, list[float]] = {}  # client -> times of its recent refused admin requests
 
     async def __call__(self, scope, receive, send) -> None:
         if scope["type"] == "http":
@@ -78,8 +83,17 @@ class RequestGuard:
         method, path = scope["method"], scope["path"]
         headers = dict(scope.get("headers") or [])
         if _is_admin_route(method, path):
+            client = _client(scope)
+            recent = [t for t in self._failures.get(client, []) if t > time.monotonic() - THROTTLE_SECONDS]
+            self._failures[client] = recent
+            if len(recent) >= THROTTLE_FAILURES:
+                return HTTPException(status.HTTP_429_TOO_MANY_REQUESTS,
+                                     f"Too many refused admin requests from {client}: wait {THROTTLE_SECONDS} s.",
+                                     headers={"Retry-After": str(THROTTLE_SECONDS)})
             refusal = admin_refusal(self.token, headers.get(b"authorization", b"").decode("latin-1"))
             if refusal is not None:
+                if self.token:
+                    recent.append(time.monotonic())
                 _log.warning("admin request refused (%s): %s %s from %s", refusal.status_code, method, path,
                              _client(scope))
                 if self.audit is not None and self.token:

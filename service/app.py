@@ -10,12 +10,15 @@ from fastapi_offline import FastAPIOffline
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware.cors import CORSMiddleware
+from starlette.middleware.trustedhost import TrustedHostMiddleware
 
 from service.admin import RequestGuard, router as admin_router
 from service.audit import AuditLog
 from service.jobs import JobQueue
 from service.live import LiveIndex
 from service.metrics import Metrics, MetricsMiddleware
+from service.request_log import RequestLog
 from service.schemas import (MAX_QUESTION_CHARS, DocumentOut, HealthResponse, Question, SearchRequest,
                              SearchResponse, TopK)
 from service.search import SearchEngine
@@ -55,7 +58,13 @@ def create_app(live: LiveIndex, settings: Settings) -> FastAPI:
         ("POST", "/search", MAX_REQUEST_BYTES, "ask a question of at most 2,000 characters"),
         ("POST", "/documents", upload_bytes, "upload a report under CITEQA_MAX_UPLOAD_MB"),
     ])
+    if settings.cors_origins:  # closed unless origins are named
+        app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["GET", "POST"],
+                           allow_headers=["Content-Type"])
+    if settings.trusted_hosts:
+        app.add_middleware(TrustedHostMiddleware, allowed_hosts=settings.trusted_hosts)
     app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)  # refusals are counted too
+    app.add_middleware(RequestLog)
     app.add_middleware(SecurityHeaders)  # outermost: refusals of RequestGuard get the headers too
     app.add_exception_handler(RequestValidationError, _short_validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)

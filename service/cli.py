@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 import textwrap
 import time
@@ -119,8 +120,16 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     from service.app import create_app
     from service.live import LiveIndex
 
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    citeqa_log = logging.getLogger("citeqa")  # request lines (JSON), index switches, refused admin requests
+    citeqa_log.addHandler(handler)
+    citeqa_log.setLevel(logging.INFO)
+    citeqa_log.propagate = False
     live = LiveIndex.open(settings.index_dir, settings.model, settings.model_cache_dir)
-    uvicorn.run(create_app(live, settings), host=settings.host, port=settings.port)
+    # citeqa writes its own request lines (service/request_log.py); uvicorn finishes requests in flight on SIGTERM
+    uvicorn.run(create_app(live, settings), host=settings.host, port=settings.port, access_log=False,
+                timeout_graceful_shutdown=30)
     return 0
 
 

@@ -28,6 +28,10 @@ class Settings(BaseSettings):
     default_k: int = Field(5, ge=1, le=50, description="CITEQA_DEFAULT_K: passages returned when k is not given")
     admin_token: str = Field("", description="CITEQA_ADMIN_TOKEN: enables the admin API (Authorization: Bearer <token>)")
     max_upload_mb: float = Field(50.0, gt=0, description="CITEQA_MAX_UPLOAD_MB: largest report accepted by upload")
+    trusted_hosts: list[str] = Field(default_factory=list, description="CITEQA_TRUSTED_HOSTS: JSON list of the Host "
+                                     "names served (e.g. [\"citeqa.example.org\"]); empty: any")
+    cors_origins: list[str] = Field(default_factory=list, description="CITEQA_CORS_ORIGINS: JSON list of origins whose "
+                                    "pages may call the API from a browser; empty: none (CORS closed)")
     audit_log: Path = Field(Path("var/audit.jsonl"), description="CITEQA_AUDIT_LOG: the admin actions, one JSON line each")
     library_dir: Path | None = Field(None, description="CITEQA_LIBRARY_DIR: the library eval's report files "
                                                        "(default: ../shared/corpus_extra beside the repository)")

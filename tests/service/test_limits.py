@@ -70,3 +70,57 @@ def test_every_response_says_nosniff_even_a_refusal(server):
                      httpx.get(f"{server.url}/search", params={"q": ""})):
         assert response.headers["x-content-type-options"] == "nosniff"
         assert response.headers["referrer-policy"] == "same-origin"
+
+
+@pytest.fixture
+def app_with(tmp_path, seed_index):
+    """``app_with(**settings)``: a TestClient over a fresh app of the seed index with those settings."""
+    from fastapi.testclient import TestClient
+
+    clients = []
+
+    def make(**overrides):
+        root = tmp_path / str(len(clients))
+        root.mkdir()
+        settings, live = seed_index(root, admin_token=TOKEN, **overrides)
+        clients.append(TestClient(create_app(live, settings)))
+        return clients[-1]
+
+    yield make
+    for client in clients:
+        client.close()
+
+
+def test_repeated_refused_admin_requests_are_throttled(app_with):
+    from service.admin import THROTTLE_FAILURES
+
+    client = app_with()
+    wrong = {"Authorization": "Bearer wrong"}
+    assert all(client.delete("/documents/seed", headers=wrong).status_code == 403 for _ in range(THROTTLE_FAILURES))
+    throttled = client.delete("/documents/seed", headers={"Authorization": f"Bearer {TOKEN}"})
+    assert throttled.status_code == 429 and int(throttled.headers["retry-after"]) > 0
+    assert client.get("/search", params={"q": "abeilles"}).status_code == 200  # questions are not throttled
+
+
+def test_trusted_hosts_and_cors_are_closed_unless_configured(app_with):
+    open_client = app_with()
+    answer = open_client.get("/health", headers={"Origin": "https://elsewhere.example"})
+    assert answer.status_code == 200 and "access-control-allow-origin" not in answer.headers
+    guarded = app_with(trusted_hosts=["citeqa.example.org"], cors_origins=["https://portal.example.org"])
+    assert guarded.get("/health", headers={"Host": "evil.example"}).status_code == 400
+    allowed = guarded.get("/health", headers={"Host": "citeqa.example.org", "Origin": "https://portal.example.org"})
+    assert allowed.status_code == 200
+    assert allowed.headers["access-control-allow-origin"] == "https://portal.example.org"
+
+
+def test_each_request_is_logged_as_one_json_line_with_its_id(app_with, caplog):
+    import logging
+
+    client = app_with()
+    with caplog.at_level(logging.INFO, logger="citeqa.requests"):
+        given = client.get("/health", headers={"X-Request-ID": "abc-123"})
+        made = client.get("/search", params={"q": ""})
+    assert given.headers["x-request-id"] == "abc-123" and len(made.headers["x-request-id"]) == 32
+    lines = [json.loads(record.getMessage()) for record in caplog.records if record.name == "citeqa.requests"]
+    assert {"request_id": "abc-123", "method": "GET", "path": "/health", "status": 200}.items() <= lines[0].items()
+    assert lines[1]["status"] == 422 and lines[1]["ms"] >= 0
