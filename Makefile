@@ -9,7 +9,7 @@ export HOST PORT
 export HF_HUB_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: install run serve index test eval bench swap-bench clean chromium
+.PHONY: install run serve index test eval bench swap-bench soak clean chromium
 
 ## install: create .venv with the CPU build of torch and citeqa (editable) with its test tools
 install: $(STAMP)
@@ -55,3 +55,7 @@ bench: install
 ## swap-bench: a live server searched by 3 threads while a 62-page PDF is added and removed, printed
 swap-bench: install
 	$(BIN)/python -m eval.live_swap $(PDF)
+
+## soak: 16 clients mixing questions and bad requests while a report is added and removed, printed
+soak: install
+	$(BIN)/python -m eval.soak --minutes $(or $(MINUTES),10)

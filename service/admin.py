@@ -29,7 +29,7 @@ _log = logging.getLogger("citeqa.admin")
 _CHUNK = 1 << 20
 
 
-THROTTLE_FAILURES = 10  # refused admin requests from one client within THROTTLE_SECONDS before it gets 429s
+THROTTLE_FAILURES = 10  # refused admin requests from one client within THROTTLE_SECONDS before its next ones get 429s
 THROTTLE_SECONDS = 60
 
 #: The admin routes, as (method, path prefix): their token is checked before their body is read.
@@ -84,16 +84,16 @@ class RequestGuard:
         headers = dict(scope.get("headers") or [])
         if _is_admin_route(method, path):
             client = _client(scope)
-            recent = [t for t in self._failures.get(client, []) if t > time.monotonic() - THROTTLE_SECONDS]
-            self._failures[client] = recent
-            if len(recent) >= THROTTLE_FAILURES:
-                return HTTPException(status.HTTP_429_TOO_MANY_REQUESTS,
-                                     f"Too many refused admin requests from {client}: wait {THROTTLE_SECONDS} s.",
-                                     headers={"Retry-After": str(THROTTLE_SECONDS)})
             refusal = admin_refusal(self.token, headers.get(b"authorization", b"").decode("latin-1"))
+            if refusal is not None and self.token:  # the right token always passes: an admin is never locked out
+                recent = [t for t in self._failures.get(client, []) if t > time.monotonic() - THROTTLE_SECONDS]
+                recent.append(time.monotonic())
+                self._failures[client] = recent
+                if len(recent) > THROTTLE_FAILURES:  # refused again and again: 429s, no more log lines
+                    return HTTPException(status.HTTP_429_TOO_MANY_REQUESTS,
+                                         f"Too many refused admin requests from {client}: wait {THROTTLE_SECONDS} s.",
+                                         headers={"Retry-After": str(THROTTLE_SECONDS)})
             if refusal is not None:
-                if self.token:
-                    recent.append(time.monotonic())
                 _log.warning("admin request refused (%s): %s %s from %s", refusal.status_code, method, path,
                              _client(scope))
                 if self.audit is not None and self.token:
