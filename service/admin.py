@@ -128,7 +128,8 @@ def _context(request: Request) -> tuple[Settings, LiveIndex]:
              summary="Add or replace a report (.pdf, .txt, .md): queued, see GET /jobs/{id}",
              responses={401: {"description": "No admin token"}, 403: {"description": "Wrong token, or the admin API is off"},
                         413: {"description": "The file is over CITEQA_MAX_UPLOAD_MB"},
-                        415: {"description": "Not a .pdf, .txt or .md file"}})
+                        415: {"description": "Not a .pdf, .txt or .md file"},
+                        422: {"description": "A form field is malformed (e.g. the year)"}})
 def upload_document(
     request: Request,
     file: Annotated[UploadFile, File(description="The report: .pdf (with a text layer), .txt or .md")],
@@ -136,10 +137,11 @@ def upload_document(
     replace: Annotated[bool, Form(description="Replace the report that has this id (otherwise the job fails: 409)")] = False,
     title: Annotated[str, Form()] = "",
     language: Annotated[str, Form(description="ISO 639-1 code, e.g. fr or en (default: guessed)")] = "",
-    year: Annotated[int | None, Form()] = None,
+    year: Annotated[str, Form(description="Year of the report, e.g. 2025 (empty: unknown)", examples=["2025"])] = "",
     publisher: Annotated[str, Form()] = "",
 ) -> JSONResponse:
     settings, live = _context(request)
+    year_of_report = _year(year)
     report_id = slug(id or Path(file.filename or "report").stem)  # the file name is never used as a path
     suffix = Path(file.filename or "").suffix.lower()
     folder = Path(tempfile.mkdtemp(prefix="citeqa-upload-"))
@@ -153,7 +155,7 @@ def upload_document(
         shutil.rmtree(folder, ignore_errors=True)
         _audit(request, "upload", f"refused {error.status_code}: {error.detail}", report_id)
         raise
-    report = NewReport(path, report_id, title, language, year, publisher, replace)
+    report = NewReport(path, report_id, title, language, year_of_report, publisher, replace)
 
     def work() -> dict:
         try:
@@ -216,6 +218,16 @@ def job_state(request: Request, job_id: str) -> dict:
     if job is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no job {job_id!r}")
     return job.to_dict()
+
+
+def _year(text: str) -> int | None:
+    """A form's year: empty (or "null", as some clients send a missing value) is unknown."""
+    text = text.strip()
+    if text in ("", "null", "None"):
+        return None
+    if not text.isdigit() or not 1000 <= int(text) <= 9999:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, f"year must be a year like 2025, not {text[:20]!r}")
+    return int(text)
 
 
 def _accepted(job: Job) -> JSONResponse:

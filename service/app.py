@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict
 from typing import Annotated
 
@@ -70,7 +71,9 @@ def create_app(live: LiveIndex, settings: Settings) -> FastAPI:
     app.add_exception_handler(StarletteHTTPException, _http_error)
 
     @app.post("/search", response_model=SearchResponse, summary="Answer a question with cited passages",
-              max_body_size=MAX_REQUEST_BYTES)
+              max_body_size=MAX_REQUEST_BYTES,
+              responses={400: {"description": "The body is not JSON (or not UTF-8)"},
+                         413: {"description": "The body is over 64 KB"}})
     def search_post(body: SearchRequest, engine: Engine) -> dict:
         return asdict(engine.search(body.question, body.k))
 
@@ -125,4 +128,16 @@ async def _http_error(request: Request, error: StarletteHTTPException) -> JSONRe
     if error.status_code == 413 and detail == "Content Too Large":  # a body sent without a length, cut in flight
         detail = (f"The request body is too large: at most {MAX_REQUEST_BYTES // 1024} KB for a question, "
                   "CITEQA_MAX_UPLOAD_MB for an upload.")
-    return JSONResponse({"detail": detail}, status_code=error.status_code, headers=getattr(error, "headers", None))
+    headers = dict(getattr(error, "headers", None) or {})
+    if error.status_code == 405:  # every method the path has (Starlette names only its first route's)
+        headers["Allow"] = ", ".join(_documented_methods(request.app, request.url.path)) or headers.get("Allow", "")
+    return JSONResponse({"detail": detail}, status_code=error.status_code, headers=headers or None)
+
+
+def _documented_methods(app: FastAPI, path: str) -> list[str]:
+    """The methods the OpenAPI schema gives for a concrete path (its templates matched segment by segment)."""
+    found = set()
+    for template, operations in app.openapi().get("paths", {}).items():
+        if re.fullmatch(re.sub(r"\\{[^/]+?\\}", "[^/]+", re.escape(template)), path):
+            found |= {method.upper() for method in operations}
+    return sorted(found)

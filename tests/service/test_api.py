@@ -107,3 +107,9 @@ def test_metrics_count_requests_by_route_and_status_and_show_the_index(client, b
     assert 'citeqa_request_seconds_bucket{le="0.5",method="GET",route="/search"}' in text
     assert f"citeqa_index_chunks {float(built_index.chunks)}" in text
     assert f'citeqa_index_version_info{{version="{built_index.version}"}} 1.0' in text
+
+
+def test_a_wrong_method_is_told_every_method_of_the_path(client):
+    response = client.request("OPTIONS", "/search")
+    assert response.status_code == 405 and set(response.headers["allow"].split(", ")) == {"GET", "POST"}
+    assert client.put("/health").headers["allow"] == "GET"
