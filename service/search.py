@@ -1,7 +1,7 @@
 """Question -> cited passages, over one loaded index version.
 
-Search runs as stages: retrieve (dense similarities, BM25 of the question's words, BM25 of its words
-translated into each other report language) -> fuse (weighted reciprocal rank) -> diversify (who
+Search runs as stages: retrieve (dense similarities, BM25 of the question's words, and for each other
+report language BM25 and an embedding of the question's words translated into it) -> fuse (weighted reciprocal rank) -> diversify (who
 questions: new speakers and reports first) -> answerability -> present (highlights, speakers). Every
 weight and threshold comes from one :class:`RetrievalSettings`.
 """
