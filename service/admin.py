@@ -31,6 +31,7 @@ _CHUNK = 1 << 20
 
 THROTTLE_FAILURES = 10  # refused admin requests from one client within THROTTLE_SECONDS before its next ones get 429s
 THROTTLE_SECONDS = 60
+MAX_TRACKED_CLIENTS = 10_000  # clients with refused admin requests remembered before old ones are forgotten
 
 #: The admin routes, as (method, path prefix): their token is checked before their body is read.
 ADMIN_ROUTES = (("POST", "/documents"), ("DELETE", "/documents/"), ("POST", "/index/"), ("GET", "/jobs/"))
@@ -89,6 +90,9 @@ class RequestGuard:
                 recent = [t for t in self._failures.get(client, []) if t > time.monotonic() - THROTTLE_SECONDS]
                 recent.append(time.monotonic())
                 self._failures[client] = recent
+                if len(self._failures) > MAX_TRACKED_CLIENTS:  # forget clients whose refusals are old
+                    cutoff = time.monotonic() - THROTTLE_SECONDS
+                    self._failures = {c: times for c, times in self._failures.items() if times[-1] > cutoff}
                 if len(recent) > THROTTLE_FAILURES:  # refused again and again: 429s, no more log lines
                     return HTTPException(status.HTTP_429_TOO_MANY_REQUESTS,
                                          f"Too many refused admin requests from {client}: wait {THROTTLE_SECONDS} s.",

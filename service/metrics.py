@@ -6,6 +6,8 @@ import time
 
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
+from service.asgi import ResponseWatcher
+
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 120.0)
 
 
@@ -36,28 +38,17 @@ class Metrics:
         return generate_latest(self.registry), CONTENT_TYPE_LATEST
 
 
-class MetricsMiddleware:
+class MetricsMiddleware(ResponseWatcher):
     """ASGI middleware: counts every request by method, route template and status, and times it."""
 
     def __init__(self, app, metrics: Metrics):
-        self.app = app
+        super().__init__(app)
         self.metrics = metrics
 
-    async def __call__(self, scope, receive, send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        started = time.perf_counter()
-        status = {"code": 500}
+    def started(self, scope) -> dict:
+        return {"started": time.perf_counter()}
 
-        async def send_recording(message) -> None:
-            if message["type"] == "http.response.start":
-                status["code"] = message["status"]
-            await send(message)
-
-        try:
-            await self.app(scope, receive, send_recording)
-        finally:
-            route = getattr(scope.get("route"), "path", None) or "(no route)"
-            self.metrics.requests.labels(scope["method"], route, str(status["code"])).inc()
-            self.metrics.latency.labels(scope["method"], route).observe(time.perf_counter() - started)
+    def finished(self, scope, context: dict, status: int) -> None:
+        route = getattr(scope.get("route"), "path", None) or "(no route)"
+        self.metrics.requests.labels(scope["method"], route, str(status)).inc()
+        self.metrics.latency.labels(scope["method"], route).observe(time.perf_counter() - context["started"])

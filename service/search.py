@@ -132,11 +132,12 @@ class SearchEngine:
         if mode not in MODES:
             raise ValueError(f"mode must be one of {MODES}")
         started = time.perf_counter()
-        retrieved = self.retrieve(question, mode)
+        retrieved = self.retrieve(question, mode, settings)
         return self.answer(retrieved, k, mode, settings, started)
 
-    def retrieve(self, question: str, mode: str = "hybrid") -> Retrieved:
-        """Stage 1: every retriever's scores for the question."""
+    def retrieve(self, question: str, mode: str = "hybrid", settings: RetrievalSettings | None = None) -> Retrieved:
+        """Stage 1: every retriever's scores for the question (those the settings will use)."""
+        settings = settings or self.settings
         count = len(self._chunks)
         language = guess_language(question)
         query = self.embedder.embed_query(question) if mode != "bm25" else None
@@ -151,7 +152,7 @@ class SearchEngine:
                 if other != language and (found := self._translator.words_in(question, other)):
                     translated[other] = np.where(self._language_masks[other],
                                                  self._lexical.scores_of_words(found, other), 0.0)
-                    if self.settings.translated_dense_weight or self.settings.tuning:
+                    if settings.translated_dense_weight or settings.tuning:
                         translated_dense[other] = self._dense(self.embedder.embed_query(" ".join(dict.fromkeys(found))))
         coverage = self._lexical.word_coverage(question) if mode == "hybrid" else None
         return Retrieved(question, language, query, similarity, best_sentence, lexical, translated, coverage,

@@ -11,6 +11,8 @@ from pathlib import Path
 from fastapi import APIRouter, HTTPException, Request, status
 from fastapi.responses import FileResponse, HTMLResponse
 
+from service.asgi import ResponseWatcher
+
 STATIC_DIR = Path(__file__).parent / "static"
 # The pages load nothing from elsewhere, and no inline script or style runs.
 SECURITY_HEADERS = {
@@ -26,26 +28,11 @@ EVERY_RESPONSE_HEADERS = {"x-content-type-options": "nosniff", "referrer-policy"
 router = APIRouter(include_in_schema=False)
 
 
-class SecurityHeaders:
+class SecurityHeaders(ResponseWatcher):
     """ASGI middleware: :data:`EVERY_RESPONSE_HEADERS` on every response that does not set them."""
 
-    def __init__(self, app):
-        self.app = app
-
-    async def __call__(self, scope, receive, send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-
-        async def send_with_headers(message) -> None:
-            if message["type"] == "http.response.start":
-                present = {name.lower() for name, _ in message.get("headers", [])}
-                message = {**message, "headers": [*message.get("headers", []), *(
-                    (name.encode(), value.encode()) for name, value in EVERY_RESPONSE_HEADERS.items()
-                    if name.encode() not in present)]}
-            await send(message)
-
-        await self.app(scope, receive, send_with_headers)
+    def headers(self, scope, context: dict) -> dict[str, str]:
+        return EVERY_RESPONSE_HEADERS
 
 
 @router.get("/")
