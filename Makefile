@@ -3,22 +3,37 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
+LOCK   := requirements.lock
+TOOLS  := .venv-tools/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 export HOST PORT
 export HF_HUB_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: install run serve index test eval bench swap-bench soak clean chromium
+.PHONY: install run serve index test eval bench swap-bench soak clean chromium lock audit
 
-## install: create .venv with the CPU build of torch and citeqa (editable) with its test tools
+## install: create .venv with the locked dependencies (hash-checked; torch is the CPU build) and citeqa (editable)
 install: $(STAMP)
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml $(LOCK)
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet torch==2.13.0
-	$(BIN)/pip install --quiet -e '.[test]'
+	$(BIN)/pip install --quiet --require-hashes -r $(LOCK)
+	$(BIN)/pip install --quiet --no-deps --no-build-isolation -e .
 	touch $(STAMP)
+
+## lock: resolve requirements.lock again from pyproject.toml (pip-tools, with hashes); commit it
+lock: $(TOOLS)/pip-compile
+	$(TOOLS)/pip-compile --quiet --generate-hashes --allow-unsafe --extra test --strip-extras \
+		--no-emit-index-url --no-emit-find-links -o $(LOCK) pyproject.toml
+
+## audit: known vulnerabilities of the locked dependencies (pip-audit); fails when it cannot check them all
+audit: $(TOOLS)/pip-audit
+	$(TOOLS)/pip-audit --strict --disable-pip --progress-spinner off -r $(LOCK)
+
+$(TOOLS)/pip-compile $(TOOLS)/pip-audit:
+	$(PYTHON) -m venv .venv-tools
+	$(TOOLS)/pip install --quiet pip-tools==7.6.2 pip-audit==2.10.1
 
 ## run: install, build the index if it is missing, serve on $(HOST):$(PORT)
 run: install
@@ -46,7 +61,7 @@ eval: install
 	$(BIN)/citeqa eval
 
 clean:
-	rm -rf var .pytest_cache test-output
+	rm -rf var .pytest_cache test-output .venv-tools
 
 ## bench: build time, index size, query latency and memory, printed
 bench: install

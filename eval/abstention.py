@@ -21,7 +21,7 @@ MAX_FALSE_ABSTENTION = 0.05
 def best_sentence_similarity(engine: SearchEngine, question: str) -> float:
     """Cosine of the question with the closest sentence of the index."""
     query = engine.embedder.embed_query(question)
-    return float((engine.version.sentence_vectors @ query).max())
+    return float(engine.version.search_sentences(query, 1, None).scores.max(initial=-1.0))
 
 
 def best_threshold(negatives: list[float], positives: list[float]) -> tuple[float, float, float]:

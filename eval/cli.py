@@ -10,7 +10,7 @@ from pathlib import Path
 from eval import library
 from eval.report import print_report, print_sets
 from eval.runner import (FLOORS_FILE, QUESTIONS_FILE, QuestionResult, check_floors, evaluate, load_questions,
-                         relevant_counts, summarise)
+                         relevant_chunks, summarise)
 
 LIBRARY_FLOORS_FILE = library.CATALOG_FILE.parent / "floors.json"
 
@@ -38,8 +38,8 @@ def run(args: argparse.Namespace, engine=None) -> int:
     if args.url:
         runs = {"server": evaluate(_http_search(args.url), questions)}
     else:
-        counts = relevant_counts(questions, [chunk.text for chunk in engine.version.chunks])
-        runs = {label: evaluate(lambda q, k, mode=mode: _as_dict(engine.search(q, k, mode=mode)), questions, counts)
+        relevant = relevant_chunks(questions, list(engine.version.iter_chunks()))
+        runs = {label: evaluate(lambda q, k, mode=mode: _as_dict(engine.search(q, k, mode=mode)), questions, relevant)
                 for mode, label in SYSTEMS.items()}
     print_report(runs)
     main_system = list(runs)[-1]
@@ -81,16 +81,15 @@ def _library_sets(args: argparse.Namespace, engine) -> dict[str, list[QuestionRe
     version = load_version(index_dir, fingerprint=engine.embedder.fingerprint, dimension=engine.embedder.dimension)
     library_engine = SearchEngine(engine.embedder, version)
     sets = score_sets(library_engine, library.library_question_sets(args.questions))
-    print_sets(sets, f"citeqa eval — the library index ({len(version.documents)} reports, {len(version.chunks)} chunks)")
+    print_sets(sets, f"citeqa eval — the library index ({len(version.documents)} reports, {version.count()} chunks)")
     return sets
 
 
 def score_sets(engine, sets: dict[str, list]) -> dict[str, list[QuestionResult]]:
     """Each question set scored with the full system of an engine."""
-    chunk_texts = [chunk.text for chunk in engine.version.chunks]
     languages = {doc["id"]: doc.get("language", "") for doc in engine.version.documents}
     return {name: evaluate(lambda q, k: _as_dict(engine.search(q, k)), questions,
-                           relevant_counts(questions, chunk_texts), languages)
+                           relevant_chunks(questions, list(engine.version.iter_chunks())), languages)
             for name, questions in sets.items()}
 
 

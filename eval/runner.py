@@ -2,6 +2,12 @@
 
 Metric names follow sentence-transformers' InformationRetrievalEvaluator and BEIR:
 accuracy@k, MRR@10, nDCG@10, recall@5; plus speaker recall, abstention, size and latency.
+
+nDCG@10 judges relevance by chunk, as InformationRetrievalEvaluator does: a question's relevant items are the
+chunks of the index that hold one of its evidence strings (overlapping chunks can both hold it), each counted
+once, and the ideal DCG is computed over that set. When the chunk table is not at hand (``citeqa eval --url``),
+the relevant set known is the distinct supporting passages of the answer plus one chunk for each evidence
+string that none of them holds.
 """
 
 from __future__ import annotations
@@ -16,7 +22,7 @@ from typing import Callable
 
 from eval.evidence import normalise
 from index_build.language import ALL_STOPWORDS
-from service.lexical import fold_accents
+from index_build.text import fold_accents
 
 QUESTIONS_FILE = Path(__file__).parent / "questions.jsonl"
 FLOORS_FILE = Path(__file__).parent / "floors.json"
@@ -25,6 +31,8 @@ DEPTH = 10  # passages asked for each question
 
 #: question, k -> the API's answer shape ({"passages": [...], optional "speakers", "answerable"})
 SearchFunction = Callable[[str, int], dict]
+#: One chunk of the index, as a passage cites it: (report id, start, end).
+ChunkKey = tuple[str, int, int]
 
 
 @dataclass
@@ -68,8 +76,10 @@ class QuestionResult:
     pairing: str = ""  # "same" or "other": the question's language against its report's ("" when unknown)
 
 
-def score_answer(question: Question, answer: dict, latency_ms: float, relevant_in_index: int | None = None) -> dict:
-    """All per-question metrics for one answer (None where a metric does not apply)."""
+def score_answer(question: Question, answer: dict, latency_ms: float,
+                 relevant_chunks: set[ChunkKey] | None = None) -> dict:
+    """All per-question metrics for one answer (None where a metric does not apply); ``relevant_chunks``: the
+    chunks of the index that support the question (:func:`relevant_chunks`), None when they are not known."""
     passages = answer["passages"][:DEPTH]
     texts = [normalise(p["text"]) for p in passages]
     evidence = [normalise(e) for e in question.evidence]
@@ -88,7 +98,7 @@ def score_answer(question: Question, answer: dict, latency_ms: float, relevant_i
     for k in (1, 3, 5):
         metrics[f"accuracy@{k}"] = float(first is not None and first <= k)
     metrics["MRR@10"] = 1.0 / first if first else 0.0
-    metrics["nDCG@10"] = _ndcg(supports, relevant_in_index or len(evidence))
+    metrics["nDCG@10"] = _ndcg(passages, supports, _unheld(evidence, texts), relevant_chunks)
     metrics["recall@5"] = sum(any(e in t for t in texts[:5]) for e in evidence) / len(evidence)
     metrics["page_accuracy"] = _page_accuracy(question, passages[first - 1], texts[first - 1]) if first else None
     metrics["speaker_recall@5"], metrics["speaker_mention@5"] = _speaker_recall(question, answer, passages[:5])
@@ -104,11 +114,36 @@ def _page_accuracy(question: Question, passage: dict, text: str) -> float | None
     return float(any(passage.get("page") in (page, page - 1) for page in pages))
 
 
-def _ndcg(supports: list[bool], relevant: int) -> float:
-    """Binary-relevance nDCG@10."""
-    dcg = sum(1.0 / math.log2(rank + 1) for rank, ok in enumerate(supports[:DEPTH], start=1) if ok)
-    ideal = sum(1.0 / math.log2(rank + 1) for rank in range(1, min(max(relevant, 1), DEPTH) + 1))
+def _ndcg(passages: list[dict], supports: list[bool], unheld: int, relevant_chunks: set[ChunkKey] | None) -> float:
+    """Binary-relevance nDCG@10 by chunk: a passage counts when its chunk is relevant and was not counted at a
+    better rank; the ideal ranks every relevant chunk first (``relevant_chunks``, or when it is not known the
+    distinct supporting passages plus ``unheld``, one for each evidence string no passage holds)."""
+    counted: set = set()
+    gains = []
+    for passage, supported in zip(passages[:DEPTH], supports):
+        key = passage_key(passage)
+        relevant = key in relevant_chunks if relevant_chunks is not None else supported
+        gains.append(relevant and key not in counted)
+        if relevant:
+            counted.add(key)
+    relevant_count = len(relevant_chunks) if relevant_chunks is not None else len(counted) + unheld
+    if not relevant_count:
+        return 0.0
+    dcg = sum(1.0 / math.log2(rank + 1) for rank, gain in enumerate(gains, start=1) if gain)
+    ideal = sum(1.0 / math.log2(rank + 1) for rank in range(1, min(relevant_count, DEPTH) + 1))
     return dcg / ideal
+
+
+def _unheld(evidence: list[str], texts: list[str]) -> int:
+    """How many evidence strings none of the passages holds."""
+    return sum(not any(e in text for text in texts) for e in evidence)
+
+
+def passage_key(passage: dict) -> ChunkKey | tuple[str, str]:
+    """The chunk a passage cites: (report id, start, end); its normalised text when it gives no span."""
+    if passage.get("start") is None or passage.get("end") is None:
+        return passage.get("document_id", ""), normalise(passage["text"])
+    return passage.get("document_id", ""), passage["start"], passage["end"]
 
 
 def _speaker_recall(question: Question, answer: dict, top: list[dict]) -> tuple[float | None, float | None]:
@@ -143,16 +178,17 @@ def _speaker_key(name: str) -> str:
     return " ".join(tokens)
 
 
-def evaluate(search: SearchFunction, questions: list[Question], relevant_counts: dict[str, int] | None = None,
+def evaluate(search: SearchFunction, questions: list[Question], relevant: dict[str, set[ChunkKey]] | None = None,
              report_languages: dict[str, str] | None = None) -> list[QuestionResult]:
-    """Ask every question and score the answers (``report_languages``: report id -> its language, to tell
-    questions in their report's language from the others)."""
+    """Ask every question and score the answers (``relevant``: question id -> its relevant chunks, from
+    :func:`relevant_chunks`; ``report_languages``: report id -> its language, to tell questions in their
+    report's language from the others)."""
     results = []
     for question in questions:
         started = time.perf_counter()
         answer = search(question.question, DEPTH)
         latency = (time.perf_counter() - started) * 1000
-        metrics = score_answer(question, answer, latency, (relevant_counts or {}).get(question.id))
+        metrics = score_answer(question, answer, latency, None if relevant is None else relevant.get(question.id))
         top = answer["passages"][0]["text"] if answer["passages"] else ""
         report_language = (report_languages or {}).get(question.document_id)
         pairing = "" if report_language is None else ("same" if report_language == question.lang else "other")
@@ -175,10 +211,12 @@ def summarise(results: list[QuestionResult]) -> dict[str, float | None]:
     return summary
 
 
-def relevant_counts(questions: list[Question], chunk_texts: list[str]) -> dict[str, int]:
-    """How many chunks of the index support each question (the ideal for nDCG)."""
-    texts = [normalise(t) for t in chunk_texts]
-    return {q.id: sum(any(normalise(e) in t for e in q.evidence) for t in texts) for q in questions}
+def relevant_chunks(questions: list[Question], chunks: list) -> dict[str, set[ChunkKey]]:
+    """The chunks of the index (objects with ``document_id``, ``start``, ``end``, ``text``) that hold one of each
+    question's evidence strings: its relevant items for nDCG."""
+    texts = [(chunk, normalise(chunk.text)) for chunk in chunks]
+    return {q.id: {(chunk.document_id, chunk.start, chunk.end) for chunk, text in texts
+                   if any(normalise(e) in text for e in q.evidence)} for q in questions}
 
 
 def check_floors(summary: dict[str, float | None], floors: dict[str, float]) -> list[str]:

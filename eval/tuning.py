@@ -5,7 +5,7 @@ once on the library index (the seed report and ``../shared/corpus_extra``); then
 ranking settings that score best on the other folds are chosen from a grid, the abstention thresholds
 of each (question language, report language) pair are set from the other folds' answerable questions,
 and the held-out fold is scored with them. The held-out figures are printed; ``--write`` stores the
-settings chosen on all the questions in ``service/retrieval.json`` (the defaults).
+settings chosen on all the questions in ``index_build/retrieval.json`` (the defaults).
 """
 
 from __future__ import annotations
@@ -22,9 +22,9 @@ from pathlib import Path
 
 from eval import library
 from eval.report import print_sets
-from eval.runner import DEPTH, Question, QuestionResult, relevant_counts, score_answer, summarise
+from eval.runner import DEPTH, Question, QuestionResult, relevant_chunks, score_answer, summarise
 from index_build.language import is_who_question
-from service.retrieval import DEFAULTS_FILE, RetrievalSettings, pair_key
+from index_build.retrieval import DEFAULTS_FILE, RetrievalSettings, pair_key
 
 GRID = {  # ranking settings, tried together (lexical_weight stays 1.0: only the ratios matter in the fusion)
     "dense_fusion": ("global", "centred", "per_language"),
@@ -73,7 +73,7 @@ class Tuner:
         self.engine = engine
         self.questions = questions
         self.report_languages = {doc["id"]: doc.get("language", "") for doc in engine.version.documents}
-        self.counts = relevant_counts(questions, [chunk.text for chunk in engine.version.chunks])
+        self.relevant = relevant_chunks(questions, list(engine.version.iter_chunks()))
         self.retrieved = [engine.retrieve(question.question) for question in questions]
         self.best = [engine.best_sentence_by_language(retrieved) for retrieved in self.retrieved]
         self._metrics: dict[tuple[int, str], dict] = {}
@@ -84,7 +84,8 @@ class Tuner:
         if key not in self._metrics:
             answer = asdict(self.engine.answer(self.retrieved[index], DEPTH, settings=settings))
             answer["answerable"] = True
-            self._metrics[key] = score_answer(self.questions[index], answer, 0.0, self.counts.get(self.questions[index].id))
+            self._metrics[key] = score_answer(self.questions[index], answer, 0.0,
+                                              self.relevant.get(self.questions[index].id))
         return self._metrics[key]
 
     def ranking_score(self, indexes: list[int], settings: RetrievalSettings) -> float:
@@ -131,7 +132,7 @@ class Tuner:
         """One question answered with the settings, abstention included."""
         question = self.questions[index]
         answer = asdict(self.engine.answer(self.retrieved[index], DEPTH, settings=settings))
-        metrics = score_answer(question, answer, 0.0, self.counts.get(question.id))
+        metrics = score_answer(question, answer, 0.0, self.relevant.get(question.id))
         language = self.report_languages.get(question.document_id)
         pairing = "" if language is None else ("same" if language == question.lang else "other")
         return QuestionResult(question.id, question.lang, question.kind, question.question, metrics,

@@ -13,20 +13,23 @@ from index_build.chunking import chunk_document
 from index_build.cleaning import CleanDocument, Paragraph, clean_pages
 from index_build.corpus import ReportInfo, content_hash, load_catalog
 from index_build.embedding import Embedder
-from index_build.index_store import (Chunk, IndexProblem, IndexVersion, current_path, load_version, writer_lock,
-                                     write_version)
+from index_build.chunk_table import Chunk
+from index_build.index_store import IndexProblem, current_path, load_previous, writer_lock, write_version
+from index_build.index_store import PreviousVersion
 from index_build.reading import RawReport, read_report
-from index_build.speakers import Speaker, attribute_speakers, sentence_spans
+from index_build.retrieval import default_settings, manifest_entry
+from index_build.speakers import Speaker, attribute_speakers
+from index_build.text import sentence_spans
 from index_build.vocabulary import build_vocabulary
 
-DEFAULT_CHUNK_SIZE = 600
-DEFAULT_CHUNK_OVERLAP = 100
+DEFAULT_CHUNK_SIZE = default_settings().chunk_size
+DEFAULT_CHUNK_OVERLAP = default_settings().chunk_overlap
 MIN_TURN_OVERLAP = 25  # characters of a speaker's turn a chunk must hold to carry that speaker (more than "M. "),
 # unless it holds the whole turn (a short credit line, "Commissioned by: UNHCR")
 LIST_GAP = 12  # at most this many characters between two speakers' mentions (", ", " and the ", " et de la ") make a list
 #: The modules that turn a file into chunks with speakers: a change in any of them re-prepares every report
 #: (vectors are still reused wherever a chunk's or sentence's text is unchanged).
-PIPELINE_MODULES = ("reading.py", "cleaning.py", "chunking.py", "language.py", "speaker*.py", "builder.py")
+PIPELINE_MODULES = ("reading.py", "cleaning.py", "chunking.py", "language.py", "text.py", "speaker*.py", "builder.py")
 
 
 def pipeline_version() -> str:
@@ -204,47 +207,56 @@ def is_up_to_date(corpus_dir: Path, index_dir: Path, embedder: Embedder, *, chun
     return indexed == {(info.id, content_hash(corpus_dir / info.source_file)) for info in load_catalog(corpus_dir)}
 
 
-def _reusable_version(index_dir: Path, embedder: Embedder, chunking: dict) -> IndexVersion | None:
+def _reusable_version(index_dir: Path, embedder: Embedder, chunking: dict) -> PreviousVersion | None:
     """The current version, if its vectors can be reused with this model and chunking."""
     if current_path(index_dir) is None:
         return None
     try:
-        version = load_version(index_dir, fingerprint=embedder.fingerprint, dimension=embedder.dimension)
+        version = load_previous(index_dir, fingerprint=embedder.fingerprint, dimension=embedder.dimension)
     except IndexProblem:
         return None  # corrupt or another model: rebuild everything
     return version if version.manifest.get("chunking") == chunking else None
 
 
-def _reused_part(version: IndexVersion, info: ReportInfo, old: dict) -> _Part:
+def _reused_part(version: PreviousVersion, info: ReportInfo, old: dict) -> _Part:
     """A document carried over from the current version without re-embedding."""
-    chunks = [replace(chunk) for chunk in version.chunks if chunk.document_id == info.id]
-    vectors = np.vstack([version.vectors.reconstruct(chunk.id) for chunk in chunks])
+    chunks, vectors, sentence_vectors, text = version.document(info.id)
     rows = sorted({row for chunk in chunks for _, _, row in chunk.sentences})
     renumber = {row: new for new, row in enumerate(rows)}
     for chunk in chunks:
         chunk.sentences = [[start, end, renumber[row]] for start, end, row in chunk.sentences]
-    entry = {**old, **info.model_dump()}
-    return _Part(entry, version.texts[info.id], chunks, vectors, version.sentence_vectors[rows])
+    entry = {key: value for key, value in {**old, **info.model_dump()}.items() if key != "first_row"}
+    return _Part(entry, text, chunks, vectors, sentence_vectors[rows] if rows else sentence_vectors[:0])
 
 
 class _KnownVectors:
-    """The passage vectors of a previous version by text, so that an unchanged text is not embedded again."""
+    """The passage vectors of a previous version by text, so that an unchanged text is not embedded again
+    (read document by document, only for the reports being prepared)."""
 
-    def __init__(self, version: IndexVersion):
+    def __init__(self, version: PreviousVersion):
         self._version = version
-        self._chunk_ids = {chunk.text: chunk.id for chunk in version.chunks}
-        self._sentence_rows = {version.texts[chunk.document_id][start:end]: row
-                               for chunk in version.chunks for start, end, row in chunk.sentences}
+        self._chunks: dict[str, np.ndarray] = {}
+        self._sentences: dict[str, np.ndarray] = {}
+        self._read: set[str] = set()
+
+    def learn(self, document_id: str) -> None:
+        """Take in the vectors of one document of the previous version (if it had it)."""
+        if document_id in self._read or document_id not in self._version.document_ids:
+            return
+        self._read.add(document_id)
+        chunks, vectors, sentence_vectors, text = self._version.document(document_id)
+        for chunk, vector in zip(chunks, vectors):
+            self._chunks.setdefault(chunk.text, vector)
+            for start, end, row in chunk.sentences:
+                self._sentences.setdefault(text[start:end], sentence_vectors[row])
 
     def chunk(self, text: str) -> np.ndarray | None:
         """The vector of a chunk with this text, if the previous version had one."""
-        found = self._chunk_ids.get(text)
-        return None if found is None else self._version.vectors.reconstruct(found)
+        return self._chunks.get(text)
 
     def sentence(self, text: str) -> np.ndarray | None:
         """The vector of a sentence with this text, if the previous version had one."""
-        found = self._sentence_rows.get(text)
-        return None if found is None else self._version.sentence_vectors[found]
+        return self._sentences.get(text)
 
 
 def _embed_reusing(texts: list[str], known, embedder: Embedder, show_progress: bool) -> tuple[np.ndarray, int]:
@@ -264,6 +276,8 @@ def _new_part(report: PreparedReport, embedder: Embedder, show_progress: bool,
               known: _KnownVectors | None = None) -> tuple[_Part, int]:
     """A new, changed or re-prepared document, embedded now (unchanged texts keep their known vectors);
     returns the part and the number of chunks embedded."""
+    if known is not None:
+        known.learn(report.info.id)
     sentence_texts = number_sentences(report.chunks, {report.info.id: report.document.text})
     vectors, embedded = _embed_reusing([chunk.text for chunk in report.chunks], known and known.chunk, embedder,
                                        show_progress)
@@ -273,7 +287,7 @@ def _new_part(report: PreparedReport, embedder: Embedder, show_progress: bool,
 
 
 def _write_parts(index_dir: Path, embedder: Embedder, chunking: dict, pipeline: str, parts: list[_Part],
-                 previous: IndexVersion | None, show_progress: bool) -> Path:
+                 previous: PreviousVersion | None, show_progress: bool) -> Path:
     """Renumber chunks and sentence rows across documents, make the vocabulary (embedding only the
     words the previous version did not have) and write the new version."""
     chunks: list[Chunk] = []
@@ -290,6 +304,8 @@ def _write_parts(index_dir: Path, embedder: Embedder, chunking: dict, pipeline: 
         "model": {"name": embedder.name, "fingerprint": embedder.fingerprint, "dimension": dimension},
         "chunking": chunking,
         "pipeline": pipeline,
+        "retrieval": manifest_entry(default_settings().with_(chunk_size=chunking["size"],
+                                                             chunk_overlap=chunking["overlap"])),
         "documents": [part.entry for part in parts],
     }
     vectors = np.vstack([part.vectors for part in parts]) if parts else np.zeros((0, dimension), np.float32)

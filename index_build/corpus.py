@@ -6,10 +6,11 @@ import hashlib
 import json
 import os
 import re
-import unicodedata
 from pathlib import Path
 
 from pydantic import BaseModel, Field, ValidationError, field_validator
+
+from index_build.text import strip_accents
 
 CATALOG_FILE = "reports.json"
 _ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,119}$"
@@ -87,6 +88,6 @@ def content_hash(path: Path) -> str:
 def slug(text: str) -> str:
     """A report id made from a file name or title: accents dropped ("Déclaration" -> "Declaration"), other
     characters turned into hyphens; a name with no letter or digit left gets a short hash of itself."""
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    ascii_text = strip_accents(text).encode("ascii", "ignore").decode("ascii")
     made = re.sub(r"[^A-Za-z0-9._-]+", "-", ascii_text).strip("-._")[:120]
     return made or f"report-{hashlib.sha256(text.encode()).hexdigest()[:8]}"

@@ -10,6 +10,7 @@ import numpy as np
 from index_build.e5_model import DEFAULT_MODEL_NAME, ensure_e5_small, model_fingerprint
 
 CACHED_WORDS = 20_000  # word vectors kept with the model (the same for every index version)
+CACHED_QUERIES = 1024  # question vectors kept: the same question asked again is not embedded again
 
 
 @dataclass
@@ -20,6 +21,7 @@ class Embedder:
     name: str
     fingerprint: str
     _word_vectors: dict[str, np.ndarray] = field(default_factory=dict, repr=False, compare=False)
+    _query_vectors: dict[str, np.ndarray] = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
     def load(cls, name: str, cache_dir: Path) -> "Embedder":
@@ -46,8 +48,15 @@ class Embedder:
         return self._encode(texts, "passage", show_progress)
 
     def embed_query(self, text: str) -> np.ndarray:
-        """One normalised float32 vector for a question, with the model's query prompt."""
-        return self._encode([text], "query", False)[0]
+        """One normalised float32 vector for a question, with the model's query prompt (the last
+        :data:`CACHED_QUERIES` questions are kept: a question asked again is not embedded again)."""
+        found = self._query_vectors.get(text)
+        if found is None:
+            found = self._encode([text], "query", False)[0]
+            found.setflags(write=False)  # shared between requests
+            cache = self._query_vectors  # replaced, never changed in place: safe for concurrent requests
+            self._query_vectors = {**(cache if len(cache) < CACHED_QUERIES else {}), text: found}
+        return found
 
     def embed_words(self, words: list[str], show_progress: bool = False, remember: bool = True) -> np.ndarray:
         """Normalised float32 vectors for single words (query prompt, as question words get).

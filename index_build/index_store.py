@@ -1,92 +1,52 @@
-"""The on-disk index format: versions, the ``current`` pointer, writing and checked loading.
+"""Index versions: the ``current`` pointer, one writer at a time, writing a version aside and switching to
+it atomically, checked loading, and cleanup of old versions.
 
 Layout of an index folder::
 
     current -> versions/<version>     symlink, switched atomically
-    versions/<version>/manifest.json  model, documents, counts, format version
-    versions/<version>/vectors.faiss  normalised vectors, inner product, ids = chunk ids
-    versions/<version>/chunks.jsonl   one chunk a line (never pickle)
-    versions/<version>/sentences.npy  one vector per sentence, for highlights (allow_pickle=False)
-    versions/<version>/vocabulary.json + vocabulary.npy   the reports' words and their vectors
-                                      (format 2; a format-1 version loads with no vocabulary)
-    versions/<version>/texts/<id>.txt each document's cleaned text (chunk spans point into it)
+    versions/<version>/               the files of one version (``index_build.folder_store`` owns them)
     .lock                             one writer at a time
+
+The manifest of a version holds the sha256 and size of each of its files: a damaged file is refused by
+name, with the command that serves the previous version again.
 """
 
 from __future__ import annotations
 
 import contextlib
 import fcntl
+import hashlib
 import json
 import os
 import shutil
+import sqlite3
 import uuid
 from datetime import datetime, timedelta, timezone
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
 
 import faiss
 import numpy as np
 
+from index_build.chunk_table import Chunk
+from index_build.folder_store import (FORMAT_VERSION, MANIFEST_FILE, FolderStore, LegacyVersion, StoreProblem,
+                                      fsync_dir, read_legacy, write_folder)
 from index_build.vocabulary import Vocabulary
 
-FORMAT_VERSION = 2
-READABLE_FORMATS = (1, 2)  # format 1 had no vocabulary: it loads, and the next build adds one
+__all__ = ["Chunk", "FolderStore", "IndexProblem", "PreviousVersion", "current_path", "load_previous", "load_version",
+           "writer_lock", "write_version"]
+
 CURRENT_LINK = "current"
 VERSIONS_DIR = "versions"
-MANIFEST_FILE = "manifest.json"
-VECTORS_FILE = "vectors.faiss"
-CHUNKS_FILE = "chunks.jsonl"
-SENTENCES_FILE = "sentences.npy"
-VOCABULARY_FILE = "vocabulary.json"
-VOCABULARY_VECTORS_FILE = "vocabulary.npy"
-TEXTS_DIR = "texts"
 LOCK_FILE = ".lock"
+CHECKSUM_LIMIT = 256 * 2**20  # files up to this size are checked by sha256 at every load; larger ones by size
 _VERSION_FORMAT = "%Y%m%dT%H%M%S%fZ"  # version ids sort in creation order
 
-faiss.omp_set_num_threads(1)  # flat search is faster single-threaded at this size (faiss #2953)
+faiss.omp_set_num_threads(1)  # one search at a time per request thread: faster single-threaded (faiss #2953)
 
 
 class IndexProblem(RuntimeError):
     """The index is missing, corrupt or does not match the model; the message says what to run."""
-
-
-@dataclass
-class Chunk:
-    """One passage of a document, as stored in the chunk table."""
-
-    id: int
-    document_id: str
-    page: int
-    start: int
-    end: int
-    text: str
-    speakers: list[dict] = field(default_factory=list)
-    sentences: list[list[int]] = field(default_factory=list)  # [start, end, row in sentences.npy]
-
-
-@dataclass
-class IndexVersion:
-    """One loaded, checked version of the index."""
-
-    path: Path
-    manifest: dict
-    vectors: faiss.Index
-    chunks: list[Chunk]
-    texts: dict[str, str]
-    sentence_vectors: np.ndarray
-    vocabulary: Vocabulary
-
-    @property
-    def version(self) -> str:
-        """The version id (its folder name)."""
-        return self.manifest["version"]
-
-    @property
-    def documents(self) -> list[dict]:
-        """The documents of this version, as described in the manifest."""
-        return self.manifest["documents"]
 
 
 def current_path(index_dir: Path) -> Path | None:
@@ -96,71 +56,133 @@ def current_path(index_dir: Path) -> Path | None:
 
 
 def load_version(index_dir: Path, *, model_name: str | None = None, fingerprint: str | None = None,
-                 dimension: int | None = None) -> IndexVersion:
-    """Load the current version and check that manifest, vectors, chunks and texts agree."""
+                 dimension: int | None = None, exact: bool = False) -> FolderStore:
+    """Open the current version, checked: its files are the ones written, and agree with each other and
+    with the model. ``exact`` ignores the approximate indexes (to measure their recall)."""
     path = current_path(index_dir)
     if path is None:
         raise IndexProblem(f"No index in {index_dir}. Build it first: `citeqa build` (or `make index`).")
+    manifest = _read_manifest(path)
+    if manifest.get("format_version") != FORMAT_VERSION:
+        raise IndexProblem(f"The index version in {path} has format {manifest.get('format_version')}; this citeqa "
+                           f"serves format {FORMAT_VERSION}. Run `citeqa build`: it converts it, reusing every vector.")
+    damaged = _damaged_files(path, manifest)
+    if damaged:
+        raise IndexProblem(f"The index version in {path} is damaged: {', '.join(damaged)} "
+                           f"{'is' if len(damaged) == 1 else 'are'} not the file written with this version. "
+                           f"{how_to_recover(path)}")
     try:
-        manifest = json.loads((path / MANIFEST_FILE).read_text(encoding="utf-8"))
-        vectors = faiss.read_index(str(path / VECTORS_FILE))
-        chunks = [Chunk(**json.loads(line)) for line in (path / CHUNKS_FILE).read_text(encoding="utf-8").splitlines()]
-        texts = {doc["id"]: (path / TEXTS_DIR / f"{doc['id']}.txt").read_text(encoding="utf-8")
-                 for doc in manifest["documents"]}
-        sentence_vectors = np.load(path / SENTENCES_FILE, allow_pickle=False)
-        vocabulary = _read_vocabulary(path, manifest)
-    except (OSError, ValueError, KeyError, TypeError, RuntimeError) as error:
-        raise IndexProblem(f"The index version in {path} is unreadable ({error}). Rebuild it: `citeqa build`.") from error
-    version = IndexVersion(path, manifest, vectors, chunks, texts, sentence_vectors, vocabulary)
-    _check_consistency(version)
-    _check_model(version, model_name, fingerprint, dimension)
+        version = FolderStore(path, exact=exact)
+    except StoreProblem as error:
+        raise IndexProblem(f"The index version in {path} is unreadable: {error}. {how_to_recover(path)}") from error
+    check_model(version, model_name, fingerprint, dimension)
     return version
 
 
-def _read_vocabulary(path: Path, manifest: dict) -> Vocabulary:
-    """The version's vocabulary (empty for a format-1 version, which has none)."""
-    if manifest.get("format_version") == 1:
-        return Vocabulary.empty(manifest["model"]["dimension"])
-    entries = [tuple(entry) for entry in json.loads((path / VOCABULARY_FILE).read_text(encoding="utf-8"))]
-    vectors = np.load(path / VOCABULARY_VECTORS_FILE, allow_pickle=False).astype(np.float32)
-    return Vocabulary(entries, vectors)
+def _read_manifest(path: Path) -> dict:
+    try:
+        manifest = json.loads((path / MANIFEST_FILE).read_text(encoding="utf-8"))
+        if not isinstance(manifest, dict) or not isinstance(manifest.get("model"), dict):
+            raise ValueError("not a manifest")
+        return manifest
+    except (OSError, ValueError) as error:
+        raise IndexProblem(f"The index version in {path} is unreadable: {MANIFEST_FILE} ({type(error).__name__}: "
+                           f"{error}). {how_to_recover(path)}") from error
 
 
-def _check_consistency(version: IndexVersion) -> None:
-    """Counts, ids and spans must agree between manifest, vectors, chunk table and texts."""
-    manifest, chunks = version.manifest, version.chunks
-    problems = []
-    if manifest.get("format_version") not in READABLE_FORMATS:
-        problems.append(f"format version {manifest.get('format_version')} (this citeqa reads {READABLE_FORMATS})")
-    if version.vectors.ntotal != len(chunks) or manifest["counts"]["chunks"] != len(chunks):
-        problems.append(f"{version.vectors.ntotal} vectors, {len(chunks)} chunks, manifest says {manifest['counts']['chunks']}")
-    if version.vectors.d != manifest["model"]["dimension"]:
-        problems.append(f"vectors of dimension {version.vectors.d}, manifest says {manifest['model']['dimension']}")
-    ids = faiss.vector_to_array(faiss.downcast_index(version.vectors).id_map) if version.vectors.ntotal else np.array([])
-    if sorted(ids.tolist()) != sorted(chunk.id for chunk in chunks):
-        problems.append("vector ids and chunk ids differ")
-    for chunk in chunks:
-        text = version.texts.get(chunk.document_id)
-        if text is None or text[chunk.start:chunk.end] != chunk.text:
-            problems.append(f"chunk {chunk.id} does not match its document text")
-            break
-        if any(not (chunk.start <= start < end <= chunk.end) or not 0 <= row < len(version.sentence_vectors)
-               for start, end, row in chunk.sentences):
-            problems.append(f"chunk {chunk.id} has sentences outside it or without a vector")
-            break
-    if len(version.sentence_vectors) and version.sentence_vectors.shape[1] != version.vectors.d:
-        problems.append("sentence vectors and chunk vectors differ in dimension")
-    vocabulary = version.vocabulary
-    if len(vocabulary.entries) != len(vocabulary.vectors) or (len(vocabulary.vectors)
-                                                             and vocabulary.vectors.shape[1] != version.vectors.d):
-        problems.append(f"{len(vocabulary.entries)} vocabulary words for {len(vocabulary.vectors)} word vectors "
-                        f"of dimension {vocabulary.vectors.shape[1] if vocabulary.vectors.ndim == 2 else '?'}")
-    if problems:
-        raise IndexProblem(f"The index version in {version.path} is inconsistent: {'; '.join(problems)}. "
-                           "Rebuild it: `citeqa build`.")
+class PreviousVersion:
+    """The current version as a build sees it: its documents, and each one's chunks, vectors and text to
+    carry over (from format 3, or from an older format read whole)."""
+
+    def __init__(self, source: FolderStore | LegacyVersion):
+        self._source = source
+        self.manifest = source.manifest
+        self.documents = source.manifest["documents"]
+        self.document_ids = {doc["id"] for doc in self.documents}
+        self.vocabulary = source.vocabulary
+
+    def document(self, document_id: str) -> tuple[list[Chunk], np.ndarray, np.ndarray, str]:
+        """A document's chunks (sentence rows as in this version), their vectors, every sentence vector
+        of this version that its chunks point at (indexed by row) and its text."""
+        source = self._source
+        if isinstance(source, LegacyVersion):
+            chunks = [Chunk(**{**c.__dict__}) for c in source.chunks if c.document_id == document_id]
+            return chunks, source.vectors[[c.id for c in chunks]], source.sentence_vectors, source.texts[document_id]
+        chunks = list(source.iter_chunks(document_id))
+        rows = sorted({row for chunk in chunks for _, _, row in chunk.sentences})
+        sentence_vectors = np.zeros((max(rows, default=-1) + 1, source.manifest["model"]["dimension"]), np.float32)
+        if rows:
+            sentence_vectors[rows] = source.sentence_vectors(rows)
+        return chunks, source.chunk_vectors([c.id for c in chunks]), sentence_vectors, source.document_text(document_id)
 
 
-def _check_model(version: IndexVersion, model_name: str | None, fingerprint: str | None, dimension: int | None) -> None:
+def load_previous(index_dir: Path, *, fingerprint: str | None = None, dimension: int | None = None) -> PreviousVersion:
+    """The current version for a build to reuse, in this format or an older one."""
+    path = current_path(index_dir)
+    if path is None:
+        raise IndexProblem(f"No index in {index_dir}.")
+    manifest = _read_manifest(path)
+    if manifest.get("format_version") == FORMAT_VERSION:
+        source: FolderStore | LegacyVersion = load_version(index_dir, fingerprint=fingerprint, dimension=dimension)
+    else:
+        try:
+            source = read_legacy(path)
+        except Exception as error:  # any parser's error: the build then embeds everything again
+            raise IndexProblem(f"The index version in {path} is unreadable ({type(error).__name__}: {error}).") from error
+        check_model(source, None, fingerprint, dimension)
+    return PreviousVersion(source)
+
+
+def how_to_recover(path: Path) -> str:
+    """What to run about a bad version at ``path``: rebuild it, or point ``current`` back at the newest
+    other version (instant; a rebuild embeds every report again)."""
+    versions = path.parent
+    try:
+        others = sorted((p.name for p in versions.iterdir() if not p.name.startswith(".") and p.name != path.name),
+                        reverse=True)
+    except OSError:
+        others = []
+    if not others:
+        return "Rebuild it: `citeqa build`."
+    return (f"Rebuild it: `citeqa build`, or serve the previous version again: "
+            f"`ln -sfn {VERSIONS_DIR}/{others[0]} {versions.parent / CURRENT_LINK}`.")
+
+
+def _damaged_files(path: Path, manifest: dict) -> list[str]:
+    """The files of a version that are not the ones its manifest lists (missing, another size, or, up to
+    :data:`CHECKSUM_LIMIT`, another sha256)."""
+    damaged = []
+    for name, (size, digest) in sorted((manifest.get("checksums") or {}).items()):
+        file = path / name
+        try:
+            actual = file.stat().st_size
+        except OSError:
+            damaged.append(name)
+            continue
+        if actual != size or (size <= CHECKSUM_LIMIT and _sha256(file) != digest):
+            damaged.append(name)
+    return damaged
+
+
+def _checksums(folder: Path) -> dict[str, list]:
+    """(size, sha256) of every file of a version folder but its manifest, by relative path."""
+    return {str(file.relative_to(folder)): [file.stat().st_size, _sha256(file)]
+            for file in sorted(folder.rglob("*")) if file.is_file() and file.name != MANIFEST_FILE}
+
+
+def _sha256(path: Path) -> str:
+    """The sha256 of a file, hex ("" when it cannot be read)."""
+    digest = hashlib.sha256()
+    try:
+        with open(path, "rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(block)
+    except OSError:
+        return ""
+    return digest.hexdigest()
+
+
+def check_model(version: FolderStore | LegacyVersion, model_name: str | None, fingerprint: str | None, dimension: int | None) -> None:
     """The index must have been built with the model that will embed the questions."""
     model = version.manifest["model"]
     if dimension is not None and model["dimension"] != dimension:
@@ -173,9 +195,16 @@ def _check_model(version: IndexVersion, model_name: str | None, fingerprint: str
 
 @contextlib.contextmanager
 def writer_lock(index_dir: Path, wait: bool = True) -> Iterator[None]:
-    """Hold the index's writer lock: one writer at a time."""
-    index_dir.mkdir(parents=True, exist_ok=True)
-    with open(index_dir / LOCK_FILE, "a+") as handle:
+    """Hold the index's writer lock: one writer at a time. A folder that cannot be written (read-only,
+    not ours) is refused here, before anything changes."""
+    try:
+        index_dir.mkdir(parents=True, exist_ok=True)
+        handle = open(index_dir / LOCK_FILE, "a+")
+    except OSError as error:
+        raise IndexProblem(f"Cannot change the index in {index_dir}: its writer lock {LOCK_FILE} cannot be opened "
+                           f"({error.strerror}). Make the folder writable and run the change again; the version "
+                           "served is untouched.") from error
+    with handle:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
         except BlockingIOError as error:
@@ -192,28 +221,59 @@ def write_version(index_dir: Path, manifest: dict, vectors: np.ndarray, chunks: 
     """Write a new version aside, check it, then make it current in one atomic step.
 
     The caller holds :func:`writer_lock`. A failure before the switch leaves the
-    current version as it was.
+    current version as it was; a file that cannot be written (disk full, read-only
+    file system) is an :class:`IndexProblem` that says so, with nothing left behind.
     """
+    try:
+        return _write_new_version(index_dir, manifest, vectors, chunks, texts, sentence_vectors, vocabulary, keep)
+    except sqlite3.OperationalError as error:  # SQLite reports a full disk as "database or disk is full"
+        raise IndexProblem(_write_failure(index_dir, OSError(None, str(error)))) from error
+    except OSError as error:
+        raise IndexProblem(_write_failure(index_dir, error)) from error
+
+
+def _write_failure(index_dir: Path, error: OSError) -> str:
+    """Why a new version could not be written, what is left (nothing) and what to do."""
+    reason = error.strerror or str(error)
+    if error.errno is None:  # numpy reports a short write ("8448 requested and 4032 written") without errno
+        reason = f"the disk is full or over quota ({reason}: a short write)"
+    if error.filename:
+        reason += f" ({error.filename})"
+    with contextlib.suppress(OSError):
+        reason += f"; {shutil.disk_usage(index_dir).free / 2**20:.1f} MB free there"
+    current = current_path(index_dir)
+    return (f"Could not write a new index version in {index_dir / VERSIONS_DIR}: {reason}. What was written is "
+            f"removed and the current version is still {current.name if current else '(none)'}. Free some space or "
+            "make the folder writable, then run the change again.")
+
+
+def _write_new_version(index_dir: Path, manifest: dict, vectors: np.ndarray, chunks: list[Chunk],
+                       texts: dict[str, str], sentence_vectors: np.ndarray | None, vocabulary: Vocabulary | None,
+                       keep: int) -> Path:
+    """:func:`write_version` without the translation of OS errors."""
     versions = index_dir / VERSIONS_DIR
     versions.mkdir(parents=True, exist_ok=True)
     version_id = _next_version_id(versions)
-    manifest = {**manifest, "format_version": FORMAT_VERSION, "version": version_id,
-                "counts": {"documents": len(texts), "chunks": len(chunks)}}
+    manifest = {**manifest, "version": version_id}
     _remove_old_versions(index_dir, keep=max(keep, 1) + 1)
     staging = versions / f".staging-{version_id}"
-    staging.mkdir()
+    dimension = manifest["model"]["dimension"]
     if sentence_vectors is None:
-        sentence_vectors = np.zeros((0, manifest["model"]["dimension"]), dtype=np.float32)
+        sentence_vectors = np.zeros((0, dimension), dtype=np.float32)
     if vocabulary is None:
-        vocabulary = Vocabulary.empty(manifest["model"]["dimension"])
+        vocabulary = Vocabulary.empty(dimension)
     final = versions / version_id
     try:
-        _write_files(staging, manifest, vectors, chunks, texts, sentence_vectors, vocabulary)
+        staging.mkdir()
+        written = write_folder(staging, manifest, vectors, chunks, texts, sentence_vectors, vocabulary)
+        written["checksums"] = _checksums(staging)
+        _write_manifest(staging / MANIFEST_FILE, written)
         os.rename(staging, final)
-        _fsync_dir(versions)
-        _check_consistency(IndexVersion(final, manifest, faiss.read_index(str(final / VECTORS_FILE)), chunks, texts,
-                                        np.load(final / SENTENCES_FILE, allow_pickle=False),
-                                        _read_vocabulary(final, manifest)))
+        fsync_dir(versions)
+        try:
+            FolderStore(final)
+        except StoreProblem as error:
+            raise IndexProblem(f"The new version failed its check ({error}); the current one is unchanged.") from error
         _switch_current(index_dir, final)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
@@ -222,6 +282,14 @@ def write_version(index_dir: Path, manifest: dict, vectors: np.ndarray, chunks: 
         raise
     _remove_old_versions(index_dir, keep)
     return final
+
+
+def _write_manifest(path: Path, manifest: dict) -> None:
+    """Write the manifest (last: a version without its final manifest is never made current) and flush it."""
+    with open(path, "w", encoding="utf-8") as handle:
+        handle.write(json.dumps(manifest, ensure_ascii=False, indent=2))
+        handle.flush()
+        os.fsync(handle.fileno())
 
 
 def _next_version_id(versions: Path) -> str:
@@ -239,60 +307,24 @@ def _next_version_id(versions: Path) -> str:
     return now.strftime(_VERSION_FORMAT)
 
 
-def _write_files(folder: Path, manifest: dict, vectors: np.ndarray, chunks: list[Chunk], texts: dict[str, str],
-                 sentence_vectors: np.ndarray, vocabulary: Vocabulary) -> None:
-    """Write and flush every file of one version."""
-    index = faiss.IndexIDMap2(faiss.IndexFlatIP(manifest["model"]["dimension"]))
-    if len(chunks):
-        index.add_with_ids(np.ascontiguousarray(vectors, dtype=np.float32),
-                           np.array([chunk.id for chunk in chunks], dtype=np.int64))
-    faiss.write_index(index, str(folder / VECTORS_FILE))
-    np.save(folder / SENTENCES_FILE, np.ascontiguousarray(sentence_vectors, dtype=np.float32), allow_pickle=False)
-    np.save(folder / VOCABULARY_VECTORS_FILE, np.ascontiguousarray(vocabulary.vectors, dtype=np.float16),
-            allow_pickle=False)  # half precision: word-to-word cosines need no more
-    _write_text(folder / VOCABULARY_FILE, json.dumps([list(entry) for entry in vocabulary.entries], ensure_ascii=False))
-    (folder / TEXTS_DIR).mkdir()
-    for document_id, text in texts.items():
-        _write_text(folder / TEXTS_DIR / f"{document_id}.txt", text)
-    _write_text(folder / CHUNKS_FILE, "".join(json.dumps(chunk.__dict__, ensure_ascii=False) + "\n" for chunk in chunks))
-    _write_text(folder / MANIFEST_FILE, json.dumps(manifest, ensure_ascii=False, indent=2))
-    for path in [folder / VECTORS_FILE, folder / SENTENCES_FILE, folder / VOCABULARY_VECTORS_FILE]:
-        with open(path, "rb+") as handle:
-            os.fsync(handle.fileno())
-    _fsync_dir(folder / TEXTS_DIR)
-    _fsync_dir(folder)
-
-
-def _write_text(path: Path, text: str) -> None:
-    """Write a text file and flush it to disk."""
-    with open(path, "w", encoding="utf-8") as handle:
-        handle.write(text)
-        handle.flush()
-        os.fsync(handle.fileno())
-
-
-def _fsync_dir(path: Path) -> None:
-    """Flush a folder's entries to disk."""
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
 def _switch_current(index_dir: Path, target: Path) -> None:
     """Point ``current`` at a version with one atomic rename of a symlink."""
     temporary = index_dir / f".{CURRENT_LINK}-{uuid.uuid4().hex[:6]}"
     os.symlink(os.path.relpath(target, index_dir), temporary)
     os.replace(temporary, index_dir / CURRENT_LINK)
-    _fsync_dir(index_dir)
+    with contextlib.suppress(OSError):  # the switch is made: a failed flush of the folder must not undo it
+        fsync_dir(index_dir)            # (the caller would roll back a corpus that now matches the index)
 
 
 def _remove_old_versions(index_dir: Path, keep: int) -> None:
-    """Keep the current version and the newest others, up to ``keep`` in all; drop stale staging folders."""
+    """Keep the current version and the newest others, up to ``keep`` in all; drop stale staging folders
+    and temporary ``current`` links."""
     current = current_path(index_dir)
     for stale in (index_dir / VERSIONS_DIR).glob(".staging-*"):  # left by a killed writer; we hold the lock
         shutil.rmtree(stale, ignore_errors=True)
+    for stale in index_dir.glob(f".{CURRENT_LINK}-*"):  # a writer killed between making the link and the switch
+        with contextlib.suppress(OSError):
+            stale.unlink()
     versions = sorted((p for p in (index_dir / VERSIONS_DIR).iterdir() if not p.name.startswith(".")), reverse=True)
     for old in versions[keep:]:
         if old.resolve() != current:  # resolved both: a relative index folder never loses its current version

@@ -1,18 +1,20 @@
 """Vocabularies for speaker attribution: character classes, titles, role words, speech verbs (EN, FR).
 
-Each list is per language where it matters, so another language can be added by extending them.
+Each list is per language where it matters, so another language can be added by extending them. The
+vocabularies of other report styles (evaluations, committee reports, declarations) are in
+:mod:`index_build.speaker_style_lexicon`.
 """
 
 from __future__ import annotations
 
 import re
 
+from index_build.text import LOWER as _LOWER, UPPER as _UPPER  # one definition of the letter classes
+
 # ---------------------------------------------------------------------------------------------
 # Character classes and vocabularies
 # ---------------------------------------------------------------------------------------------
 
-_UPPER = "A-Z" + "".join(c for c in map(chr, range(0xC0, 0x250)) if c.isupper())
-_LOWER = "a-z" + "".join(c for c in map(chr, range(0xC0, 0x250)) if c.islower())
 _APOS = "'’"
 _FOOTNOTE_DIGITS = "0123456789¹²³⁴⁵⁶⁷⁸⁹⁰"
 
@@ -45,10 +47,6 @@ _NOT_NAME_WORDS = {
     "on", "at", "for", "of", "and", "or", "but", "if", "as", "when", "while", "with", "by",
     "président", "présidente", "president", "chair", "chairperson", "minister", "ministre",
     "secretary-general", "secrétaire", "secretary", "director", "directeur", "directrice",
-}
-_SENTENCE_ABBREVIATIONS = {
-    "m", "mm", "mme", "mr", "mrs", "ms", "dr", "pr", "prof", "st", "no", "nos", "art", "p", "pp",
-    "ex", "cf", "e.g", "i.e", "vol", "inc", "ltd", "co", "messrs", "jr", "sr", "op", "cit", "n°",
 }
 
 # Words heading the name of an institution (used to find the organisation in an apposition).
@@ -253,263 +251,4 @@ _ABSTRACT_SUBJECTS = {
            "information", "feedback", "monitoring", "documentation", "history", "results", "observation"},
     "fr": {"données", "analyse", "recherche", "résultats", "constats", "expérience", "pratique", "documentation",
            "information", "informations", "observation"},
-}
-
-# ---------------------------------------------------------------------------------------------
-# Report styles beyond meeting summaries: evaluations, UN committee reports, declarations.
-# Each vocabulary is keyed by language ("en", "fr"); add a key to support another language.
-# ---------------------------------------------------------------------------------------------
-
-# Verbs a collective or evaluative subject uses for its findings ("interviewees felt", "the evaluation found").
-_FINDING_LEMMAS_EN = """
-find show reveal identify credit echo feel perceive consider view see rate offer emphasize emphasise
-""".split()
-_FINDING_IRREGULAR_EN = {"found", "finds", "felt", "feels", "saw", "sees", "said", "say", "says", "told",
-                         "referred", "refer", "refers"}
-_PLURAL_PRESENT_FR = """
-soulignent déclarent disent indiquent estiment précisent rappellent relèvent notent font expliquent
-affirment insistent ajoutent évoquent mentionnent citent saluent demandent proposent recommandent suggèrent
-expriment concluent considèrent pensent jugent observent constatent signalent reconnaissent rapportent
-déplorent apprécient perçoivent regrettent craignent trouvent
-""".split()
-_FINDING_FR = """
-constate constaté constatent révèle révélé montre montré relève relevé conclut conclu recommande recommandé
-note noté observe observé souligne souligné estime estimé identifie identifié met mis
-""".split()
-
-# Who speaks in an evaluation besides named people: informants and the evaluators themselves.
-_INFORMANT_NOUNS = {
-    "en": ["key informants", "key informant", "interviewees", "interviewee", "respondents", "respondent",
-           "informants", "informant", "staff members", "staff member", "staff", "team members", "team member",
-           "team", "focal points", "focal point", "coordinators", "coordinator", "officials", "official",
-           "interlocutors", "stakeholders consulted", "beneficiaries interviewed"],
-    "fr": ["informateurs clés", "informatrices clés", "informateurs", "personnes interviewées",
-           "personnes interrogées", "personnes rencontrées", "personnes enquêtées", "personnes consultées",
-           "répondants", "répondantes", "enquêtés", "enquêtées", "interlocuteurs", "interlocutrices",
-           "membres du personnel", "membres de l['’]équipe", "équipe", "points focaux", "point focal"],
-}
-_INFORMANT_QUALIFIERS = {
-    "en": """regional country national local field senior project programme program technical mission
-             headquarters hq government partner donor ministry several""".split(),
-    "fr": """régional régionale régionaux régionales national nationale nationaux nationales local locale
-             locaux locales technique techniques du de des projet programme terrain siège""".split(),
-}
-_COLLECTIVE_DETERMINERS = {
-    "en": ["the", "some", "many", "several", "most", "all", "other", "few", "a few", "one", "a", "an",
-           "these", "those", "both", "a number of", "a majority of", "the majority of", "most of the",
-           "some of the", "many of the", "one of the", "interviewed", "other"],
-    "fr": ["les", "des", "certains", "certaines", "plusieurs", "la plupart des", "de nombreux", "de nombreuses",
-           "un", "une", "l['’]", "le", "la", "d['’]autres", "quelques", "la majorité des", "l['’]un des",
-           "l['’]une des"],
-}
-_EVALUATION_SUBJECTS = {
-    "en": ("Evaluation team", r"(?:the|this) (?:evaluation team|evaluators?|evaluation)(?: of the project| of this project)?"),
-    "fr": ("Équipe d’évaluation", r"(?:l['’]équipe d['’]évaluation|les évaluateurs|l['’]évaluateur|le\(s\) évaluateur\(s\)"
-                                  r"|l['’]évaluation)(?: finale)?(?: du projet| de ce projet)?"),
-}
-# Subjects that stand for several States or delegations, followed by the list of them.
-_STATE_LIST_INTRO = {
-    "en": r"(?:(?:several|some|many|numerous|other|a number of|the following)\s+)?"
-          r"(?:States|Member States|delegations|countries|Governments)\s*,?\s*(?:including|such as|namely|among them)",
-    "fr": r"(?:(?:plusieurs|certains|certaines|de nombreux|de nombreuses|d['’]autres)\s+)?"
-          r"(?:États|États membres|délégations|pays|gouvernements)\s*,?\s*(?:dont|notamment|parmi lesquels|tels que)",
-}
-_PLURAL_REPRESENTATIVES = {
-    "en": r"(?:the\s+)?(?:representatives|delegations)\s+of",
-    "fr": r"(?:les\s+)?(?:représentants|représentantes|délégations)\s+(?:de la|de l['’]|des|du|de|d['’])",
-}
-# "We, the Heads of State and Government of ..." opening a declaration.
-_DECLARATION_OPENING = {
-    "en": r"We,\s+(?:the\s+)?(?P<role>Heads? of State and(?: of)? Government|Heads? of State|Ministers?(?: [a-z]+){0,4}"
-          r"|Leaders|Representatives)\s+of\s+",
-    "fr": r"Nous,\s+(?:les\s+)?(?P<role>[Cc]hefs? d['’]État et de gouvernement|[Cc]hefs? d['’]État|[Mm]inistres?(?: [a-zé]+){0,4}"
-          r"|[Dd]irigeants|[Rr]eprésentants)\s+(?:de la|de l['’]|des|du|de|d['’])\s*",
-}
-_LIST_ITEM_ARTICLES = r"(?:and\s+|et\s+)?(?:the\s+|de la\s+|de l['’]|des\s+|du\s+|de\s+|d['’]|la\s+|le\s+|les\s+|l['’])?"
-
-# Credit lines: "Author: X", "Conducted by: X, Y and Z", "Évaluateur(s) : X", "Géré par : X, role".
-_CREDIT_LABELS = {
-    "en": {"author": "Author", "authors": "Author", "conducted by": "Evaluator", "prepared by": "Author",
-           "written by": "Author", "evaluator": "Evaluator", "evaluators": "Evaluator", "lead evaluator": "Evaluator",
-           "team leader": "Team leader", "managed by": "Evaluation manager", "evaluation manager": "Evaluation manager",
-           "chair": "Chair", "chairs": "Chair", "vice-chair": "Vice-Chair", "vice-chairs": "Vice-Chair",
-           "rapporteur": "Rapporteur", "moderator": "Moderator", "facilitator": "Facilitator",
-           "management response coordinator": "Management response coordinator",
-           "commissioned by": "Commissioning organisation", "validated by": "Validation",
-           "approved by": "Validation"},
-    "fr": {"auteur": "Auteur", "auteurs": "Auteur", "auteure": "Auteure", "évaluateur": "Évaluateur",
-           "evaluateur": "Évaluateur", "évaluateur(s)": "Évaluateur", "évaluateurs": "Évaluateur",
-           "évaluatrice": "Évaluatrice", "réalisé par": "Évaluateur", "rédigé par": "Auteur",
-           "géré par": "Gestionnaire de l’évaluation", "président": "Président", "présidente": "Présidente",
-           "rapporteur": "Rapporteur", "rapporteuse": "Rapporteuse", "modérateur": "Modérateur",
-           "modératrice": "Modératrice", "coordonnateur de la réponse de la direction": "Coordonnateur",
-           "commandé par": "Commanditaire", "commanditée par": "Commanditaire", "commandée par": "Commanditaire",
-           "commandité par": "Commanditaire", "préparé par": "Auteur", "validé par": "Validation"},
-}
-_COMPANY_SUFFIXES = {"ltd", "ltd.", "inc", "inc.", "llc", "sarl", "sa", "gmbh", "plc", "consulting", "consultants"}
-
-# Headings of annex lists whose rows are people consulted (each row is a speaker of its paragraph).
-_PEOPLE_LIST_HEADING = {
-    "en": r"\b(?:list of )?(?:persons|people|key informants|interviewees|stakeholders|respondents|individuals)"
-          r"\s+(?:met|interviewed|consulted|contacted)\b|\blist of (?:key informants|interviewees|respondents)\b",
-    "fr": r"\b(?:liste des )?personnes\s+(?:rencontrées|interrogées|interviewées|consultées|contactées)\b"
-          r"|\bliste des (?:informateurs|répondants|interlocuteurs)\b",
-}
-# Management responses: the decision on each recommendation and the unit responsible for it.
-_MANAGEMENT_RESPONSE = {
-    "en": ("Management", r"management response\s*[-–—:]\s*(?P<decision>(?:partially\s+)?(?:accept(?:ed)?|reject(?:ed)?))"),
-    "fr": ("Direction", r"réponse de la direction\s*[-–—:]\s*(?P<decision>(?:partiellement\s+)?(?:acceptée?|rejetée?))"),
-}
-_RESPONSIBLE_UNIT = {
-    "en": r"(?:responsible (?:unit|office|entity|division)s?(?:\(s\))?|unit\(s\) responsible)\s*:",
-    "fr": r"(?:unités? responsables?|unité\(s\) responsable\(s\)|responsables?|entités? responsables?)\s*:",
-}
-_UNIT_HEADS = {
-    "en": "teams team unit units office offices division section department bureau mission".split(),
-    "fr": "équipes équipe unité unités bureau bureaux division section département direction chefs mission".split(),
-}
-_CAPITALISED_STOP_WORDS = """
-January February March April May June July August September October November December Monday Tuesday Wednesday
-Thursday Friday Saturday Sunday Janvier Février Mars Avril Mai Juin Juillet Août Septembre Octobre Novembre
-Décembre Table Annex Annexe Figure Section Chapter Page Total Name Nom Role Title Fonction Date
-Mme Mmes Mlle MM Mr Mrs Ms Messrs Dr Pr Prof Professeur Professeure Professor Ambassador Ambassadeur
-Ambassadrice Son Sa Excellence Excellency His Her Judge Justice Sir Dame Lord Lady Madame Monsieur Maître
-""".split()
-
-# ---------------------------------------------------------------------------------------------
-# Reporting subjects of evaluations: "An RDH analyst noted", "senior management gave feedback that",
-# "In interviews with UNHCR staff, ...", credit lines naming organisations, co-authors of joint statements.
-# ---------------------------------------------------------------------------------------------
-
-def _with_plurals(words: str) -> set[str]:
-    """Each word of a blank-separated list plus its plural in "s" (French "-al" words list both forms)."""
-    forms = set(words.split())
-    return forms | {w + "s" for w in forms if not w.endswith(("s", "x"))}
-
-
-# Head nouns of a noun phrase naming people, a group of them or a body (never a document or an idea).
-_PEOPLE_HEADS = {
-    "en": _with_plurals("""
-        analyst officer official manager coordinator specialist expert adviser advisor consultant representative
-        director head chief member partner donor counterpart interviewee respondent informant colleague
-        researcher practitioner leader supervisor assistant associate economist statistician enumerator
-        facilitator trainer trainee participant beneficiary employee worker volunteer administrator planner
-        evaluator stakeholder interlocutor user migrant refugee returnee delegate team government ministry
-        office agency mission unit department division organisation organization secretariat delegation
-        committee council board authority commission
-        """) | {"staff", "personnel", "management", "leadership", "authorities", "ministries", "agencies",
-                "women", "men", "people", "governments", "ngos", "focal point", "focal points"},
-    "fr": _with_plurals("""
-        responsable chargé chargée agent agente fonctionnaire cadre gestionnaire analyste coordonnateur
-        coordonnatrice coordinateur coordinatrice expert experte spécialiste conseiller conseillère consultant
-        consultante représentant représentante directeur directrice chef cheffe membre partenaire bailleur
-        donateur homologue interlocuteur interlocutrice répondant répondante informateur informatrice
-        bénéficiaire participant participante employé employée collègue évaluateur évaluatrice enquêteur
-        enquêtrice équipe gouvernement ministère agence service unité organisation délégation migrant
-        migrante réfugié réfugiée acteur actrice personne autorité
-        """) | {"personnel", "direction", "bureau", "bureaux", "ong", "comité", "conseil", "secrétariat",
-                "point focal", "points focaux", "parties prenantes"},
-}
-# Words that end the head part of an English noun phrase ("staff *in* country offices").
-_NP_PREPOSITIONS_EN = {"of", "in", "at", "from", "within", "across", "based", "with", "for", "on", "working",
-                       "involved", "interviewed", "consulted", "met", "who", "responsible"}
-# Words a subject noun phrase never contains (clauses, pronouns, auxiliaries).
-_NP_STOP_WORDS = {
-    "en": {"that", "which", "who", "whom", "whose", "this", "it", "there", "here", "was", "were", "is", "are",
-           "be", "been", "being", "has", "have", "had", "do", "does", "did", "not", "no", "if", "when", "while",
-           "because", "as", "than", "then", "but", "so", "yet", "we", "they", "he", "she", "i", "you", "us",
-           "them", "also", "its", "their", "his", "her", "our", "my", "such", "what", "how", "why", "where"},
-    "fr": {"qui", "que", "qu'", "qu’", "dont", "où", "est", "sont", "était", "étaient", "a", "ont", "ne", "pas",
-           "il", "elle", "ils", "elles", "on", "nous", "vous", "ce", "cette", "ces", "si", "lorsque", "quand",
-           "comme", "mais", "donc", "y"},
-}
-# Determiners dropped from the front of a subject ("One regional data officer" -> "regional data officer").
-_SUBJECT_DETERMINERS = {
-    "en": r"(?:(?:some|many|most|several|all|one|two|three|few|a few|a number|none|each) of (?:the|its|their) |"
-          r"the |an |a |one |another |some |many |several |most |all |other |few |a few |these |those |both |"
-          r"two |three |various |numerous )",
-    "fr": r"(?:la plupart des |la majorité des |l['’]une? des |un des |une des |de nombreux |de nombreuses |"
-          r"les |des |le |la |l['’]|un |une |certains |certaines |plusieurs |quelques |d['’]autres |autres )",
-}
-# Articles that make a subject a single informant ("An RDH analyst noted", "Un responsable a expliqué").
-_INFORMANT_ARTICLES = {
-    "en": r"(?:An?|One|Another|an?|one|another)\s+",
-    "fr": r"(?:Une?|une?|L['’]une? des|l['’]une? des)\s+",
-}
-
-# Reporting predicates beyond single speech verbs, each ending where the reported content starts.
-_REPORTED_THAT_EN = """
-reported noted explained indicated stated said confirmed stressed emphasized emphasised highlighted mentioned
-observed acknowledged suggested felt believed argued complained commented remarked added warned agreed claimed
-asserted underlined recalled recognized recognised perceived considered thought estimated cautioned insisted
-report reports note notes explain explains indicate indicates feel feels believe believes argue argues say says
-confirm confirms stress stresses mention mentions highlight highlights suggest suggests complain complains
-""".split()
-_REPORTING_PREDICATE = {
-    "en": r"(?:(?:have|has|had)\s+)?(?:(?:also|further|often|repeatedly|consistently|generally|strongly|clearly|"
-          r"[a-z]+ly)\s+)?(?:"
-          r"(?:gave|give|gives|provided|offered|shared)\s+(?:[a-z]+\s+){0,2}?feedback(?:\s+to\s+[^,.;]{1,50}?)?\s+that"
-          r"|told\s+[^,.;]{1,50}?\s+that"
-          r"|(?:expressed|voiced|raised|shared|conveyed|reiterated|flagged)\s+(?:(?:their|its|his|her|some|strong|"
-          r"serious|particular|the|a|growing|deep|similar|real)\s+){0,2}(?:concerns?|frustrations?|doubts?|"
-          r"reservations?|satisfaction|appreciation|view|opinion|feeling|hope|belief|worry|worries|scepticism|"
-          r"skepticism|fears?)\b"
-          r"|(?:was|were)\s+of\s+the\s+(?:view|opinion)\s+that|made\s+the\s+(?:point|case)\s+that|pointed\s+out\s+that"
-          r"|(?:" + _alternation(_REPORTED_THAT_EN) + r")(?:\s+to\s+[^,.;]{1,50}?)?\s+that"
-          r")(?![\w’'])",
-    "fr": r"(?:(?:a|ont|avait|avaient)\s+(?:(?:également|aussi|notamment|souvent|par ailleurs|en outre)\s+)*(?:"
-          r"fait\s+part\s+(?:à\s+[^,.;]{1,50}?\s+)?(?:de|d['’]|du|des)"
-          r"|exprimé\s+(?:leur|sa|ses|leurs|des|une|de|la|un)\s+(?:[\w’'-]+\s+){0,2}?(?:préoccupations?|"
-          r"inquiétudes?|craintes?|doutes?|réserves?|satisfaction|avis|opinion|souhait|regret)"
-          r"|fait\s+état\s+(?:de|d['’]|du|des)|fait\s+savoir\s+(?:à\s+[^,.;]{1,50}?\s+)?(?:que|qu['’])"
-          r"|(?:" + _alternation(set(_FRENCH_SPEECH_PARTICIPLES) | {"rapporté", "signalé", "confié"}) + r")"
-          r"\s+(?:à\s+[^,.;]{1,50}?\s+)?(?:que|qu['’]))"
-          r"|(?:" + _alternation(set(_FRENCH_SPEECH_PRESENT) | {"rapporte", "rapportent", "indiquent", "estiment",
-                                                             "signalent", "expliquent", "soulignent", "notent",
-                                                             "affirment", "déclarent", "pensent", "considèrent",
-                                                             "jugent", "constatent"})
-          + r")\s+(?:à\s+[^,.;]{1,50}?\s+)?(?:que|qu['’]))(?![\w’'])",
-}
-
-# "In interviews with X, ..." / "Lors des entretiens avec les X, ...": X is the source of the sentence.
-_INTERVIEW_FRAME = {
-    "en": r"(?:(?:However|Indeed|Moreover|Also|Further|Furthermore|Similarly|Overall|Notably|Finally|Additionally|"
-          r"Likewise|Again),\s+)?(?:In|During|Through|Across|From)\s+(?:the\s+|our\s+|its\s+|an?\s+|several\s+|many\s+|"
-          r"various\s+|all\s+|these\s+)?(?:[\w-]+\s+){0,2}?(?:interviews?|discussions?|conversations?|consultations?|"
-          r"focus\s+groups?|focus\s+group\s+discussions?|exchanges?)\s+(?:held\s+|conducted\s+)?with\s+",
-    "fr": r"(?:(?:Toutefois|Par ailleurs|En outre|De plus|Ainsi|Enfin|Cependant|De même),\s+)?"
-          r"(?:Lors|Au cours|Dans le cadre|À l['’]occasion|Dans)\s+"
-          r"(?:des|de l['’]|du|de la|d['’]|les|l['’])\s*"
-          r"(?:[\w-]+\s+){0,2}?(?:entretiens?|discussions?|échanges?|consultations?|groupes\s+de\s+discussion|"
-          r"focus\s+groups?)\s+(?:menés\s+|réalisés\s+|tenus\s+|conduits\s+)?avec\s+",
-}
-# "Interviews with X revealed that ...": the same source as the subject.
-_INTERVIEW_SUBJECT = {
-    "en": r"(?:The\s+)?(?:Interviews|Discussions|Consultations|Conversations|interviews|discussions)\s+with\s+",
-    "fr": r"(?:Les\s+)?(?:[Ee]ntretiens|[Éé]changes|[Dd]iscussions|[Cc]onsultations)\s+(?:menés\s+)?avec\s+",
-}
-_INTERVIEW_SUBJECT_VERB = {
-    "en": r"(?:revealed|suggested|indicated|showed|highlighted|confirmed|pointed\s+to|underscored|noted)\b",
-    "fr": r"(?:ont|a)\s+(?:révélé|montré|mis\s+en\s+évidence|fait\s+ressortir|confirmé|souligné|indiqué)\b",
-}
-# What the rest of a framed sentence must contain to report views ("the general consensus was that").
-_VIEW_MARKER = {
-    "en": r"\b(?:consensus|views?|opinions?|perceptions?|sense|feeling|impression|agreement|concerns?|that|"
-          r"noted|said|reported|felt|explained|mentioned|highlighted|stressed|suggested|indicated|emphasi[sz]ed)\b",
-    "fr": r"(?:\b(?:consensus|avis|opinions?|sentiment|impression|perceptions?|préoccupations?|ressort|ressorti|"
-          r"noté|souligné|indiqué|mentionné|relevé|estiment|estimaient|jugent|pensent|que)\b|\bqu['’])",
-}
-
-# Co-authors: "the Committee, together with X, Y and Z, issued a joint statement".
-_JOINT_WITH = {
-    "en": r"(?:together|jointly)\s+with\s+",
-    "fr": r"(?:conjointement|de\s+concert)\s+avec\s+",
-}
-_STATEMENT_PREDICATE = {
-    "en": r"(?:issued|released|published|adopted|delivered|made|signed|launched|sent)\s+(?:a|an|the)\s+"
-          r"(?:(?:joint|public|open|common)\s+)?(?:statement|declaration|communiqué|communique|press\s+release|"
-          r"appeal|call|letter|message)",
-    "fr": r"(?:(?:a|ont)\s+(?:publié|adopté|rendu\s+public|rendu\s+publique|signé|lancé|diffusé|fait|adressé)|"
-          r"publient|adoptent|lancent)\s+(?:une|un|la|le)\s+(?:(?:déclaration|communiqué|appel|lettre|message)"
-          r"(?:\s+(?:conjointe?|commune?|publique?|ouverte?))?)",
 }

@@ -20,12 +20,14 @@ import re
 from collections.abc import Callable
 
 from index_build.speaker_lexicon import (
-    _DOCUMENT_WORDS, _ENGLISH_SPEECH_VERBS, _INFORMANT_ARTICLES, _INSTITUTION_HEADS, _INTERVIEW_FRAME,
-    _INTERVIEW_SUBJECT, _INTERVIEW_SUBJECT_VERB, _JOINT_WITH, _NP_PREPOSITIONS_EN, _NP_STOP_WORDS, _PEOPLE_HEADS,
-    _REPORTING_PREDICATE, _ROLE_ALT, _SPEECH_VERB_PATTERN, _STATEMENT_PREDICATE, _SUBJECT_DETERMINERS, _UPPER,
-    _VIEW_MARKER,
+    _DOCUMENT_WORDS, _ENGLISH_SPEECH_VERBS, _INSTITUTION_HEADS, _ROLE_ALT, _SPEECH_VERB_PATTERN, _UPPER,
 )
-from index_build.speaker_text import _clean_phrase, _upper_first
+from index_build.speaker_style_lexicon import (
+    _INFORMANT_ARTICLES, _INTERVIEW_FRAME, _INTERVIEW_SUBJECT, _INTERVIEW_SUBJECT_VERB, _JOINT_WITH,
+    _NP_PREPOSITIONS_EN, _NP_STOP_WORDS, _PEOPLE_HEADS, _REPORTING_PREDICATE, _STATEMENT_PREDICATE,
+    _SUBJECT_DETERMINERS, _VIEW_MARKER,
+)
+from index_build.speaker_text import _clean_phrase, _overlaps, _upper_first
 from index_build.speaker_types import _Mention
 
 _LANGUAGES = ("en", "fr")
@@ -227,8 +229,3 @@ def _is_coauthor(item: str, is_body: BodyCheck) -> bool:
             break
         lead.append(word)
     return _is_named_body(lead) and is_body(item)
-
-
-def _overlaps(span: tuple[int, int], taken: list[tuple[int, int]]) -> bool:
-    """True if `span` intersects any span in `taken`."""
-    return any(span[0] < end and start < span[1] for start, end in taken)

@@ -1,22 +1,17 @@
-"""Small text helpers for speaker attribution: folding, sentence splitting, paragraph numbers."""
+"""Small text helpers for speaker attribution: capitals, phrases, titles' genders, paragraph numbers.
+
+Accent folding and sentence splitting are :mod:`index_build.text`'s (the service and the eval use them too).
+"""
 
 from __future__ import annotations
 
 import re
-import unicodedata
 
-from index_build.speaker_lexicon import (_FEMALE_TITLES, _FOOTNOTE_DIGITS, _MALE_TITLES, _PARAGRAPH_NUMBER_RE,
-                                        _SENTENCE_ABBREVIATIONS, _UPPER)
+from index_build.speaker_lexicon import _FEMALE_TITLES, _FOOTNOTE_DIGITS, _MALE_TITLES, _PARAGRAPH_NUMBER_RE
 
 # ---------------------------------------------------------------------------------------------
 # Small text helpers
 # ---------------------------------------------------------------------------------------------
-
-def _fold(text: str) -> str:
-    """Case- and accent-insensitive form used to compare names."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
-
 
 def _strip_footnote_marker(token: str) -> str:
     """Remove digits glued to a name by PDF footnote markers ("Boudraa2" -> "Boudraa")."""
@@ -53,37 +48,6 @@ def _strip_paragraph_number(paragraph: str) -> str:
     return _PARAGRAPH_NUMBER_RE.sub("", paragraph, count=1)
 
 
-def split_sentences(text: str) -> list[str]:
-    """Split text into sentences without breaking after titles, initials or abbreviations."""
-    return [text[start:end] for start, end in sentence_spans(text)]
-
-
-def sentence_spans(text: str) -> list[tuple[int, int]]:
-    """(start, end) of each sentence of a text, trimmed of surrounding whitespace."""
-    spans, start = [], 0
-    for match in re.finditer(r"[.!?…][\"»”)]*\s+(?=[\"«“(]?\s?[" + _UPPER + r"0-9])", text):
-        before = text[max(start, match.start() - 63):match.start() + 1]  # the last word is all that matters:
-        last_word = re.findall(r"([\w.]+)\.$", before)  # a bounded tail keeps long paragraphs linear
-        if last_word and _is_abbreviation(last_word[0]):
-            continue
-        spans.append(_trimmed(text, start, match.end()))
-        start = match.end()
-    if text[start:].strip():
-        spans.append(_trimmed(text, start, len(text)))
-    return [span for span in spans if span[1] > span[0]]
-
-
-def _trimmed(text: str, start: int, end: int) -> tuple[int, int]:
-    """A span shrunk to exclude leading and trailing whitespace."""
-    while start < end and text[start].isspace():
-        start += 1
-    while end > start and text[end - 1].isspace():
-        end -= 1
-    return start, end
-
-
-def _is_abbreviation(word: str) -> bool:
-    """True when a period after `word` does not end a sentence (titles, initials, "p. ex.")."""
-    if (len(word) == 1 and word.isupper()) or re.fullmatch(r"(?:[A-Z]\.)+[A-Z]?", word):
-        return True
-    return word.casefold().rstrip(".") in _SENTENCE_ABBREVIATIONS
+def _overlaps(span: tuple[int, int], taken: list[tuple[int, int]]) -> bool:
+    """True if `span` intersects any span in `taken`."""
+    return any(span[0] < end and start < span[1] for start, end in taken)

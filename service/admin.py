@@ -5,14 +5,18 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
+import re
 import shutil
 import tempfile
 import time
 from pathlib import Path
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, File, Form, Header, HTTPException, Request, UploadFile, status
+from fastapi import APIRouter, Depends, File, Form, HTTPException, Path as PathParameter, Request, UploadFile, status
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import BeforeValidator, WithJsonSchema
 
 from index_build.builder import build_index
 from index_build.corpus import CorpusError, load_catalog, slug
@@ -22,6 +26,7 @@ from index_build.reports import NewReport, ReportExists, UnknownReport, add_repo
 from service.audit import AuditLog
 from service.jobs import Job
 from service.live import LiveIndex
+from service.schemas import ErrorOut, JobAccepted, JobOut
 from service.settings import Settings
 
 router = APIRouter(tags=["admin"])
@@ -30,6 +35,7 @@ _CHUNK = 1 << 20
 
 
 THROTTLE_FAILURES = 10  # refused admin requests from one client within THROTTLE_SECONDS before its next ones get 429s
+                        # (the default of CITEQA_ADMIN_THROTTLE)
 THROTTLE_SECONDS = 60
 MAX_TRACKED_CLIENTS = 10_000  # clients with refused admin requests remembered before old ones are forgotten
 
@@ -51,9 +57,14 @@ def admin_refusal(token: str, authorization: str | None) -> HTTPException | None
     return None
 
 
-def require_admin(request: Request, authorization: Annotated[str | None, Header()] = None) -> None:
+#: How the schema tells the admin routes' token (the check itself is admin_refusal's, with its own 401 and 403).
+bearer = HTTPBearer(auto_error=False, scheme_name="adminToken",
+                    description="CITEQA_ADMIN_TOKEN, sent as 'Authorization: Bearer <token>'")
+
+
+def require_admin(request: Request, _: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]) -> None:
     """The same check as :class:`RequestGuard`, for the routes themselves (defence in depth)."""
-    refusal = admin_refusal(request.app.state.settings.admin_token, authorization)
+    refusal = admin_refusal(request.app.state.settings.admin_token, request.headers.get("authorization"))
     if refusal is not None:
         raise refusal
 
@@ -64,9 +75,11 @@ class RequestGuard:
     body whose Content-Length passes its route's limit gets a 413 that names the limit. (Bodies sent
     without a length are cut at the same limits by the routes' ``max_body_size``.)"""
 
-    def __init__(self, app, token: str, limits: list[tuple[str, str, int, str]], audit: AuditLog | None = None):
+    def __init__(self, app, token: str, limits: list[tuple[str, str, int, str]], audit: AuditLog | None = None,
+                 throttle: int = THROTTLE_FAILURES):
         self.app = app
         self.token = token
+        self.throttle = throttle  # refused admin requests a client may make within THROTTLE_SECONDS
         self.limits = limits  # (method, path prefix, bytes, what to do about it)
         self.audit = audit
         self._failures: dict[str, list[float]] = {}  # client -> times of its recent refused admin requests
@@ -93,7 +106,7 @@ class RequestGuard:
                 if len(self._failures) > MAX_TRACKED_CLIENTS:  # forget clients whose refusals are old
                     cutoff = time.monotonic() - THROTTLE_SECONDS
                     self._failures = {c: times for c, times in self._failures.items() if times[-1] > cutoff}
-                if len(recent) > THROTTLE_FAILURES:  # refused again and again: 429s, no more log lines
+                if len(recent) > self.throttle:  # refused again and again: 429s, no more log lines
                     return HTTPException(status.HTTP_429_TOO_MANY_REQUESTS,
                                          f"Too many refused admin requests from {client}: wait {THROTTLE_SECONDS} s.",
                                          headers={"Retry-After": str(THROTTLE_SECONDS)})
@@ -124,35 +137,95 @@ def _is_admin_route(method: str, path: str) -> bool:
 Admin = Depends(require_admin)
 
 
+def _error(description: str, **headers: str) -> dict:
+    """A documented refusal: its JSON body ({"detail": why}) and the headers it always has."""
+    response: dict = {"description": description, "model": ErrorOut}
+    if headers:
+        response["headers"] = {name: {"description": text, "schema": {"type": "string"}} for name, text in headers.items()}
+    return response
+
+
+#: What every admin route may answer before its own work: the token refused, or refused too often.
+ADMIN_REFUSALS = {
+    401: _error("No admin token (or not a bearer token)", **{"WWW-Authenticate": "The scheme to use: Bearer"}),
+    403: _error("Wrong token, or the admin API is off"),
+    429: _error(f"Too many refused admin requests from this client within {THROTTLE_SECONDS} s "
+                f"(CITEQA_ADMIN_THROTTLE, default {THROTTLE_FAILURES}); the right token always passes",
+                **{"Retry-After": "Seconds to wait"}),
+}
+#: The answer of a route that queues a job.
+QUEUED = {"response_model": JobAccepted, "status_code": status.HTTP_202_ACCEPTED, "dependencies": [Admin]}
+QUEUED_HEADERS = {"Location": {"description": "The job's URL (GET it for its state)", "schema": {"type": "string"}}}
+#: Where a queued job's answer leads (an OpenAPI link: what a client, or a stateful test, does next with it).
+#: A 202 says that the job is queued, not that its report exists (it does once the job is done).
+FOLLOW_JOB = {"GetJob": {"operationRef": "#/paths/~1jobs~1{job_id}/get", "parameters": {"job_id": "$response.body#/id"},
+                         "description": "The job's state"}}
+
+#: A form's boolean as the server reads it: true or false, or empty (FastAPI reads any empty form field as not sent).
+FORM_BOOLEAN = WithJsonSchema({"anyOf": [{"type": "boolean"}, {"const": ""}]})
+
+
+def _form_boolean(value):
+    """A form's boolean as the schema spells it (true or false): "1", "on" or "yes" are refused (422), not guessed."""
+    if isinstance(value, str) and value in ("true", "false"):
+        return value == "true"
+    if isinstance(value, bool):
+        return value
+    raise ValueError("must be true or false")
+
+
+#: The media types of a report, by the suffix of its file name; an upload's part may name its type instead.
+REPORT_MEDIA_TYPES = {".pdf": "application/pdf", ".txt": "text/plain", ".md": "text/markdown"}
+#: A year of an upload's form, or nothing: empty, or "null"/"None" as some clients send a missing value.
+YEAR_PATTERN = "^(|null|None|[1-9][0-9]{3})$"
+#: A language of an upload's form: an ISO 639-1 code as the catalog keeps it, or empty (guessed from the text).
+LANGUAGE_PATTERN = "^([a-z]{2})?$"
+
+
 def _context(request: Request) -> tuple[Settings, LiveIndex]:
     return request.app.state.settings, request.app.state.live
 
 
-@router.post("/documents", status_code=status.HTTP_202_ACCEPTED, dependencies=[Admin],
+@router.post("/documents", **QUEUED,
              summary="Add or replace a report (.pdf, .txt, .md): queued, see GET /jobs/{id}",
-             responses={401: {"description": "No admin token"}, 403: {"description": "Wrong token, or the admin API is off"},
-                        413: {"description": "The file is over CITEQA_MAX_UPLOAD_MB"},
-                        415: {"description": "Not a .pdf, .txt or .md file"},
-                        422: {"description": "A form field is malformed (e.g. the year)"}})
+             description="The file's type is its name's suffix (.pdf, .txt, .md) or, when its name has none of "
+                         "these, the Content-Type of its part (application/pdf, text/plain, text/markdown). "
+                         "Whether its content can be read is the job's to say (failed, 422).",
+             responses={202: {"headers": QUEUED_HEADERS, "links": FOLLOW_JOB}, **ADMIN_REFUSALS,
+                        400: _error("The body is not multipart/form-data"),
+                        413: _error("The file is over CITEQA_MAX_UPLOAD_MB"),
+                        415: _error("Not a PDF, text or Markdown file: neither by its name's suffix nor by its "
+                                    "part's Content-Type")},
+             # The schema says which types the file part may be sent as (multipart encoding).
+             openapi_extra={"requestBody": {"content": {"multipart/form-data": {"encoding": {
+                 "file": {"contentType": ", ".join(REPORT_MEDIA_TYPES.values())}}}}}})
 def upload_document(
     request: Request,
     file: Annotated[UploadFile, File(description="The report: .pdf (with a text layer), .txt or .md")],
     id: Annotated[str, Form(description="Report id (default: from the file name)")] = "",
-    replace: Annotated[bool, Form(description="Replace the report that has this id (otherwise the job fails: 409)")] = False,
+    replace: Annotated[bool, Form(description="Replace the report that has this id (otherwise the job fails: 409); "
+                                              "true or false (empty: false)"),
+                       BeforeValidator(_form_boolean), FORM_BOOLEAN] = False,
     title: Annotated[str, Form()] = "",
-    language: Annotated[str, Form(description="ISO 639-1 code, e.g. fr or en (default: guessed)")] = "",
-    year: Annotated[str, Form(description="Year of the report, e.g. 2025 (empty: unknown)", examples=["2025"])] = "",
+    language: Annotated[str, Form(description="ISO 639-1 code, e.g. fr or en (empty: guessed)", examples=["fr"],
+                                  json_schema_extra={"pattern": LANGUAGE_PATTERN})] = "",  # checked by _form_field
+    year: Annotated[str, Form(description="Year of the report, 1000 to 9999 (empty: unknown)", examples=["2025"],
+                              json_schema_extra={"pattern": YEAR_PATTERN})] = "",  # checked by _year
     publisher: Annotated[str, Form()] = "",
 ) -> JSONResponse:
     settings, live = _context(request)
     year_of_report = _year(year)
+    _form_field("language", language, LANGUAGE_PATTERN, "language must be an ISO 639-1 code like fr or en, or empty")
     report_id = slug(id or Path(file.filename or "report").stem)  # the file name is never used as a path
-    suffix = Path(file.filename or "").suffix.lower()
+    suffix = _report_suffix(file)
     folder = Path(tempfile.mkdtemp(prefix="citeqa-upload-"))
     try:
-        if suffix not in SUPPORTED_SUFFIXES:
+        if suffix is None:
+            named = Path(file.filename or "").suffix.lower() or "(none)"
             raise HTTPException(status.HTTP_415_UNSUPPORTED_MEDIA_TYPE,
-                                f"Unsupported file type {suffix or '(none)'}: upload a {', '.join(SUPPORTED_SUFFIXES)} file.")
+                                f"Unsupported file type {named} ({file.content_type or 'no Content-Type'}): upload a "
+                                f"{', '.join(SUPPORTED_SUFFIXES)} file, or send its part as "
+                                f"{', '.join(REPORT_MEDIA_TYPES.values())}.")
         path = folder / f"upload{suffix}"
         sha256 = _save_limited(file, path, int(settings.max_upload_mb * (1 << 20)))
     except HTTPException as error:
@@ -181,10 +254,10 @@ def upload_document(
     return _accepted(request.app.state.jobs.submit("upload", work, report_id, finished))
 
 
-@router.delete("/documents/{document_id}", status_code=status.HTTP_202_ACCEPTED, dependencies=[Admin],
-               summary="Remove a report: queued, see GET /jobs/{id}",
-               responses={404: {"description": "No report with this id"}})
-def delete_document(request: Request, document_id: str) -> JSONResponse:
+@router.delete("/documents/{document_id}", **QUEUED, summary="Remove a report: queued, see GET /jobs/{id}",
+               responses={202: {"headers": QUEUED_HEADERS, "links": FOLLOW_JOB}, **ADMIN_REFUSALS,
+                          404: _error("No report with this id")})
+def delete_document(request: Request, document_id: Annotated[str, PathParameter(min_length=1)]) -> JSONResponse:
     settings, live = _context(request)
     if document_id not in {report.id for report in load_catalog(settings.corpus_dir)}:
         _audit(request, "remove", "refused 404: unknown report", document_id)
@@ -202,8 +275,8 @@ def delete_document(request: Request, document_id: str) -> JSONResponse:
                                                    lambda job: _audit_job(request, job)))
 
 
-@router.post("/index/rebuild", status_code=status.HTTP_202_ACCEPTED, dependencies=[Admin],
-             summary="Rebuild the whole index from the corpus: queued, see GET /jobs/{id}")
+@router.post("/index/rebuild", **QUEUED, summary="Rebuild the whole index from the corpus: queued, see GET /jobs/{id}",
+             responses={202: {"headers": QUEUED_HEADERS, "links": FOLLOW_JOB}, **ADMIN_REFUSALS})
 def rebuild(request: Request) -> JSONResponse:
     settings, live = _context(request)
 
@@ -215,9 +288,9 @@ def rebuild(request: Request) -> JSONResponse:
     return _accepted(request.app.state.jobs.submit("rebuild", work, finished=lambda job: _audit_job(request, job)))
 
 
-@router.get("/jobs/{job_id}", dependencies=[Admin], summary="The state of a queued admin job",
-            responses={404: {"description": "No such job (or forgotten: the last 500 are kept)"}})
-def job_state(request: Request, job_id: str) -> dict:
+@router.get("/jobs/{job_id}", response_model=JobOut, dependencies=[Admin], summary="The state of a queued admin job",
+            responses={**ADMIN_REFUSALS, 404: _error("No such job (or forgotten: the last 500 are kept)")})
+def job_state(request: Request, job_id: Annotated[str, PathParameter(min_length=1)]) -> dict:
     job = request.app.state.jobs.get(job_id)
     if job is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no job {job_id!r}")
@@ -225,13 +298,28 @@ def job_state(request: Request, job_id: str) -> dict:
 
 
 def _year(text: str) -> int | None:
-    """A form's year: empty (or "null", as some clients send a missing value) is unknown."""
-    text = text.strip()
-    if text in ("", "null", "None"):
-        return None
-    if not text.isdigit() or not 1000 <= int(text) <= 9999:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, f"year must be a year like 2025, not {text[:20]!r}")
-    return int(text)
+    """A form's year (:data:`YEAR_PATTERN`, as the schema says): empty (or "null", as some clients send a
+    missing value) is unknown."""
+    _form_field("year", text, YEAR_PATTERN, "year must be a year like 2025, or empty when unknown")
+    return int(text) if text.isdigit() else None
+
+
+def _form_field(name: str, text: str, pattern: str, message: str) -> None:
+    """Refuse a form field that does not match the pattern its schema gives: a 422 like pydantic's, with a
+    message that says what to send (pydantic's would only quote the pattern)."""
+    if re.fullmatch(pattern, text) is None:
+        raise RequestValidationError([{"type": "string_pattern_mismatch", "loc": ("body", name), "input": text,
+                                       "msg": message}])
+
+
+def _report_suffix(file: UploadFile) -> str | None:
+    """The suffix a report is read by: its name's when that is one of .pdf, .txt, .md, else the one of
+    its part's Content-Type (what a client sends for a name without a suffix); None when neither says."""
+    suffix = Path(file.filename or "").suffix.lower()
+    if suffix in SUPPORTED_SUFFIXES:
+        return suffix
+    media_type = (file.content_type or "").partition(";")[0].strip().lower()
+    return next((known for known, media in REPORT_MEDIA_TYPES.items() if media == media_type), None)
 
 
 def _accepted(job: Job) -> JSONResponse:

@@ -20,7 +20,7 @@ from service.jobs import JobQueue
 from service.live import LiveIndex
 from service.metrics import Metrics, MetricsMiddleware
 from service.request_log import RequestLog
-from service.schemas import (MAX_QUESTION_CHARS, DocumentOut, HealthResponse, Question, SearchRequest,
+from service.schemas import (MAX_QUESTION_CHARS, DocumentOut, ErrorOut, HealthResponse, Question, SearchRequest,
                              SearchResponse, TopK)
 from service.search import SearchEngine
 from service.settings import Settings
@@ -55,7 +55,8 @@ def create_app(live: LiveIndex, settings: Settings) -> FastAPI:
     if settings.admin_token:  # without a token the admin routes do not exist (RequestGuard says it is off)
         app.include_router(admin_router, max_body_size=upload_bytes)
     app.include_router(web_router)
-    app.add_middleware(RequestGuard, token=settings.admin_token, audit=app.state.audit, limits=[
+    app.add_middleware(RequestGuard, token=settings.admin_token, audit=app.state.audit,
+                       throttle=settings.admin_throttle, limits=[
         ("POST", "/search", MAX_REQUEST_BYTES, "ask a question of at most 2,000 characters"),
         ("POST", "/documents", upload_bytes, "upload a report under CITEQA_MAX_UPLOAD_MB"),
     ])
@@ -72,8 +73,8 @@ def create_app(live: LiveIndex, settings: Settings) -> FastAPI:
 
     @app.post("/search", response_model=SearchResponse, summary="Answer a question with cited passages",
               max_body_size=MAX_REQUEST_BYTES,
-              responses={400: {"description": "The body is not JSON (or not UTF-8)"},
-                         413: {"description": "The body is over 64 KB"}})
+              responses={400: {"description": "The body is not UTF-8", "model": ErrorOut},
+                         413: {"description": "The body is over 64 KB", "model": ErrorOut}})
     def search_post(body: SearchRequest, engine: Engine) -> dict:
         return asdict(engine.search(body.question, body.k))
 
@@ -101,7 +102,11 @@ def create_app(live: LiveIndex, settings: Settings) -> FastAPI:
         body, content_type = request.app.state.metrics.exposition(request.app.state.live)
         return PlainTextResponse(body, media_type=content_type)
 
-    @app.get("/documents", response_model=list[DocumentOut], summary="The reports in the index")
+    @app.get("/documents", response_model=list[DocumentOut], summary="The reports in the index",
+             responses={200: {"links": {"DeleteDocument": {  # the admin route, when there is one
+                 "operationRef": "#/paths/~1documents~1{document_id}/delete",
+                 "parameters": {"document_id": "$response.body#/0/id"}, "description": "Remove the first report"}}}}
+             if settings.admin_token else None)
     def documents(engine: Engine) -> list[dict]:
         return engine.version.documents
 
@@ -118,8 +123,20 @@ async def _short_validation_error(request: Request, error: RequestValidationErro
             if isinstance(shown, str) and len(shown) > ECHOED_INPUT_CHARS:
                 shown = shown[:ECHOED_INPUT_CHARS] + f"… ({len(str(item['input']))} characters)"
             item["input"] = shown
-        details.append(item)
+        details.append(_encodable(item))
     return JSONResponse({"detail": details}, status_code=422)
+
+
+def _encodable(value):
+    """``value`` with every string UTF-8 encodable: a lone surrogate the input (or a field name) carried,
+    which UTF-8 cannot spell, is shown escaped (``\\ud800``) rather than failing the response."""
+    if isinstance(value, str):
+        return value.encode("utf-8", "backslashreplace").decode("utf-8")
+    if isinstance(value, dict):
+        return {_encodable(key): _encodable(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_encodable(item) for item in value]
+    return value
 
 
 async def _http_error(request: Request, error: StarletteHTTPException) -> JSONResponse:

@@ -8,6 +8,10 @@ import threading
 import time
 from pathlib import Path
 
+#: Line breaks to other readers (``str.splitlines``, editors) that JSON leaves as they are in a string: escaped
+#: in each line written (a report id or file name can carry them), so that one entry stays one line.
+_LINE_BREAKS = {"\u0085": "\\u0085", "\u2028": "\\u2028", "\u2029": "\\u2029"}
+
 
 class AuditLog:
     """Appends admin actions to a JSON-lines file, one whole line per write (safe across threads)."""
@@ -21,6 +25,8 @@ class AuditLog:
         line = json.dumps({"time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "client": client,
                            "action": action, "report_id": report_id, "sha256": sha256, "result": result},
                           ensure_ascii=False)
+        for character, escaped in _LINE_BREAKS.items():
+            line = line.replace(character, escaped)
         with self._lock:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             with open(self.path, "a", encoding="utf-8") as handle:
@@ -32,4 +38,4 @@ class AuditLog:
         """Every line written so far (for tests and operators)."""
         if not self.path.is_file():
             return []
-        return [json.loads(line) for line in self.path.read_text(encoding="utf-8").splitlines() if line.strip()]
+        return [json.loads(line) for line in self.path.read_text(encoding="utf-8").split("\n") if line.strip()]

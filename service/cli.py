@@ -1,4 +1,8 @@
-"""The ``citeqa`` command line: build, serve, ask."""
+"""The ``citeqa`` command line: build, serve, ask, eval.
+
+The top layer (index_build <- service <- eval <- this module): the only module of ``service`` that imports
+``eval``, and only inside the ``eval`` command.
+"""
 
 from __future__ import annotations
 

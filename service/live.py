@@ -26,9 +26,10 @@ class LiveIndex:
     def __init__(self, engine: SearchEngine, index_dir: Path):
         self.index_dir = index_dir
         self._engine = engine
-        self._served_target = self._target()
+        self._served_target = engine.version.path.name  # the folder loaded, even if ``current`` moved since
         self._loading = threading.Lock()
         self.last_error = ""
+        self._failed_target = ""  # the version that failed to load, tried again after the wait
         self._failures = 0
         self._retry_at = 0.0
 
@@ -43,16 +44,20 @@ class LiveIndex:
 
     def engine(self) -> SearchEngine:
         """The engine to answer a request with; starts loading a newer version if there is one (a version
-        that failed to load is tried again after a growing wait)."""
-        if (self._target() != self._served_target and time.monotonic() >= self._retry_at
-                and not self._loading.locked()):
+        that failed to load is tried again after a growing wait; another version at once)."""
+        target = self._target()
+        if target == self._served_target:
+            if self.last_error:  # ``current`` was pointed back at the version served: nothing is wrong any more
+                self.last_error, self._failed_target, self._failures, self._retry_at = "", "", 0, 0.0
+        elif ((target != self._failed_target or time.monotonic() >= self._retry_at)
+              and not self._loading.locked()):
             threading.Thread(target=self.refresh, name="citeqa-reload", daemon=True).start()
         return self._engine
 
     @property
     def current_on_disk(self) -> str:
         """The version ``current`` points at (it may not be served yet, or may have failed to load)."""
-        return os.path.basename(self._target())
+        return self._target()
 
     def refresh(self) -> bool:
         """Load the current version now if it is not the one served; True when it switched."""
@@ -66,19 +71,21 @@ class LiveIndex:
                 engine = SearchEngine(self.embedder, version)
             except Exception as error:  # anything (a corrupt version, too many open files): keep serving ours
                 self.last_error = f"{type(error).__name__}: {error}"
-                self._failures += 1
+                self._failures = self._failures + 1 if target == self._failed_target else 1
+                self._failed_target = target
                 wait = RETRY_SECONDS[min(self._failures, len(RETRY_SECONDS)) - 1]
                 self._retry_at = time.monotonic() + wait
                 log.error("citeqa: not switching to index version %s (try %d, again in %d s): %s",
-                          os.path.basename(target), self._failures, wait, self.last_error)
+                          target, self._failures, wait, self.last_error)
                 return False
-            self._engine, self._served_target, self.last_error = engine, target, ""
-            self._failures, self._retry_at = 0, 0.0
+            self._engine, self._served_target, self.last_error = engine, version.path.name, ""
+            self._failed_target, self._failures, self._retry_at = "", 0, 0.0
             log.info("citeqa: now serving index version %s", version.version)
             return True
 
     def _target(self) -> str:
+        """The name of the version folder ``current`` points at ("" when there is none)."""
         try:
-            return os.readlink(self.index_dir / CURRENT_LINK)
+            return os.path.basename(os.readlink(self.index_dir / CURRENT_LINK))
         except OSError:
             return ""

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, Field
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 
 MAX_QUESTION_CHARS = 2000
 MAX_K = 50
+
+#: What a question may not consist of only: the characters Python's ``str.strip()`` removes, spelled out,
+#: as regex classes like ``\s`` mean different sets in Python, JSON Schema (ECMA-262) and pydantic's Rust engine.
+NOT_BLANK_PATTERN = ("[^\\t\\n\\u000b\\u000c\\r\\u001c-\\u001f \\u0085\\u00a0\\u1680\\u2000-\\u200a"
+                     "\\u2028\\u2029\\u202f\\u205f\\u3000]")  # somewhere in the question: one character that is not blank
 
 
 def _not_blank(value: str) -> str:
@@ -19,20 +24,31 @@ def _not_blank(value: str) -> str:
 Question = Annotated[
     str,
     Field(min_length=1, max_length=MAX_QUESTION_CHARS,
-          description=f"The question, in French or English (1 to {MAX_QUESTION_CHARS} characters)",
-          examples=["who spoke about child protection", "Qui a parlé de la protection des enfants ?"]),
+          description=f"The question, in French or English (1 to {MAX_QUESTION_CHARS} characters, not only blanks)",
+          examples=["who spoke about child protection", "Qui a parlé de la protection des enfants ?"],
+          json_schema_extra={"pattern": NOT_BLANK_PATTERN}),  # checked by _not_blank, for its clearer message
     AfterValidator(_not_blank),
 ]
 TopK = Annotated[int, Field(ge=1, le=MAX_K, description=f"How many passages to return (1 to {MAX_K})")]
+
+
+def _json_integer(value):
+    """A JSON body's integer as JSON Schema reads one: ``true`` and ``"5"`` are refused, not converted
+    (pydantic would read them as 1 and 5); ``5.0`` is 5, ``5.5`` is refused by the int itself."""
+    if isinstance(value, (bool, str)):
+        raise ValueError("must be a whole number, e.g. 5 (not a string or a boolean)")
+    return value
 
 
 class SearchRequest(BaseModel):
     """A question to answer from the reports."""
 
     question: Question
-    k: TopK = 5
+    k: Annotated[TopK, BeforeValidator(_json_integer)] = 5
 
-    model_config = {"json_schema_extra": {"examples": [{"question": "who spoke about child protection", "k": 5}]}}
+    # An unknown field is refused (422 naming it), and the schema says so: a misspelt "top_k" is not ignored.
+    model_config = ConfigDict(extra="forbid", json_schema_extra={
+        "examples": [{"question": "who spoke about child protection", "k": 5}]})
 
 
 class SpeakerOut(BaseModel):
@@ -133,3 +149,36 @@ class DocumentOut(BaseModel):
     pages: int
     chunks: int
     content_hash: str
+
+
+class ErrorOut(BaseModel):
+    """Why a request was refused."""
+
+    detail: str
+
+
+class JobError(BaseModel):
+    """Why a job failed: the HTTP status the request would have had, and the reason."""
+
+    status: int
+    detail: str
+
+
+class JobOut(BaseModel):
+    """A queued change of the index (upload, removal or rebuild) and what became of it."""
+
+    id: str
+    action: Literal["upload", "remove", "rebuild"]
+    report_id: str = Field("", description="The report uploaded or removed (empty for a rebuild)")
+    state: Literal["queued", "running", "done", "failed"]
+    created_at: float = Field(description="Unix time")
+    started_at: float | None = None
+    finished_at: float | None = None
+    result: dict[str, Any] | None = Field(None, description="When done: the report's id and status, the new index version")
+    error: JobError | None = Field(None, description="When failed")
+
+
+class JobAccepted(JobOut):
+    """The job a request queued, and where to follow it (also in the Location header)."""
+
+    url: str = Field(description="GET it for the job's state")

@@ -1,9 +1,17 @@
-"""Question -> cited passages, over one loaded index version.
+"""Question -> cited passages, over one index version (any :class:`~index_build.store.IndexStore`).
 
-Search runs as stages: retrieve (dense similarities, BM25 of the question's words, and for each other
-report language BM25 and an embedding of the question's words translated into it) -> fuse (weighted reciprocal rank) -> diversify (who
-questions: new speakers and reports first) -> answerability -> present (highlights, speakers). Every
-weight and threshold comes from one :class:`RetrievalSettings`.
+Search runs as stages, each visible here:
+
+1. **retrieve** — a mode is a list of retrievers (:data:`MODES`), each one class: dense (question vector
+   against chunks and their sentences), BM25 of the question's words, and for each other report language
+   BM25 and an embedding of the question's words translated into it. A filter restricts every retriever
+   inside the store, so k passages come back when k exist.
+2. **fuse** — weighted reciprocal rank.
+3. **diversify** — who questions: new speakers and reports first.
+4. **answerability** — the best sentence of each report language against its pair's threshold.
+5. **present** — highlights (top-k passages only) and speakers.
+
+Every weight and threshold comes from one :class:`RetrievalSettings`.
 """
 
 from __future__ import annotations
@@ -14,18 +22,20 @@ from pathlib import Path
 
 import numpy as np
 
+from index_build.chunk_table import Chunk
 from index_build.embedding import Embedder
-from index_build.index_store import Chunk, IndexVersion, load_version
-from index_build.language import is_who_question
-from service.lexical import LexicalIndex, fold_accents, guess_language
-from service.retrieval import RetrievalSettings, default_settings, pair_key
+from index_build.index_store import check_model, load_version
+from index_build.language import guess_language, is_who_question
+from index_build.text import fold_accents
+from index_build.lexical import query_terms, query_word_variants, terms_of_words
+from index_build.store import Hits, IndexStore, SearchFilter
+from index_build.vector_index import best_of
+from index_build.retrieval import RetrievalSettings, pair_key, settings_for_version
 from service.translation import QuestionTranslator
 
-MODES = ("hybrid", "dense", "bm25")
-CANDIDATES = 50  # passages each retriever proposes to the fusion
-DENSE_POOL = 2000  # chunks scored by the dense retriever before its best sentences are taken into account
 
-__all__ = ["Answer", "Highlight", "MODES", "Passage", "Retrieved", "SearchEngine", "SpeakerAnswer", "is_who_question"]
+__all__ = ["Answer", "Highlight", "MODES", "Passage", "Retrieved", "SearchEngine", "SearchFilter", "SpeakerAnswer",
+           "is_who_question"]
 
 
 @dataclass
@@ -79,84 +89,212 @@ class Answer:
     index_version: str = ""
 
 
+# --- stage 1: retrieve ------------------------------------------------------------------------
+
 @dataclass
-class Retrieved:
-    """What the retrievers found for one question, before any weight is applied (one score per chunk)."""
+class DenseScores:
+    """Candidate chunks of a dense retriever with their exact similarities."""
+
+    rows: np.ndarray
+    chunk: np.ndarray  # cosine of the query with each candidate chunk
+    best_sentence: np.ndarray  # cosine with its best sentence (the chunk's own where higher or it has none)
+    # report languages whose best chunk and best sentence are among the candidates (None: every language,
+    # the candidates being every allowed chunk)
+    complete: frozenset[str] | None = None
+
+    def blended(self, sentence_weight: float) -> np.ndarray:
+        """The dense score: chunk and best-sentence similarity mixed."""
+        return (1 - sentence_weight) * self.chunk + sentence_weight * self.best_sentence
+
+
+@dataclass
+class Query:
+    """One question as the retrievers see it."""
 
     question: str
     language: str | None  # guessed from the question's function words; None for a keyword query
-    query: np.ndarray | None  # the question's vector (None in BM25 mode)
-    chunk_similarity: np.ndarray  # cosine of the question with each chunk (-1 outside the dense pool)
-    best_sentence: np.ndarray  # cosine of the question with each chunk's best sentence
-    lexical: np.ndarray  # BM25 of the question's own words
-    translated: dict[str, np.ndarray]  # report language -> BM25 of the question's words translated into it
-    coverage: float | None  # share of the question's content words found in the reports
-    translated_dense: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)  # report language ->
-    # the dense scores (chunk, best sentence) of the question's translated words embedded as a query
+    vector: np.ndarray | None  # None in BM25 mode
+    allowed: np.ndarray | None  # boolean mask of the chunk rows the filter keeps (None: all)
+    settings: RetrievalSettings
+
+
+@dataclass
+class Retrieved:
+    """What the retrievers found for one question, before any weight is applied."""
+
+    question: str
+    language: str | None
+    query: np.ndarray | None
+    dense: DenseScores | None = None
+    lexical: Hits = field(default_factory=Hits)  # BM25 of the question's own words
+    translated: dict[str, Hits] = field(default_factory=dict)  # report language -> BM25 of translated words
+    translated_dense: dict[str, DenseScores] = field(default_factory=dict)  # report language -> dense scores of
+    # the question's translated words embedded as a query, against that language's passages
+    coverage: float | None = None  # share of the question's content words found in the reports
+    best_sentence: dict[str, float] = field(default_factory=dict)  # report language -> best sentence similarity
+    mode: str = "hybrid"
+    search_filter: SearchFilter | None = None  # the filter the passages were searched under
+    nothing_to_search: bool = False  # the index, or what the filter keeps of it, has no passage
+
+
+class DenseRetriever:
+    """The question's vector against the chunks and their sentences."""
+
+    def __init__(self, store: IndexStore):
+        self.store = store
+
+    def retrieve(self, query: Query, found: Retrieved) -> None:
+        found.dense = dense_scores(self.store, query.vector, query.allowed, query.settings)
+        if found.mode == "hybrid":
+            found.best_sentence = best_sentence_by_language(self.store, query.vector, query.allowed, found.dense)
+
+
+class LexicalRetriever:
+    """BM25 of the question's own words (in passages of the question's language, in hybrid mode)."""
+
+    def __init__(self, store: IndexStore):
+        self.store = store
+
+    def retrieve(self, query: Query, found: Retrieved) -> None:
+        allowed = query.allowed
+        if found.mode == "hybrid" and query.language is not None:
+            languages = self.store.languages()  # no report in the question's language: no same-language BM25
+            allowed = _both(allowed, languages.get(query.language, np.zeros(self.store.count(), dtype=bool)))
+        found.lexical = self.store.search_words(query_terms(query.question), query.settings.candidates, allowed)
+        if found.mode == "hybrid":
+            found.coverage = self.store.word_coverage(query_word_variants(query.question))
+
+
+class TranslatedRetriever:
+    """The question's words translated into each other report language: BM25 there, and (when its
+    weight is used) those words embedded as a query against that language's passages."""
+
+    def __init__(self, store: IndexStore, embedder: Embedder, translator: QuestionTranslator):
+        self.store, self.embedder, self.translator = store, embedder, translator
+
+    def retrieve(self, query: Query, found: Retrieved) -> None:
+        if query.language is None:
+            return
+        for other, mask in self.store.languages().items():
+            if other == query.language or not (words := self.translator.words_in(query.question, other)):
+                continue
+            allowed = _both(query.allowed, mask)
+            found.translated[other] = self.store.search_words(terms_of_words(words, other), query.settings.candidates,
+                                                              allowed)
+            if query.settings.translated_dense_weight or query.settings.tuning:
+                vector = self.embedder.embed_query(" ".join(dict.fromkeys(words)))
+                found.translated_dense[other] = dense_scores(self.store, vector, allowed, query.settings)
+
+
+def dense_scores(store: IndexStore, vector: np.ndarray, allowed: np.ndarray | None,
+                 settings: RetrievalSettings) -> DenseScores:
+    """Exact similarities of the candidate chunks: every allowed chunk up to ``dense_pool`` of them, else
+    those closest to the vector by their own or by one of their sentences' vectors (``dense_search`` each)."""
+    total = store.count() if allowed is None else int(np.count_nonzero(allowed))
+    complete = None
+    if total <= settings.dense_pool:
+        rows = np.arange(store.count()) if allowed is None else np.flatnonzero(allowed)
+    else:
+        by_chunk = store.search_chunks(vector, settings.dense_search, allowed).rows
+        by_sentence = store.search_sentences(vector, settings.dense_search, allowed).rows
+        rows = np.union1d(by_chunk, by_sentence)
+        # a language with a chunk among the closest chunks and one among the closest sentences' chunks has its
+        # best of each there: the closest k hold the best of every language that appears in them
+        complete = frozenset(language for language, mask in store.languages().items()
+                             if mask[by_chunk].any() and mask[by_sentence].any())
+    chunk, best = store.chunk_scores(vector, rows)
+    return DenseScores(rows.astype(np.int64), chunk, best, complete)
+
+
+def best_sentence_by_language(store: IndexStore, vector: np.ndarray, allowed: np.ndarray | None,
+                              dense: DenseScores) -> dict[str, float]:
+    """The question's similarity with the best sentence (or chunk) of each report language among the
+    allowed passages: read off the candidates where they hold it, else a top-1 search in that language."""
+    best = {}
+    for language, mask in store.languages().items():
+        if dense.complete is None or language in dense.complete:
+            members = mask[dense.rows]
+            if members.any():
+                best[language] = float(dense.best_sentence[members].max())
+            elif allowed is None or (allowed & mask).any():
+                best[language] = -1.0
+            continue
+        within = _both(allowed, mask)
+        if not within.any():
+            continue
+        tops = [store.search_sentences(vector, 1, within).scores, store.search_chunks(vector, 1, within).scores]
+        best[language] = float(max((float(t[0]) for t in tops if len(t)), default=-1.0))
+    return best
+
+
+def _both(allowed: np.ndarray | None, mask: np.ndarray | None) -> np.ndarray | None:
+    if allowed is None:
+        return mask
+    return allowed if mask is None else allowed & mask
 
 
 class SearchEngine:
     """Embeds questions with the index's model and finds the passages that answer them."""
 
-    def __init__(self, embedder: Embedder, version: IndexVersion, settings: RetrievalSettings | None = None):
+    def __init__(self, embedder: Embedder, version: IndexStore, settings: RetrievalSettings | None = None):
         self.embedder = embedder
         self.version = version
-        self.settings = settings or default_settings()
+        if settings is None:
+            from service.settings import get_settings
+            settings = settings_for_version(version.manifest, get_settings().retrieval)
+        self.settings = settings
         self._titles = {doc["id"]: doc["title"] for doc in version.documents}
-        languages = {doc["id"]: doc.get("language", "") for doc in version.documents}
-        self._chunks: list[Chunk] = version.chunks
-        self._languages = np.array([languages[chunk.document_id] for chunk in self._chunks], dtype=object)
-        self.report_languages = sorted(set(self._languages.tolist()))
-        self._language_masks = {language: self._languages == language for language in self.report_languages}
-        self._position = {chunk.id: position for position, chunk in enumerate(self._chunks)}
-        self._lexical = LexicalIndex([c.text for c in self._chunks], self._languages.tolist())
-        self._translator = QuestionTranslator(embedder, version.vocabulary)
-        self._sentence_rows = np.array([row for c in self._chunks for _, _, row in c.sentences], dtype=np.int64)
-        self._sentence_owner = np.array([p for p, c in enumerate(self._chunks) for _ in c.sentences], dtype=np.int64)
+        self.report_languages = sorted(version.languages())
+        translator = QuestionTranslator(embedder, version.vocabulary)
+        dense, lexical = DenseRetriever(version), LexicalRetriever(version)
+        #: a mode is the list of its retrievers
+        self.modes = {"hybrid": [dense, lexical, TranslatedRetriever(version, embedder, translator)],
+                      "dense": [dense], "bm25": [lexical]}
 
     @classmethod
     def open(cls, index_dir: Path, model_name: str, model_cache_dir: Path) -> "SearchEngine":
-        """Load the model, then the current index version, checking they belong together."""
+        """Load the current index version, then the model, checking they belong together (a missing or
+        corrupt index is refused before the model is loaded: in a second, not after it)."""
+        version = load_version(index_dir)
         embedder = Embedder.load(model_name, model_cache_dir)
-        version = load_version(index_dir, model_name=model_name, fingerprint=embedder.fingerprint,
-                               dimension=embedder.dimension)
+        check_model(version, model_name, embedder.fingerprint, embedder.dimension)
         return cls(embedder, version)
 
-    def search(self, question: str, k: int = 5, mode: str = "hybrid",
-               settings: RetrievalSettings | None = None) -> Answer:
-        """The k passages that best answer the question, best first.
+    def search(self, question: str, k: int = 5, mode: str = "hybrid", settings: RetrievalSettings | None = None,
+               search_filter: SearchFilter | None = None, vector: np.ndarray | None = None) -> Answer:
+        """The k passages that best answer the question, best first, among those the filter keeps.
 
-        ``mode`` picks the retriever: ``dense`` (embeddings), ``bm25`` (words) or
-        ``hybrid`` (both, fused by weighted reciprocal rank).
+        ``mode`` picks the retrievers: ``dense`` (embeddings), ``bm25`` (words) or
+        ``hybrid`` (all, fused by weighted reciprocal rank). ``vector``: the question's embedding, when
+        the caller has it already.
         """
         if mode not in MODES:
             raise ValueError(f"mode must be one of {MODES}")
         started = time.perf_counter()
-        retrieved = self.retrieve(question, mode, settings)
+        retrieved = self.retrieve(question, mode, settings, search_filter, vector)
         return self.answer(retrieved, k, mode, settings, started)
 
-    def retrieve(self, question: str, mode: str = "hybrid", settings: RetrievalSettings | None = None) -> Retrieved:
-        """Stage 1: every retriever's scores for the question (those the settings will use)."""
+    def retrieve(self, question: str, mode: str = "hybrid", settings: RetrievalSettings | None = None,
+                 search_filter: SearchFilter | None = None, vector: np.ndarray | None = None) -> Retrieved:
+        """Stage 1: every retriever of the mode, on the passages the filter keeps."""
         settings = settings or self.settings
-        count = len(self._chunks)
-        language = guess_language(question)
-        query = self.embedder.embed_query(question) if mode != "bm25" else None
-        similarity = np.full(count, -1.0, dtype=np.float32)
-        best_sentence = similarity.copy()
-        if query is not None and count:
-            similarity, best_sentence = self._dense(query, with_sentences=mode == "hybrid")
-        lexical = self._lexical.scores(question) if mode != "dense" else np.zeros(count, dtype=np.float32)
-        translated, translated_dense = {}, {}
-        if mode == "hybrid" and language is not None:
-            for other in self.report_languages:
-                if other != language and (found := self._translator.words_in(question, other)):
-                    translated[other] = np.where(self._language_masks[other],
-                                                 self._lexical.scores_of_words(found, other), 0.0)
-                    if settings.translated_dense_weight or settings.tuning:
-                        translated_dense[other] = self._dense(self.embedder.embed_query(" ".join(dict.fromkeys(found))))
-        coverage = self._lexical.word_coverage(question) if mode == "hybrid" else None
-        return Retrieved(question, language, query, similarity, best_sentence, lexical, translated, coverage,
-                         translated_dense)
+        if mode == "bm25":
+            vector = None
+        elif vector is None:
+            vector = self.embedder.embed_query(question)
+        query = Query(question, guess_language(question), vector, self.version.allowed(search_filter), settings)
+        found = Retrieved(question, query.language, vector, mode=mode,
+                          search_filter=search_filter if search_filter and not search_filter.empty else None)
+        if not self.version.count() or (query.allowed is not None and not query.allowed.any()):
+            found.nothing_to_search = True
+            return found
+        for retriever in self.modes[mode]:
+            retriever.retrieve(query, found)
+        return found
+
+    def best_sentence_by_language(self, retrieved: Retrieved) -> dict[str, float]:
+        """The question's similarity with the best sentence of each report language."""
+        return retrieved.best_sentence
 
     def answer(self, retrieved: Retrieved, k: int = 5, mode: str = "hybrid", settings: RetrievalSettings | None = None,
                started: float | None = None) -> Answer:
@@ -164,100 +302,81 @@ class SearchEngine:
         settings = settings or self.settings
         started = time.perf_counter() if started is None else started
         ranked = self.rank(retrieved, settings, mode, k)
-        answerable, reason = self.answerability(retrieved, settings) if mode == "hybrid" else (True, "")
-        passages = [self._passage(rank, score, position, retrieved.query, not answerable)
-                    for rank, (position, score) in enumerate(ranked[:k], start=1)]
+        if retrieved.nothing_to_search:
+            answerable, reason = False, _nothing_to_search(retrieved)
+        else:
+            answerable, reason = self.answerability(retrieved, settings) if mode == "hybrid" else (True, "")
+        top = ranked[:k]
+        chunks = self.version.chunks([row for row, _ in top])
+        passages = [self._passage(rank, score, chunk, retrieved.query, not answerable)
+                    for rank, ((_, score), chunk) in enumerate(zip(top, chunks), start=1)]
         took = round((time.perf_counter() - started) * 1000, 2)
         return Answer(retrieved.question, answerable, reason, _speakers_of(passages), passages, took,
                       self.version.version)
 
+    # --- stages 2-3: fuse, diversify -----------------------------------------------------------
     def rank(self, retrieved: Retrieved, settings: RetrievalSettings, mode: str = "hybrid",
              k: int = 5) -> list[tuple[int, float]]:
-        """Stages 2-3: (chunk position, score) best first."""
+        """(chunk row, score) best first."""
+        dense = retrieved.dense
         if mode == "dense":
-            return _top(retrieved.chunk_similarity, retrieved.chunk_similarity > -1.0)
+            return _top(dense.rows, dense.chunk, settings.candidates) if dense is not None else []
         if mode == "bm25":
-            return _top(retrieved.lexical, retrieved.lexical > 0)
-        rankings = [(settings.dense_weight, ranking) for ranking in self._dense_rankings(retrieved, settings)]
+            return retrieved.lexical.pairs()
+        rankings = [(settings.dense_weight, ranking) for ranking in self._dense_rankings(dense, settings)]
         if settings.translated_dense_weight:
-            rankings += [(settings.translated_dense_weight, ranking)
-                         for ranking in self._translated_dense_rankings(retrieved, settings)]
-        same = self._languages == retrieved.language if retrieved.language else np.ones(len(self._chunks), bool)
-        rankings.append((settings.lexical_weight, _top(retrieved.lexical, same & (retrieved.lexical > 0))))
-        for scores in retrieved.translated.values():
-            rankings.append((settings.translated_weight, _top(scores, scores > 0)))
+            rankings += [(settings.translated_dense_weight,
+                          _top(scores.rows, scores.blended(settings.sentence_weight), settings.candidates))
+                         for scores in retrieved.translated_dense.values()]
+        rankings.append((settings.lexical_weight, retrieved.lexical.pairs()))
+        rankings += [(settings.translated_weight, hits.pairs()) for hits in retrieved.translated.values()]
         ranked = _fuse(rankings, settings.rrf_k)
         if is_who_question(retrieved.question):
             ranked = self._diversify(ranked, k, settings)
         return ranked
 
-    def _dense(self, query: np.ndarray, with_sentences: bool = True) -> tuple[np.ndarray, np.ndarray]:
-        """Cosine of the question with each chunk of the dense pool (-1 elsewhere), and with each chunk's
-        best sentence (the chunk's own where it has none or sentences are not asked for)."""
-        scores, ids = self.version.vectors.search(query.reshape(1, -1), min(DENSE_POOL, self.version.vectors.ntotal))
-        pool = np.array([self._position[int(i)] for i in ids[0] if i >= 0], dtype=np.int64)
-        chunk_scores = np.full(len(self._chunks), -1.0, dtype=np.float32)
-        chunk_scores[pool] = scores[0][: len(pool)]
-        best_sentence = chunk_scores.copy()
-        if with_sentences and len(self._sentence_rows):
-            sentence_scores = (self.version.sentence_vectors @ query)[self._sentence_rows]
-            np.maximum.at(best_sentence, self._sentence_owner, sentence_scores)
-        return chunk_scores, best_sentence
-
-    def _dense_rankings(self, retrieved: Retrieved, settings: RetrievalSettings) -> list[list[tuple[int, float]]]:
+    def _dense_rankings(self, dense: DenseScores | None, settings: RetrievalSettings) -> list[list[tuple[int, float]]]:
         """The dense ranking(s): blended chunk and best-sentence similarity, across or within languages."""
-        in_pool = retrieved.chunk_similarity > -1.0
-        blended = ((1 - settings.sentence_weight) * retrieved.chunk_similarity
-                   + settings.sentence_weight * retrieved.best_sentence)
+        if dense is None or not len(dense.rows):
+            return []
+        blended = dense.blended(settings.sentence_weight)
+        masks = [mask[dense.rows] for mask in self.version.languages().values()]
         if settings.dense_fusion == "per_language":
-            return [_top(blended, in_pool & mask) for mask in self._language_masks.values()]  # no translated query
+            return [_top(dense.rows[m], blended[m], settings.candidates) for m in masks if m.any()]
         if settings.dense_fusion in ("centred", "standardised"):
             blended = blended.copy()
-            for mask in self._language_masks.values():
-                members = in_pool & mask
+            for members in masks:
                 if members.any():
                     blended[members] -= blended[members].mean()
                     if settings.dense_fusion == "standardised":
                         blended[members] /= max(float(blended[members].std()), 1e-6)
-        rankings = [_top(blended, in_pool)]
-        return rankings
-
-    def _translated_dense_rankings(self, retrieved: Retrieved, settings: RetrievalSettings) -> list[list[tuple[int, float]]]:
-        """One dense ranking per other report language, of the question's words translated into it."""
-        rankings = []
-        for language, (similarity, best_sentence) in retrieved.translated_dense.items():
-            translated = (1 - settings.sentence_weight) * similarity + settings.sentence_weight * best_sentence
-            rankings.append(_top(translated, self._language_masks[language] & (similarity > -1.0)))
-        return rankings
+        return [_top(dense.rows, blended, settings.candidates)]
 
     def _diversify(self, ranked: list[tuple[int, float]], k: int,
                    settings: RetrievalSettings) -> list[tuple[int, float]]:
         """Who questions, greedy MMR: a passage that adds no new speaker, or comes from a report already
         in the answer, counts less."""
         window, rest = list(ranked[:3 * k]), ranked[3 * k:]
+        chunks = {chunk.id: chunk for chunk in self.version.chunks([row for row, _ in window])}
         speakers: set[str] = set()
         reports: set[str] = set()
         chosen = []
         while window:
             def worth(item: tuple[int, float]) -> float:
-                chunk = self._chunks[item[0]]
+                chunk = chunks[item[0]]
                 names = {speaker["name"] for speaker in chunk.speakers}
                 factor = 1.0 if names - speakers else settings.repeated_speaker_factor
                 return item[1] * factor * (settings.repeated_report_factor if chunk.document_id in reports else 1.0)
             best = max(window, key=worth)
             window.remove(best)
             chosen.append(best)
-            speakers |= {speaker["name"] for speaker in self._chunks[best[0]].speakers}
-            reports.add(self._chunks[best[0]].document_id)
+            speakers |= {speaker["name"] for speaker in chunks[best[0]].speakers}
+            reports.add(chunks[best[0]].document_id)
         return chosen + rest
 
-    def best_sentence_by_language(self, retrieved: Retrieved) -> dict[str, float]:
-        """The question's similarity with the best sentence of each report language."""
-        return {language: float(retrieved.best_sentence[mask].max(initial=-1.0))
-                for language, mask in self._language_masks.items()}
-
+    # --- stage 4: answerability ----------------------------------------------------------------
     def answerability(self, retrieved: Retrieved, settings: RetrievalSettings) -> tuple[bool, str]:
-        """Stage 4: whether the reports answer the question at all, and why not.
+        """Whether the reports answer the question at all, and why not.
 
         Similarities of e5 run on different scales for each (question language, report language) pair, so
         each pair has its threshold; a report language answers when its best sentence reaches it (or when
@@ -266,7 +385,7 @@ class SearchEngine:
         language = retrieved.language
         if language is None or retrieved.query is None:
             return True, ""
-        best = self.best_sentence_by_language(retrieved)
+        best = retrieved.best_sentence
         thresholds = {other: settings.abstain_below.get(pair_key(language, other)) for other in best}
         if best and all(threshold is not None and best[other] < threshold for other, threshold in thresholds.items()):
             closest = max(best, key=lambda other: best[other] - thresholds[other])
@@ -279,28 +398,35 @@ class SearchEngine:
                            "speak of it. The passages below are the nearest ones, but weak.")
         return True, ""
 
-    def _passage(self, rank: int, score: float, position: int, query: np.ndarray | None, weak: bool) -> Passage:
-        chunk = self._chunks[position]
+    # --- stage 5: present ------------------------------------------------------------------------
+    def _passage(self, rank: int, score: float, chunk: Chunk, query: np.ndarray | None, weak: bool) -> Passage:
         return Passage(rank, round(score, 4), chunk.text, chunk.document_id, self._titles[chunk.document_id],
                        chunk.page, chunk.start, chunk.end, list(chunk.speakers), self._highlight(chunk, query), weak)
 
     def _highlight(self, chunk: Chunk, query: np.ndarray | None) -> Highlight | None:
-        """Stage 5: the chunk's sentence closest to the question."""
+        """The chunk's sentence closest to the question."""
         if query is None or not chunk.sentences:
             return None
-        rows = [row for _, _, row in chunk.sentences]
-        best = int(np.argmax(self.version.sentence_vectors[rows] @ query))
-        start, end, _ = chunk.sentences[best]
-        return Highlight(start, end, self.version.texts[chunk.document_id][start:end])
+        vectors = self.version.sentence_vectors([row for _, _, row in chunk.sentences])
+        start, end, _ = chunk.sentences[int(np.argmax(vectors @ query))]
+        return Highlight(start, end, self.version.document_text(chunk.document_id)[start:end])
 
 
-def _top(scores: np.ndarray, mask: np.ndarray, count: int = CANDIDATES) -> list[tuple[int, float]]:
-    """(position, score) of the best ``count`` chunks among those the mask keeps, best first."""
-    positions = np.flatnonzero(mask)
-    if not len(positions):
-        return []
-    order = positions[np.argsort(-scores[positions], kind="stable")[:count]]
-    return [(int(p), float(scores[p])) for p in order]
+MODES = ("hybrid", "dense", "bm25")
+
+
+def _nothing_to_search(retrieved: Retrieved) -> str:
+    """Why a search found nothing at all: an empty index, or a filter that keeps no passage."""
+    if retrieved.search_filter is None:
+        return "The index holds no report yet: add one (`citeqa add FILE`) and ask again."
+    conditions = ", ".join(f"{key}={value}" for key, value in retrieved.search_filter.to_dict().items())
+    return f"No passage of the reports matches the filter ({conditions}): widen it and ask again."
+
+
+def _top(rows: np.ndarray, scores: np.ndarray, count: int) -> list[tuple[int, float]]:
+    """(row, score) of the best ``count`` candidates, best first (ties: lower row first)."""
+    found, values = best_of(rows, scores, count)
+    return [(int(row), float(score)) for row, score in zip(found, values)]
 
 
 def _fuse(rankings: list[tuple[float, list[tuple[int, float]]]], rrf_k: float) -> list[tuple[int, float]]:
@@ -308,8 +434,8 @@ def _fuse(rankings: list[tuple[float, list[tuple[int, float]]]], rrf_k: float) -
     fused: dict[int, float] = {}
     for weight, ranking in rankings:
         if weight:
-            for rank, (position, _) in enumerate(ranking, start=1):
-                fused[position] = fused.get(position, 0.0) + weight / (rrf_k + rank)
+            for rank, (row, _) in enumerate(ranking, start=1):
+                fused[row] = fused.get(row, 0.0) + weight / (rrf_k + rank)
     return sorted(fused.items(), key=lambda item: -item[1])
 
 

@@ -27,14 +27,26 @@ class Settings(BaseSettings):
     port: int = Field(8000, ge=1, le=65535, validation_alias=AliasChoices("PORT", "CITEQA_PORT"), description="PORT")
     default_k: int = Field(5, ge=1, le=50, description="CITEQA_DEFAULT_K: passages returned when k is not given")
     admin_token: str = Field("", description="CITEQA_ADMIN_TOKEN: enables the admin API (Authorization: Bearer <token>)")
+    admin_throttle: int = Field(10, ge=1, description="CITEQA_ADMIN_THROTTLE: refused admin requests one client may "
+                                "make within 60 s before its next refused ones get 429s")
     max_upload_mb: float = Field(50.0, gt=0, description="CITEQA_MAX_UPLOAD_MB: largest report accepted by upload")
     trusted_hosts: list[str] = Field(default_factory=list, description="CITEQA_TRUSTED_HOSTS: JSON list of the Host "
                                      "names served (e.g. [\"citeqa.example.org\"]); empty: any")
     cors_origins: list[str] = Field(default_factory=list, description="CITEQA_CORS_ORIGINS: JSON list of origins whose "
                                     "pages may call the API from a browser; empty: none (CORS closed)")
     audit_log: Path = Field(Path("var/audit.jsonl"), description="CITEQA_AUDIT_LOG: the admin actions, one JSON line each")
+    retrieval: dict[str, object] = Field(default_factory=dict, description="CITEQA_RETRIEVAL: JSON object of retrieval "
+                                         "settings that override those of the index version (e.g. {\"dense_weight\": 0.5})")
     library_dir: Path | None = Field(None, description="CITEQA_LIBRARY_DIR: the library eval's report files "
                                                        "(default: ../shared/corpus_extra beside the repository)")
+
+    @field_validator("retrieval")
+    @classmethod
+    def _known_retrieval_settings(cls, value: dict) -> dict:
+        from index_build.retrieval import RetrievalSettings
+
+        RetrievalSettings.from_dict(value)  # unknown names and bad values are refused, with the known names
+        return value
 
     @field_validator("admin_token")
     @classmethod

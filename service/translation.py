@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from index_build.embedding import Embedder
 from index_build.vocabulary import MIN_WORD_LENGTH, Vocabulary
-from service.lexical import question_words
+from index_build.lexical import question_words
 
 # Chosen on the eval set (README, "How the defaults were chosen"):
 TRANSLATIONS_PER_WORD = 3

@@ -55,7 +55,7 @@ def view_document(request: Request, document_id: str, start: str | None = None, 
     """The whole text of a report, with the span [start, end) marked and scrolled into view."""
     version = request.app.state.live.engine().version
     document = next((doc for doc in version.documents if doc["id"] == document_id), None)
-    text = version.texts.get(document_id)
+    text = version.document_text(document_id)
     if document is None or text is None:
         return _message_page(status.HTTP_404_NOT_FOUND, "Report not found",
                              f"There is no report “{document_id}” in the index.")

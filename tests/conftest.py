@@ -54,3 +54,57 @@ def client(engine, settings):
 
     with TestClient(create_app(LiveIndex(engine, settings.index_dir), settings)) as test_client:
         yield test_client
+
+
+class Tmpfs:
+    """Mounts for fault tests: a small tmpfs (a real full disk), remounted read-only or a folder bind-mounted
+    read-only (a real read-only file system: tests run as root, whom chmod does not stop)."""
+
+    def __init__(self, root: Path):
+        self.root, self.mounted = root, []
+
+    def __call__(self, size_bytes: int) -> Path:
+        """A new tmpfs of ``size_bytes`` (skips the test where mounting is refused: not root, no CAP_SYS_ADMIN)."""
+        import subprocess
+
+        folder = self.root / f"tmpfs-{len(self.mounted)}"
+        folder.mkdir()
+        done = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size_bytes}", "tmpfs", str(folder)],
+                              capture_output=True, text=True)
+        if done.returncode != 0:
+            pytest.skip(f"cannot mount a tmpfs here ({done.stderr.strip() or done.returncode})")
+        self.mounted.append(folder)
+        return folder
+
+    def read_only(self, folder: Path) -> None:
+        """Remount a tmpfs of this fixture read-only (root cannot write there either)."""
+        import subprocess
+
+        subprocess.run(["mount", "-o", "remount,ro", str(folder)], check=True, capture_output=True)
+
+    def bind_read_only(self, folder: Path) -> None:
+        """Make one folder read-only by bind-mounting it on itself read-only (skips where refused)."""
+        import subprocess
+
+        for command in (["mount", "--bind", str(folder), str(folder)], ["mount", "-o", "remount,bind,ro", str(folder)]):
+            done = subprocess.run(command, capture_output=True, text=True)
+            if done.returncode != 0:
+                pytest.skip(f"cannot bind-mount here ({done.stderr.strip() or done.returncode})")
+            if command[1] == "--bind":
+                self.mounted.append(folder)
+
+    def unmount_all(self) -> None:
+        import subprocess
+
+        for folder in reversed(self.mounted):
+            subprocess.run(["umount", "-l", str(folder)], capture_output=True)
+
+
+@pytest.fixture
+def tmpfs(tmp_path):
+    """``tmpfs(size_bytes)`` mounts a tmpfs under tmp_path and returns its folder; unmounted afterwards."""
+    mounts = Tmpfs(tmp_path)
+    try:
+        yield mounts
+    finally:
+        mounts.unmount_all()

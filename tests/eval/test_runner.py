@@ -2,6 +2,7 @@
 
 import argparse
 import json
+import math
 
 import pytest
 
@@ -58,6 +59,35 @@ def test_speaker_recall_counts_the_speakers_of_the_top_passages_by_name_or_organ
                            {"name": "Tomas Boček", "passages": [6]}]}
     metrics = score_answer(question(), answer, 1.0)
     assert metrics["speaker_recall@5"] == 0.5  # Khan matched by organisation; Boček only on rank 6
+
+
+def chunk(text, start, end, document_id="r"):
+    return {"text": text, "document_id": document_id, "start": start, "end": end, "speakers": []}
+
+
+def test_ndcg_judges_relevance_by_chunk_and_counts_overlapping_chunks_once_each():
+    # chunks overlap by 100 characters: two neighbouring chunks can both hold the one evidence string
+    asked = question(evidence=["protection des enfants"])
+    first = chunk("… a abordé la protection des enfants", 0, 600)
+    second = chunk("la protection des enfants dans les contextes de migration …", 500, 1100)
+    unrelated = chunk("Rien à voir.", 2000, 2600)
+    both = {("r", 0, 600), ("r", 500, 1100)}
+    at = lambda *ranks: sum(1 / math.log2(rank + 1) for rank in ranks)  # noqa: E731
+    ndcg = lambda passages, relevant=None: score_answer(asked, {"passages": passages}, 1.0, relevant)["nDCG@10"]  # noqa: E731
+    # without the chunk table (citeqa eval --url): the two supporting chunks are the relevant set, not one per
+    # evidence string (that made it 1 + 1/log2(3) = 1.63)
+    assert ndcg([first, second]) == pytest.approx(1.0)
+    assert ndcg([unrelated, first, second]) == pytest.approx(at(2, 3) / at(1, 2))
+    # in process: the ideal DCG is over the index's relevant chunks, each counted once
+    assert ndcg([first, second], both) == pytest.approx(1.0)
+    assert ndcg([unrelated, second], both) == pytest.approx(at(2) / at(1, 2))
+    assert ndcg([first, first, second], both) == pytest.approx(at(1, 3) / at(1, 2))  # a repeated chunk counts once
+    assert ndcg([unrelated], set()) == 0.0  # no chunk of the index holds the evidence
+    # an evidence string no passage holds stands for one more relevant chunk
+    two = question(evidence=["protection des enfants", "autre chose"])
+    assert score_answer(two, {"passages": [first]}, 1.0)["nDCG@10"] == pytest.approx(at(1) / at(1, 2))
+    for passages in ([first, second], [first, first, second, unrelated], [second, first, first]):
+        assert 0.0 <= ndcg(passages) <= 1.0 and 0.0 <= ndcg(passages, both) <= 1.0
 
 
 def test_floors_and_ceilings():

@@ -6,7 +6,7 @@ import pytest
 
 from eval.runner import load_questions
 from eval.tuning import GRID, Tuner, folds_of, grid
-from service.retrieval import RetrievalSettings
+from index_build.retrieval import RetrievalSettings
 
 
 def test_folds_are_stratified_by_language_and_kind():

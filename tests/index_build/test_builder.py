@@ -54,9 +54,9 @@ def test_chunks_carry_the_speakers_whose_words_they_hold(seed):
 def test_built_index_numbers_the_sentences_of_every_chunk(engine):
     version = engine.version
     rows = set()
-    for chunk in version.chunks:
+    for chunk in version.iter_chunks():
         assert chunk.sentences
         for start, end, row in chunk.sentences:
             assert chunk.start <= start < end <= chunk.end
             rows.add(row)
-    assert rows == set(range(len(version.sentence_vectors)))  # one vector per distinct sentence
+    assert rows == set(range(version.manifest["counts"]["sentences"]))  # one vector per distinct sentence

@@ -2,12 +2,15 @@
 
 import json
 import os
+import sqlite3
 
+import faiss
 import numpy as np
 import pytest
 
-from index_build.index_store import (CHUNKS_FILE, FORMAT_VERSION, Chunk, IndexProblem, _remove_old_versions,
-                                     current_path, load_version, writer_lock, write_version)
+from index_build.folder_store import CHUNK_TABLE_FILE, FORMAT_VERSION
+from index_build.index_store import (Chunk, IndexProblem, _remove_old_versions, current_path, load_previous,
+                                     load_version, writer_lock, write_version)
 
 TEXT = "Premier paragraphe.\n\nSecond paragraphe, plus long."
 
@@ -33,11 +36,25 @@ def test_round_trip(tmp_path):
     version = load_version(tmp_path, model_name="m", fingerprint="f1", dimension=8)
     assert version.path == path == current_path(tmp_path)
     assert version.manifest["format_version"] == FORMAT_VERSION
-    assert version.manifest["counts"] == {"documents": 1, "chunks": 2}
-    assert version.chunks == sample()[2]
-    scores, ids = version.vectors.search(sample()[1][:1], 1)
-    assert ids[0][0] == 0 and scores[0][0] == pytest.approx(1.0, abs=1e-5)
+    assert version.manifest["counts"] == {"documents": 1, "chunks": 2, "sentences": 0}
+    assert list(version.iter_chunks()) == sample()[2] == version.chunks([0, 1])
+    hits = version.search_chunks(sample()[1][0], 1, None)
+    assert hits.rows[0] == 0 and hits.scores[0] == pytest.approx(1.0, abs=1e-5)
+    assert version.manifest["search"]["chunks"]["kind"] == "exact"  # two chunks: no approximate index
     assert not list(tmp_path.glob("**/*.pkl"))
+
+
+def without_checksums(path):
+    """Drop the manifest's checksums, so that the consistency checks behind them are reached."""
+    manifest = json.loads((path / "manifest.json").read_text(encoding="utf-8"))
+    del manifest["checksums"]
+    (path / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+
+
+def change_table(path, statement):
+    with sqlite3.connect(path / CHUNK_TABLE_FILE) as connection:
+        connection.execute(statement)
+    connection.close()
 
 
 def test_missing_index_says_what_to_run(tmp_path):
@@ -53,19 +70,25 @@ def test_another_model_or_dimension_is_refused(tmp_path):
         load_version(tmp_path, model_name="other", fingerprint="f1", dimension=384)
 
 
-def test_corrupt_chunk_table_is_refused(tmp_path):
+def test_a_changed_chunk_table_is_refused_as_damaged(tmp_path):
     path = write(tmp_path)
-    lines = (path / CHUNKS_FILE).read_text(encoding="utf-8").splitlines()
-    (path / CHUNKS_FILE).write_text(lines[0] + "\n", encoding="utf-8")
+    change_table(path, "DELETE FROM chunks WHERE row = 1")
+    with pytest.raises(IndexProblem, match=f"{CHUNK_TABLE_FILE} is not the file written"):
+        load_version(tmp_path)
+
+
+def test_a_chunk_table_that_disagrees_with_the_vectors_is_refused(tmp_path):
+    path = write(tmp_path)
+    without_checksums(path)
+    change_table(path, "DELETE FROM chunks WHERE row = 1")
     with pytest.raises(IndexProblem, match="inconsistent"):
         load_version(tmp_path)
 
 
 def test_a_span_that_does_not_match_its_text_is_refused(tmp_path):
     path = write(tmp_path)
-    rows = [json.loads(line) for line in (path / CHUNKS_FILE).read_text(encoding="utf-8").splitlines()]
-    rows[1]["start"] += 1
-    (path / CHUNKS_FILE).write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    without_checksums(path)
+    change_table(path, "UPDATE chunks SET start = start + 1 WHERE row = 1")
     with pytest.raises(IndexProblem, match="does not match"):
         load_version(tmp_path)
 
@@ -133,18 +156,42 @@ def test_the_vocabulary_is_stored_with_its_vectors(tmp_path):
     assert np.allclose(version.vocabulary.vectors, np.eye(2, 8))
 
 
-def test_a_version_of_format_1_loads_without_vocabulary(tmp_path):
-    path = write(tmp_path)
-    manifest = json.loads((path / "manifest.json").read_text(encoding="utf-8"))
-    (path / "manifest.json").write_text(json.dumps(manifest | {"format_version": 1}), encoding="utf-8")
-    for name in ("vocabulary.json", "vocabulary.npy"):
-        (path / name).unlink()
-    version = load_version(tmp_path, fingerprint="f1", dimension=8)
-    assert version.vocabulary.entries == [] and version.vocabulary.vectors.shape == (0, 8)
+def write_format_2(index_dir):
+    """A version as citeqa wrote it before format 3: a FAISS flat file and a JSON-lines chunk table."""
+    manifest, vectors, chunks = sample()
+    chunks[1].sentences = [[21, 50, 0]]
+    path = index_dir / "versions" / "20250101T000000000000Z"
+    (path / "texts").mkdir(parents=True)
+    (path / "texts" / "doc.txt").write_text(TEXT, encoding="utf-8")
+    index = faiss.IndexIDMap2(faiss.IndexFlatIP(8))
+    index.add_with_ids(vectors, np.array([10, 11], dtype=np.int64))  # format 2 ids were not rows
+    faiss.write_index(index, str(path / "vectors.faiss"))
+    for chunk, chunk_id in zip(chunks, (10, 11)):
+        chunk.id = chunk_id
+    (path / "chunks.jsonl").write_text("".join(json.dumps(c.__dict__) + "\n" for c in chunks), encoding="utf-8")
+    np.save(path / "sentences.npy", vectors[1:2])
+    (path / "vocabulary.json").write_text('[["enfant", "fr"]]', encoding="utf-8")
+    np.save(path / "vocabulary.npy", np.eye(1, 8, dtype=np.float16))
+    manifest |= {"format_version": 2, "version": path.name, "counts": {"documents": 1, "chunks": 2}}
+    (path / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    (index_dir / "current").symlink_to(path.relative_to(index_dir))
+    return vectors
+
+
+def test_a_version_of_format_2_is_not_served_but_a_build_reuses_its_vectors(tmp_path):
+    vectors = write_format_2(tmp_path)
+    with pytest.raises(IndexProblem, match="format 2.*`citeqa build`: it converts it"):
+        load_version(tmp_path)
+    previous = load_previous(tmp_path, fingerprint="f1", dimension=8)
+    chunks, chunk_vectors, sentence_vectors, text = previous.document("doc")
+    assert [c.id for c in chunks] == [0, 1] and text == TEXT
+    assert np.allclose(chunk_vectors, vectors) and np.allclose(sentence_vectors[0], vectors[1])
+    assert previous.vocabulary.entries == [("enfant", "fr")]
 
 
 def test_a_vocabulary_without_its_vectors_is_refused(tmp_path):
     path = write(tmp_path)
+    without_checksums(path)
     (path / "vocabulary.json").write_text('[["enfant", "fr"]]', encoding="utf-8")
     with pytest.raises(IndexProblem, match="1 vocabulary words for 0 word vectors"):
         load_version(tmp_path)

@@ -114,6 +114,21 @@ def test_bad_uploads_are_refused_and_change_nothing(admin, name, content, code, 
         assert not (admin.settings.corpus_dir.parent / "etc").exists()
 
 
+@pytest.mark.parametrize("fields", [{"replace": "1"}, {"replace": "yes"}, {"language": "French"}, {"language": "FR"},
+                                    {"year": "\uff12\uff10\uff12\uff15"}, {"year": " 2025"}, {"year": "999"}])
+def test_form_fields_are_read_as_the_schema_says(admin, fields):
+    response = admin.post("/documents", headers=AUTH, files={"file": ("a.txt", PORT_REPORT.encode())}, data=fields)
+    assert response.status_code == 422 and response.json()["detail"][0]["loc"] == ["body", next(iter(fields))]
+
+
+def test_a_file_named_without_a_suffix_is_read_by_its_content_type(admin):
+    response = admin.post("/documents", headers=AUTH, files={"file": ("harbour", PORT_REPORT.encode(), "text/markdown")})
+    created = Outcome(admin, response)
+    assert created.status_code == 201 and created.json()["id"] == "harbour"
+    octets = admin.post("/documents", headers=AUTH, files={"file": ("harbour", b"x", "application/octet-stream")})
+    assert octets.status_code == 415 and "text/markdown" in octets.json()["detail"]
+
+
 def test_admin_actions_and_refusals_are_in_the_audit_log(admin):
     import hashlib
 
@@ -129,6 +144,15 @@ def test_admin_actions_and_refusals_are_in_the_audit_log(admin):
     assert added["sha256"] == hashlib.sha256(content).hexdigest() and added["client"] and added["time"]
     assert refused["result"].startswith("refused 403") and refused["sha256"] == ""
     assert missing["action"] == "remove" and missing["result"].startswith("refused 404")
+
+
+def test_an_audit_entry_stays_one_line_whatever_its_report_id_carries(tmp_path):
+    from service.audit import AuditLog
+
+    log = AuditLog(tmp_path / "audit.jsonl")
+    odd = "a\x85b\u2028c\u2029d\x1ce\nf"  # line breaks to str.splitlines (found by the contract test)
+    log.record("127.0.0.1", "remove", "refused 404: unknown report", odd)
+    assert len(log.path.read_text(encoding="utf-8").splitlines()) == 1 and log.entries()[0]["report_id"] == odd
 
 
 def test_tokens(admin):

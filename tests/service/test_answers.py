@@ -44,7 +44,7 @@ def test_highlight_is_a_sentence_of_its_passage(client, engine):
     for passage in answer["passages"]:
         highlight = passage["highlight"]
         assert passage["start"] <= highlight["start"] < highlight["end"] <= passage["end"]
-        assert engine.version.texts[passage["document_id"]][highlight["start"]:highlight["end"]] == highlight["text"]
+        assert engine.version.document_text(passage["document_id"])[highlight["start"]:highlight["end"]] == highlight["text"]
     assert "douze outils" in answer["passages"][0]["highlight"]["text"]
 
 

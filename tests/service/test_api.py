@@ -27,7 +27,7 @@ def test_every_citation_points_at_exactly_its_text(client, engine):
     passages = client.get("/search", params={"q": "financement durable du développement des capacités", "k": 20}).json()["passages"]
     assert len(passages) == 20
     for passage in passages:
-        text = engine.version.texts[passage["document_id"]]
+        text = engine.version.document_text(passage["document_id"])
         assert text[passage["start"]:passage["end"]] == passage["text"]
         document = next(d for d in engine.version.documents if d["id"] == passage["document_id"])
         assert 1 <= passage["page"] <= document["pages"]
@@ -56,6 +56,9 @@ def test_get_and_post_give_the_same_answer(client):
     ({"question": "ok", "k": 0}, "greater than or equal to 1"),
     ({"question": "ok", "k": 51}, "less than or equal to 50"),
     ({}, "Field required"),
+    ({"question": "ok", "top_k": 3}, "Extra inputs are not permitted"),  # the schema says additionalProperties: false
+    ({"question": "ok", "k": True}, "whole number"),  # JSON Schema's integer, not pydantic's lax one
+    ({"question": "ok", "k": "5"}, "whole number"),
 ])
 def test_bad_questions_get_a_422_that_says_what_to_fix(client, body, fragment):
     response = client.post("/search", json=body)
@@ -113,3 +116,8 @@ def test_a_wrong_method_is_told_every_method_of_the_path(client):
     response = client.request("OPTIONS", "/search")
     assert response.status_code == 405 and set(response.headers["allow"].split(", ")) == {"GET", "POST"}
     assert client.put("/health").headers["allow"] == "GET"
+
+
+def test_a_refused_lone_surrogate_is_echoed_escaped_not_a_500(client):
+    response = client.post("/search", content=b'{"question": "\\ud800"}', headers={"Content-Type": "application/json"})
+    assert response.status_code == 422 and response.json()["detail"][0]["input"] == "\\ud800"

@@ -7,7 +7,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from index_build.builder import build_index
-from index_build.index_store import CHUNKS_FILE, current_path
+from index_build.index_store import current_path
 from service.app import create_app
 
 pytestmark = pytest.mark.slow
@@ -22,7 +22,7 @@ def test_a_failed_switch_is_shown_and_retried(tmp_path, seed_index, embedder):
         catalog["reports"].append({"id": "more", "title": "Radium", "language": "fr", "source_file": "more.txt"})
         (settings.corpus_dir / "reports.json").write_text(json.dumps(catalog), encoding="utf-8")
         build_index(settings.corpus_dir, settings.index_dir, embedder, show_progress=False)
-        chunks = current_path(settings.index_dir) / CHUNKS_FILE
+        chunks = current_path(settings.index_dir) / "manifest.json"
         good = chunks.read_text(encoding="utf-8")
         chunks.write_text("not json\n", encoding="utf-8")  # a transient fault while the version is read
 

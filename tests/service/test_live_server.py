@@ -32,7 +32,7 @@ def server(tmp_path, seed_index):
 def manifest_documents(index_dir: Path) -> tuple[str, dict[str, str]]:
     """The current version on disk and the text of each of its documents."""
     version = load_version(index_dir)
-    return version.version, version.texts
+    return version.version, {doc["id"]: version.document_text(doc["id"]) for doc in version.documents}
 
 
 def wait_until(condition, what: str, timeout: float = 60) -> None:

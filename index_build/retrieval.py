@@ -1,6 +1,6 @@
 """Retrieval settings: every weight and threshold of the ranking, in one object.
 
-The defaults live in ``service/retrieval.json``, chosen by k-fold cross-validation over the eval
+The defaults live in ``index_build/retrieval.json``, chosen by k-fold cross-validation over the eval
 questions (``python -m eval.tuning --write``; README, "How the defaults were chosen").
 """
 
@@ -33,6 +33,11 @@ class RetrievalSettings:
     # keys "fr>en" (a French question, English reports)
     abstain_below: dict[str, float] = field(default_factory=dict)
     min_word_coverage: float = 0.2  # share of a question's content words found in its language's reports
+    candidates: int = 50  # passages each retriever proposes to the fusion
+    dense_pool: int = 2000  # up to this many (filtered) chunks, the dense retriever scores every one exactly
+    dense_search: int = 200  # above, it scores the chunks closest to the question by their own or a sentence's vector
+    chunk_size: int = 600  # characters of a passage (a build setting: a change re-chunks every report)
+    chunk_overlap: int = 100  # characters two neighbouring passages share
     tuning: bool = False  # retrieve what every setting could use (for eval.tuning), not only what these use
 
     def __post_init__(self) -> None:
@@ -62,8 +67,21 @@ def pair_key(question_language: str | None, report_language: str) -> str:
     return f"{question_language or '*'}>{report_language}"
 
 
+def settings_for_version(manifest: dict, overrides: dict | None = None) -> RetrievalSettings:
+    """The settings a version was built and calibrated with (its manifest's ``retrieval``; the defaults
+    for what it does not say), with ``overrides`` (``CITEQA_RETRIEVAL``) on top."""
+    known = {f.name for f in fields(RetrievalSettings)}
+    stored = {key: value for key, value in (manifest.get("retrieval") or {}).items() if key in known}
+    return RetrievalSettings.from_dict({**default_settings().to_dict(), **stored, **(overrides or {})})
+
+
+def manifest_entry(settings: RetrievalSettings) -> dict:
+    """What a version's manifest records of the settings it was built with."""
+    return {key: value for key, value in settings.to_dict().items() if key != "tuning"}
+
+
 def default_settings() -> RetrievalSettings:
-    """The cross-validated defaults (``service/retrieval.json``), or the built-in ones without that file."""
+    """The cross-validated defaults (``index_build/retrieval.json``), or the built-in ones without that file."""
     if not DEFAULTS_FILE.is_file():
         return RetrievalSettings()
     return RetrievalSettings.from_dict(json.loads(DEFAULTS_FILE.read_text(encoding="utf-8"))["settings"])

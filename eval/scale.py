@@ -1,0 +1,211 @@
+"""``citeqa bench --scale N [--json FILE]``: how the index holds up at N chunks, printed and written as JSON.
+
+The N-chunk index is synthetic but made of real parts: the library's reports (all but the one the bench
+adds) replicated as new reports until N chunks, their real chunk and sentence vectors perturbed
+(Gaussian noise, renormalised) so that near neighbours are near, not identical, and approximate search
+has something to get wrong. The measurement runs in a fresh process (the build's memory is not counted):
+
+- ``open_s``: open the version and make the engine ready to answer (the model is loaded before);
+- ``rss_gb``: resident memory after the open and 100 questions;
+- ``search_p50_ms``, ``search_p95_ms``: the whole search without the query embedding (vectors computed first);
+- ``recall_at_10``: the top 10 passages of each question with the version's approximate search against
+  exact search over the same version;
+- ``add_report_s``: adding one 60-page report to the N-chunk index, end to end (``citeqa add``'s path);
+- ``embed_report_s``: embedding that report's chunks, sentences and new words alone, same encoder.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parent.parent
+ADDED_REPORT = "iom_eval_dialogue_binational_haiti_rd_rapport_initial_2025_fr.pdf"  # 62 pages, French
+NOISE = 0.02  # standard deviation of the noise added to each coordinate of a replicated unit vector
+QUESTIONS = 100
+KEYS = ("chunks", "open_s", "rss_gb", "search_p50_ms", "search_p95_ms", "recall_at_10", "add_report_s",
+        "embed_report_s")
+
+
+def rss_gb() -> float:
+    """This process's resident memory, in GB."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024 / 1024
+    return float("nan")
+
+
+def build_synthetic(chunks: int, work: Path, embedder) -> tuple[Path, Path]:
+    """A corpus folder and an index of about ``chunks`` chunks made from the library index (replicas of
+    its reports, vectors perturbed); returns (corpus, index)."""
+    from eval import library
+    from index_build.builder import pipeline_version
+    from index_build.chunk_table import Chunk
+    from index_build.corpus import ReportInfo, save_catalog
+    from index_build.index_store import load_version, write_version
+
+    base_dir = library.ensure_library_index(embedder)
+    base = load_version(base_dir, fingerprint=embedder.fingerprint, dimension=embedder.dimension)
+    source_dir = library.library_dir()
+    documents = [doc for doc in base.documents if doc["source_file"] != ADDED_REPORT]
+    per_replica = sum(doc["chunks"] for doc in documents)
+    replicas = max(1, math.ceil(chunks / per_replica))
+    shutil.rmtree(work, ignore_errors=True)
+    corpus, index = work / "corpus", work / "index"
+    corpus.mkdir(parents=True)
+    rng = np.random.default_rng(0)
+    parts = {doc["id"]: _document_parts(base, doc["id"]) for doc in documents}
+    all_chunks, chunk_vectors, sentence_vectors, texts, entries, catalog = [], [], [], {}, [], []
+    sentence_offset = 0
+    for replica in range(replicas):
+        for doc in documents:
+            if len(all_chunks) >= chunks:
+                break
+            doc_chunks, vectors, sentences, text = parts[doc["id"]]
+            new_id = f"{doc['id']}-r{replica:05d}"
+            suffix = Path(doc["source_file"]).suffix
+            source = corpus / f"{new_id}{suffix}"
+            original = (source_dir / doc["source_file"]) if doc["source_file"] != "idm-2018-capacity-development.fr.txt" \
+                else REPO / "corpus" / doc["source_file"]
+            source.symlink_to(original.resolve())
+            for chunk in doc_chunks:
+                all_chunks.append(Chunk(len(all_chunks), new_id, chunk.page, chunk.start, chunk.end, chunk.text,
+                                        chunk.speakers, [[s, e, row + sentence_offset] for s, e, row in chunk.sentences]))
+            chunk_vectors.append(_perturbed(vectors, rng))
+            sentence_vectors.append(_perturbed(sentences, rng))
+            sentence_offset += len(sentences)
+            texts[new_id] = text
+            entry = {key: value for key, value in doc.items() if key not in ("first_row",)}
+            entries.append({**entry, "id": new_id, "source_file": source.name})
+            catalog.append(ReportInfo(id=new_id, title=doc["title"], language=doc["language"], year=doc.get("year"),
+                                      publisher=doc.get("publisher", ""), source_file=source.name))
+    save_catalog(corpus, catalog)
+    manifest = {"built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "model": base.manifest["model"],
+                "chunking": base.manifest["chunking"], "pipeline": pipeline_version(), "documents": entries}
+    write_version(index, manifest, np.vstack(chunk_vectors), all_chunks, texts, np.vstack(sentence_vectors),
+                  base.vocabulary)
+    return corpus, index
+
+
+def _document_parts(base, document_id: str):
+    """A document's chunks (sentence rows renumbered from 0), chunk vectors, sentence vectors and text."""
+    chunks = list(base.iter_chunks(document_id))
+    rows = sorted({row for chunk in chunks for _, _, row in chunk.sentences})
+    renumber = {row: new for new, row in enumerate(rows)}
+    for chunk in chunks:
+        chunk.sentences = [[s, e, renumber[row]] for s, e, row in chunk.sentences]
+    return chunks, base.chunk_vectors([c.id for c in chunks]), base.sentence_vectors(rows), base.document_text(document_id)
+
+
+def _perturbed(vectors: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    noisy = vectors + rng.normal(0, NOISE, vectors.shape).astype(np.float32)
+    return (noisy / np.linalg.norm(noisy, axis=1, keepdims=True)).astype(np.float32)
+
+
+def measure(corpus: Path, index: Path) -> dict:
+    """The figures, in this (fresh) process."""
+    from index_build.builder import number_sentences, prepare_report
+    from index_build.corpus import ReportInfo
+    from index_build.embedding import Embedder
+    from index_build.index_store import load_version
+    from index_build.reports import NewReport, add_reports
+    from index_build.vocabulary import vocabulary_words
+    from eval import library
+    from service.search import SearchEngine
+    from service.settings import get_settings
+
+    settings = get_settings()
+    embedder = Embedder.load(settings.model, settings.model_cache_dir)
+    files = [REPO / "eval" / "questions.jsonl", REPO / "eval" / "library" / "questions.jsonl"]
+    questions = [json.loads(line)["question"] for path in files
+                 for line in path.read_text(encoding="utf-8").splitlines() if line.strip()][:QUESTIONS]
+    vectors = [embedder.embed_query(question) for question in questions]
+    started = time.perf_counter()
+    store = load_version(index, fingerprint=embedder.fingerprint, dimension=embedder.dimension)
+    engine = SearchEngine(embedder, store)
+    open_s = time.perf_counter() - started
+    for question, vector in zip(questions, vectors):  # warm-up: word vectors of the translator, page cache
+        engine.search(question, 10, vector=vector)
+    took, approximate = [], []
+    for question, vector in zip(questions, vectors):
+        started = time.perf_counter()
+        answer = engine.search(question, 10, vector=vector)
+        took.append((time.perf_counter() - started) * 1000)
+        approximate.append({(p.document_id, p.start) for p in answer.passages})
+    memory = rss_gb()
+    exact = SearchEngine(embedder, load_version(index, fingerprint=embedder.fingerprint, exact=True))
+    recall = []
+    for question, vector, found in zip(questions, vectors, approximate):
+        truth = {(p.document_id, p.start) for p in exact.search(question, 10, vector=vector).passages}
+        recall.append(len(found & truth) / max(len(truth), 1))
+    report = library.library_dir() / ADDED_REPORT
+    info = ReportInfo(id="scale-bench-added", title="added by the bench", language="fr", source_file=report.name)
+    prepared = prepare_report(report, info)
+    known_words = set(store.vocabulary.entries)
+    sentences = number_sentences(prepared.chunks, {info.id: prepared.document.text})
+    new_words = sorted(w for w in vocabulary_words(prepared.document.text, "fr") if (w, "fr") not in known_words)
+    started = time.perf_counter()
+    embedder.embed_passages([chunk.text for chunk in prepared.chunks], show_progress=False)
+    embedder.embed_passages(sentences, show_progress=False)
+    embedder.embed_words(new_words, False, remember=False)
+    embed_report_s = time.perf_counter() - started
+    started = time.perf_counter()
+    add_reports(corpus, index, embedder, [NewReport(report, id=info.id)], show_progress=False)
+    add_report_s = time.perf_counter() - started
+    took.sort()
+    return {"chunks": store.count(), "open_s": round(open_s, 3), "rss_gb": round(memory, 3),
+            "search_p50_ms": round(statistics.median(took), 2),
+            "search_p95_ms": round(took[min(len(took) - 1, int(0.95 * len(took)))], 2),
+            "recall_at_10": round(float(np.mean(recall)), 4), "add_report_s": round(add_report_s, 1),
+            "embed_report_s": round(embed_report_s, 1), "search": store.describe()["search"]}
+
+
+def run(chunks: int, json_path: Path | None, work: Path | None = None) -> dict:
+    """Build the N-chunk index, measure it in a fresh process, print and write the figures."""
+    from index_build.embedding import Embedder
+    from service.settings import get_settings
+
+    settings = get_settings()
+    work = work or REPO / "var" / f"scale-{chunks}"
+    started = time.perf_counter()
+    corpus, index = build_synthetic(chunks, work, Embedder.load(settings.model, settings.model_cache_dir))
+    print(f"synthetic index of {chunks} chunks built in {time.perf_counter() - started:.0f} s ({work})", flush=True)
+    child = subprocess.run([sys.executable, "-m", "eval.scale", "--measure", str(corpus), str(index)],
+                           capture_output=True, text=True, cwd=REPO, env=os.environ)
+    if child.returncode:
+        raise SystemExit(f"the measurement failed:\n{child.stderr[-3000:]}")
+    figures = json.loads(child.stdout.strip().splitlines()[-1])
+    for key in KEYS:
+        print(f"{key:16} {figures[key]}")
+    print(f"{'search':16} {json.dumps(figures['search'])}")
+    if json_path is not None:
+        json_path.write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")
+        print(f"written to {json_path}")
+    return figures
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m eval.scale", description=__doc__.splitlines()[0])
+    parser.add_argument("--scale", type=int, default=10_000, help="chunks in the synthetic index")
+    parser.add_argument("--json", type=Path, default=None, help="also write the figures to this file")
+    parser.add_argument("--measure", nargs=2, type=Path, metavar=("CORPUS", "INDEX"), help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.measure:
+        print(json.dumps(measure(*args.measure)))
+        return 0
+    run(args.scale, args.json)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

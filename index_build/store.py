@@ -1,0 +1,120 @@
+"""What an index version can do, whatever holds it: the store interface and the search filter.
+
+The embedded FAISS folder (:mod:`index_build.index_store`) is the first implementation; a database
+store is planned behind the same interface. Retrieval (``service.search``) only speaks to this interface.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Iterator, Protocol
+
+import numpy as np
+
+from index_build.chunk_table import Chunk
+from index_build.text import fold_accents
+from index_build.vocabulary import Vocabulary
+
+
+@dataclass(frozen=True)
+class SearchFilter:
+    """Which passages a search may return; an empty field does not restrict."""
+
+    documents: tuple[str, ...] = ()
+    languages: tuple[str, ...] = ()
+    year_from: int | None = None
+    year_to: int | None = None
+    publishers: tuple[str, ...] = ()  # case- and accent-insensitive substrings of the publisher
+    speakers: tuple[str, ...] = ()  # substrings of a speaker's name or organisation
+
+    @property
+    def empty(self) -> bool:
+        """True when the filter keeps everything."""
+        return not (self.documents or self.languages or self.publishers or self.speakers
+                    or self.year_from is not None or self.year_to is not None)
+
+    def keeps_document(self, document: dict) -> bool:
+        """Whether a document (its manifest entry) passes the document-level conditions."""
+        year = document.get("year")
+        return ((not self.documents or document["id"] in self.documents)
+                and (not self.languages or document.get("language") in self.languages)
+                and (self.year_from is None or (year is not None and year >= self.year_from))
+                and (self.year_to is None or (year is not None and year <= self.year_to))
+                and (not self.publishers or any(fold_accents(p) in fold_accents(document.get("publisher") or "")
+                                                for p in self.publishers)))
+
+    def to_dict(self) -> dict:
+        """The conditions that restrict, as plain values."""
+        return {key: list(value) if isinstance(value, tuple) else value
+                for key, value in self.__dict__.items() if value not in ((), None)}
+
+
+@dataclass
+class Hits:
+    """Rows found by one search and their scores, best first."""
+
+    rows: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    scores: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.float32))
+
+    def pairs(self) -> list[tuple[int, float]]:
+        """(row, score) pairs, best first."""
+        return [(int(row), float(score)) for row, score in zip(self.rows, self.scores)]
+
+
+class IndexStore(Protocol):
+    """One readable version of the index."""
+
+    @property
+    def version(self) -> str: ...
+
+    @property
+    def manifest(self) -> dict: ...
+
+    @property
+    def documents(self) -> list[dict]: ...
+
+    @property
+    def vocabulary(self) -> Vocabulary: ...
+
+    def count(self) -> int:
+        """Chunks in the version."""
+
+    def describe(self) -> dict:
+        """Counts, model, format and how vectors are searched."""
+
+    def allowed(self, search_filter: SearchFilter) -> np.ndarray | None:
+        """A boolean mask over chunk rows for the filter (None when it keeps everything)."""
+
+    def languages(self) -> dict[str, np.ndarray]:
+        """Report language -> boolean mask of its chunk rows."""
+
+    def search_chunks(self, query: np.ndarray, k: int, allowed: np.ndarray | None) -> Hits:
+        """The chunks closest to the query vector."""
+
+    def search_sentences(self, query: np.ndarray, k: int, allowed: np.ndarray | None) -> Hits:
+        """The chunks whose sentences are closest to the query vector (rows are chunk rows, scores the best
+        sentence's), searched among the sentences of the allowed chunks."""
+
+    def chunk_scores(self, query: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Exact (chunk similarity, best sentence similarity) of the given chunk rows."""
+
+    def search_words(self, terms: list[str], k: int, allowed: np.ndarray | None) -> Hits:
+        """BM25 over the chunk texts for already-analysed index terms."""
+
+    def word_coverage(self, variants: list[list[str]]) -> float | None:
+        """Share of the words (each a list of possible index terms) found in the version's texts."""
+
+    def chunks(self, rows: list[int]) -> list[Chunk]:
+        """The chunks at these rows, in that order."""
+
+    def iter_chunks(self, document_id: str | None = None) -> Iterator[Chunk]:
+        """Every chunk (of one document), in row order."""
+
+    def sentence_vectors(self, rows: list[int]) -> np.ndarray:
+        """The vectors of these sentence rows."""
+
+    def document_text(self, document_id: str) -> str | None:
+        """A document's cleaned text (chunk spans point into it), None when unknown."""
+
+    def speakers(self) -> list[dict]:
+        """Every speaker with role, organisation, reports and passage count."""
