@@ -104,7 +104,7 @@ def _parse_floors(pairs: list[str]) -> dict[str, float]:
 
 
 def _as_dict(answer) -> dict:
-    return asdict(answer)
+    return answer.model_dump()
 
 
 def _http_search(url: str):

@@ -45,9 +45,9 @@ def rss_gb() -> float:
     return float("nan")
 
 
-def build_synthetic(chunks: int, work: Path, embedder) -> tuple[Path, Path]:
+def build_synthetic(chunks: int, work: Path, embedder, added: str = ADDED_REPORT) -> tuple[Path, Path]:
     """A corpus folder and an index of about ``chunks`` chunks made from the library index (replicas of
-    its reports, vectors perturbed); returns (corpus, index)."""
+    its reports but ``added``, vectors perturbed); returns (corpus, index)."""
     from eval import library
     from index_build.builder import pipeline_version
     from index_build.chunk_table import Chunk
@@ -57,7 +57,7 @@ def build_synthetic(chunks: int, work: Path, embedder) -> tuple[Path, Path]:
     base_dir = library.ensure_library_index(embedder)
     base = load_version(base_dir, fingerprint=embedder.fingerprint, dimension=embedder.dimension)
     source_dir = library.library_dir()
-    documents = [doc for doc in base.documents if doc["source_file"] != ADDED_REPORT]
+    documents = [doc for doc in base.documents if doc["source_file"] != added]
     per_replica = sum(doc["chunks"] for doc in documents)
     replicas = max(1, math.ceil(chunks / per_replica))
     shutil.rmtree(work, ignore_errors=True)
@@ -112,7 +112,7 @@ def _perturbed(vectors: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     return (noisy / np.linalg.norm(noisy, axis=1, keepdims=True)).astype(np.float32)
 
 
-def measure(corpus: Path, index: Path) -> dict:
+def measure(corpus: Path, index: Path, report: Path) -> dict:
     """The figures, in this (fresh) process."""
     from index_build.builder import number_sentences, prepare_report
     from index_build.corpus import ReportInfo
@@ -120,7 +120,6 @@ def measure(corpus: Path, index: Path) -> dict:
     from index_build.index_store import load_version
     from index_build.reports import NewReport, add_reports
     from index_build.vocabulary import vocabulary_words
-    from eval import library
     from service.search import SearchEngine
     from service.settings import get_settings
 
@@ -148,19 +147,19 @@ def measure(corpus: Path, index: Path) -> dict:
     for question, vector, found in zip(questions, vectors, approximate):
         truth = {(p.document_id, p.start) for p in exact.search(question, 10, vector=vector).passages}
         recall.append(len(found & truth) / max(len(truth), 1))
-    report = library.library_dir() / ADDED_REPORT
-    info = ReportInfo(id="scale-bench-added", title="added by the bench", language="fr", source_file=report.name)
+    language = "fr" if "_fr." in report.name or ".fr." in report.name else "en"
+    info = ReportInfo(id="scale-bench-added", title="added by the bench", language=language, source_file=report.name)
     prepared = prepare_report(report, info)
     known_words = set(store.vocabulary.entries)
     sentences = number_sentences(prepared.chunks, {info.id: prepared.document.text})
-    new_words = sorted(w for w in vocabulary_words(prepared.document.text, "fr") if (w, "fr") not in known_words)
+    new_words = sorted(w for w in vocabulary_words(prepared.document.text, language) if (w, language) not in known_words)
     started = time.perf_counter()
     embedder.embed_passages([chunk.text for chunk in prepared.chunks], show_progress=False)
     embedder.embed_passages(sentences, show_progress=False)
     embedder.embed_words(new_words, False, remember=False)
     embed_report_s = time.perf_counter() - started
     started = time.perf_counter()
-    add_reports(corpus, index, embedder, [NewReport(report, id=info.id)], show_progress=False)
+    add_reports(corpus, index, embedder, [NewReport(report, id=info.id, language=language)], show_progress=False)
     add_report_s = time.perf_counter() - started
     took.sort()
     return {"chunks": store.count(), "open_s": round(open_s, 3), "rss_gb": round(memory, 3),
@@ -170,17 +169,24 @@ def measure(corpus: Path, index: Path) -> dict:
             "embed_report_s": round(embed_report_s, 1), "search": store.describe()["search"]}
 
 
-def run(chunks: int, json_path: Path | None, work: Path | None = None) -> dict:
-    """Build the N-chunk index, measure it in a fresh process, print and write the figures."""
+def run(chunks: int, json_path: Path | None, work: Path | None = None, report: Path | None = None) -> dict:
+    """Build the N-chunk index, measure it in a fresh process, print and write the figures (``report``: the
+    report added, by default the library's 62-page French evaluation)."""
+    from eval import library
+
     from index_build.embedding import Embedder
     from service.settings import get_settings
 
     settings = get_settings()
+    folder = library.library_dir()
+    if folder is None:
+        raise SystemExit(library.missing_library_message())
+    report = report or folder / ADDED_REPORT
     work = work or REPO / "var" / f"scale-{chunks}"
     started = time.perf_counter()
-    corpus, index = build_synthetic(chunks, work, Embedder.load(settings.model, settings.model_cache_dir))
+    corpus, index = build_synthetic(chunks, work, Embedder.load(settings.model, settings.model_cache_dir), report.name)
     print(f"synthetic index of {chunks} chunks built in {time.perf_counter() - started:.0f} s ({work})", flush=True)
-    child = subprocess.run([sys.executable, "-m", "eval.scale", "--measure", str(corpus), str(index)],
+    child = subprocess.run([sys.executable, "-m", "eval.scale", "--measure", str(corpus), str(index), str(report)],
                            capture_output=True, text=True, cwd=REPO, env=os.environ)
     if child.returncode:
         raise SystemExit(f"the measurement failed:\n{child.stderr[-3000:]}")
@@ -198,12 +204,13 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m eval.scale", description=__doc__.splitlines()[0])
     parser.add_argument("--scale", type=int, default=10_000, help="chunks in the synthetic index")
     parser.add_argument("--json", type=Path, default=None, help="also write the figures to this file")
-    parser.add_argument("--measure", nargs=2, type=Path, metavar=("CORPUS", "INDEX"), help=argparse.SUPPRESS)
+    parser.add_argument("--report", type=Path, default=None, help="the report added (default: a 62-page library PDF)")
+    parser.add_argument("--measure", nargs=3, type=Path, metavar=("CORPUS", "INDEX", "REPORT"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.measure:
         print(json.dumps(measure(*args.measure)))
         return 0
-    run(args.scale, args.json)
+    run(args.scale, args.json, report=args.report)
     return 0
 
 

@@ -17,7 +17,6 @@ import math
 import random
 import statistics
 import time
-from dataclasses import asdict
 from pathlib import Path
 
 from eval import library
@@ -82,7 +81,7 @@ class Tuner:
         """The metrics of one question under ranking settings (answerability not applied)."""
         key = (index, json.dumps(settings.to_dict(), sort_keys=True))
         if key not in self._metrics:
-            answer = asdict(self.engine.answer(self.retrieved[index], DEPTH, settings=settings))
+            answer = self.engine.answer(self.retrieved[index], DEPTH, settings=settings).model_dump()
             answer["answerable"] = True
             self._metrics[key] = score_answer(self.questions[index], answer, 0.0,
                                               self.relevant.get(self.questions[index].id))
@@ -131,7 +130,7 @@ class Tuner:
     def result(self, index: int, settings: RetrievalSettings) -> QuestionResult:
         """One question answered with the settings, abstention included."""
         question = self.questions[index]
-        answer = asdict(self.engine.answer(self.retrieved[index], DEPTH, settings=settings))
+        answer = self.engine.answer(self.retrieved[index], DEPTH, settings=settings).model_dump()
         metrics = score_answer(question, answer, 0.0, self.relevant.get(question.id))
         language = self.report_languages.get(question.document_id)
         pairing = "" if language is None else ("same" if language == question.lang else "other")

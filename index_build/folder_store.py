@@ -169,6 +169,12 @@ class FolderStore:
         self._language_masks = {language: self._documents.mask(lambda doc, language=language:
                                                                doc.get("language", "") == language)
                                 for language in sorted({doc.get("language", "") for doc in self.documents})}
+        self._sentence_language_masks = {}
+        for mask in self._language_masks.values():  # masks every question of a language uses: made once
+            self._chunks.remember(mask)
+            sentence_mask = self._sentences_of(mask)
+            self._sentences.remember(sentence_mask)
+            self._sentence_language_masks[id(mask)] = (mask, sentence_mask)
         self._texts = lru_cache(maxsize=64)(self._read_text)
         self._check()
 
@@ -281,6 +287,9 @@ class FolderStore:
 
     def _sentences_of(self, allowed: np.ndarray) -> np.ndarray:
         """Boolean mask of the sentences that belong to an allowed chunk."""
+        known = getattr(self, "_sentence_language_masks", {}).get(id(allowed))
+        if known is not None and known[0] is allowed:
+            return known[1]
         mask = np.zeros(len(self._sentences), dtype=bool)
         mask[self._pair_sentence[allowed[self._pair_chunk]]] = True
         return mask

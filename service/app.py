@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import re
-from dataclasses import asdict
 from typing import Annotated
 
-from fastapi import Depends, FastAPI, Query, Request
+from fastapi import Depends, FastAPI, Path, Query, Request
 from fastapi_offline import FastAPIOffline
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse
@@ -14,14 +13,18 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.cors import CORSMiddleware
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 
+from index_build.store import SearchFilter
 from service.admin import RequestGuard, router as admin_router
+from service.answers import Answer
 from service.audit import AuditLog
+from service.filters import FilterProblem, search_filter
 from service.jobs import JobQueue
 from service.live import LiveIndex
 from service.metrics import Metrics, MetricsMiddleware
 from service.request_log import RequestLog
-from service.schemas import (MAX_QUESTION_CHARS, DocumentOut, ErrorOut, HealthResponse, Question, SearchRequest,
-                             SearchResponse, TopK)
+from service.schemas import (FILTER_DESCRIPTIONS, MAX_FILTER_CHARS, MAX_FILTER_VALUES, MAX_QUESTION_CHARS, DocumentOut,
+                             ErrorOut, FilterText, HealthResponse, LanguageCode, Question, ReportId, SearchRequest,
+                             SpeakerEntry, TopK, Year)
 from service.search import SearchEngine
 from service.settings import Settings
 from service.web import SecurityHeaders, router as web_router
@@ -41,6 +44,30 @@ def get_engine(request: Request) -> SearchEngine:
 
 
 Engine = Annotated[SearchEngine, Depends(get_engine)]
+
+
+def _query_list(kind, what: str):
+    """A filter of the query string, repeated for each value (``?documents=a&documents=b``)."""
+    return Annotated[list[kind], Query(max_length=MAX_FILTER_VALUES, description=FILTER_DESCRIPTIONS[what])]
+
+
+DocumentsQuery = _query_list(ReportId, "documents")
+LanguagesQuery = _query_list(LanguageCode, "languages")
+PublishersQuery = _query_list(FilterText, "publishers")
+SpeakersQuery = _query_list(FilterText, "speakers")
+YearFromQuery = Annotated[Year | None, Query(description=FILTER_DESCRIPTIONS["year_from"])]
+YearToQuery = Annotated[Year | None, Query(description=FILTER_DESCRIPTIONS["year_to"])]
+
+
+def checked_filter(engine: SearchEngine, where: str, **filters) -> SearchFilter:
+    """The request's filters over the engine's index version, or a 422 like pydantic's (``loc`` naming
+    the field in ``where``, ``body`` or ``query``) for what a schema cannot check: unknown report ids, a
+    year range that runs backwards."""
+    try:
+        return search_filter((doc["id"] for doc in engine.version.documents), **filters)
+    except FilterProblem as problem:
+        raise RequestValidationError([{"type": kind, "loc": (where, field), "msg": message, "input": refused}
+                                      for field, kind, message, refused in problem.problems]) from None
 
 
 def create_app(live: LiveIndex, settings: Settings) -> FastAPI:
@@ -71,21 +98,47 @@ def create_app(live: LiveIndex, settings: Settings) -> FastAPI:
     app.add_exception_handler(RequestValidationError, _short_validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
 
-    @app.post("/search", response_model=SearchResponse, summary="Answer a question with cited passages",
+    @app.post("/search", response_model=Answer, summary="Answer a question with cited passages",
               max_body_size=MAX_REQUEST_BYTES,
               responses={400: {"description": "The body is not UTF-8", "model": ErrorOut},
                          413: {"description": "The body is over 64 KB", "model": ErrorOut}})
-    def search_post(body: SearchRequest, engine: Engine) -> dict:
-        return asdict(engine.search(body.question, body.k))
+    def search_post(body: SearchRequest, engine: Engine) -> Answer:
+        found = checked_filter(engine, "body", **body.filters())
+        return engine.search(body.question, body.k, search_filter=found)
 
-    @app.get("/search", response_model=SearchResponse, summary="Answer a question with cited passages (GET)")
+    @app.get("/search", response_model=Answer, summary="Answer a question with cited passages (GET)")
     def search_get(
         engine: Engine,
         q: Annotated[Question, Query(description=f"The question (1 to {MAX_QUESTION_CHARS} characters)",
                                      examples=["who spoke about child protection"])],
         k: Annotated[TopK, Query()] = 5,
-    ) -> dict:
-        return asdict(engine.search(q, k))
+        documents: DocumentsQuery = [],
+        languages: LanguagesQuery = [],
+        year_from: YearFromQuery = None,
+        year_to: YearToQuery = None,
+        publishers: PublishersQuery = [],
+        speakers: SpeakersQuery = [],
+    ) -> Answer:
+        found = checked_filter(engine, "query", documents=documents, languages=languages, year_from=year_from,
+                               year_to=year_to, publishers=publishers, speakers=speakers)
+        return engine.search(q, k, search_filter=found)
+
+    @app.get("/speakers", response_model=list[SpeakerEntry], summary="Who speaks in the reports, where, how often")
+    def speakers_directory(
+        engine: Engine,
+        q: Annotated[str, Query(max_length=MAX_FILTER_CHARS, description="Only speakers whose name or organisation "
+                                "contains this (case and accents ignored)", examples=["unicef"])] = "",
+        documents: DocumentsQuery = [],
+        languages: LanguagesQuery = [],
+        year_from: YearFromQuery = None,
+        year_to: YearToQuery = None,
+        publishers: PublishersQuery = [],
+    ) -> list[dict]:
+        """Everyone whose words the reports carry (name, role, organisation), the reports where they speak
+        and how many passages there, by name; the report filters restrict both."""
+        found = checked_filter(engine, "query", documents=documents, languages=languages, year_from=year_from,
+                               year_to=year_to, publishers=publishers)
+        return engine.speaker_directory.find(q, found)
 
     @app.get("/health", response_model=HealthResponse, summary="Readiness and what is served")
     def health(request: Request, engine: Engine) -> dict:
@@ -109,6 +162,15 @@ def create_app(live: LiveIndex, settings: Settings) -> FastAPI:
              if settings.admin_token else None)
     def documents(engine: Engine) -> list[dict]:
         return engine.version.documents
+
+    @app.get("/documents/{document_id}", response_model=DocumentOut, summary="One report in the index",
+             responses={404: {"description": "No report has this id", "model": ErrorOut}})
+    def document(engine: Engine, document_id: Annotated[str, Path(min_length=1, description="The report's id")]) -> dict:
+        for entry in engine.version.documents:
+            if entry["id"] == document_id:
+                return entry
+        raise StarletteHTTPException(404, f"No report with id {document_id[:ECHOED_INPUT_CHARS]!r} in the index: "
+                                          "GET /documents lists the reports.")
 
     return app
 

@@ -1,4 +1,4 @@
-"""The ``citeqa`` command line: build, serve, ask, eval.
+"""The ``citeqa`` command line: build, serve, ask, speakers, eval.
 
 The top layer (index_build <- service <- eval <- this module): the only module of ``service`` that imports
 ``eval``, and only inside the ``eval`` command.
@@ -48,20 +48,64 @@ def main(argv: list[str] | None = None) -> int:
     ask = commands.add_parser("ask", help="ask a question and print the cited passages")
     ask.add_argument("question")
     ask.add_argument("-k", type=int, default=None, help="how many passages (default 5)")
+    _add_filter_arguments(ask, speakers=True)
+
+    speakers = commands.add_parser("speakers", help="who speaks in the reports: role, organisation, reports, passages")
+    speakers.add_argument("query", nargs="?", default="",
+                          help="only names or organisations containing this (case and accents ignored)")
+    _add_filter_arguments(speakers, speakers=False)
 
     evaluate = commands.add_parser("eval", help="score the answers on the eval set of expected answers")
     from eval.cli import add_arguments
 
     add_arguments(evaluate)
 
+    bench = commands.add_parser("bench", help="figures of the index at scale: a synthetic index of N chunks, "
+                                "printed and written as JSON")
+    bench.add_argument("--scale", type=int, default=10_000, metavar="N", help="chunks in the synthetic index")
+    bench.add_argument("--json", type=Path, default=None, metavar="FILE", help="also write the figures here")
+    bench.add_argument("--report", type=Path, default=None, help="the report added (default: a 62-page library PDF)")
+
     args = parser.parse_args(argv)
     try:
         settings = get_settings()
         return {"build": _build, "rebuild": _build, "add": _add, "remove": _remove, "list": _list,
-                "serve": _serve, "ask": _ask, "eval": _eval}[args.command](args, settings)
+                "serve": _serve, "ask": _ask, "speakers": _speakers, "eval": _eval, "bench": _bench}[args.command](args, settings)
     except (IndexProblem, CorpusError, UnreadableReport, UnknownReport, ValueError) as error:
         print(f"citeqa: {error}", file=sys.stderr)
         return 2
+
+
+def _add_filter_arguments(parser: argparse.ArgumentParser, speakers: bool) -> None:
+    """The filters of ``ask`` (and, but --speaker, of ``speakers``); each list option may be repeated."""
+    parser.add_argument("--document", action="append", default=[], metavar="ID",
+                        help="only this report (repeat for several; `citeqa list` shows the ids)")
+    parser.add_argument("--language", action="append", default=[], type=_language_code, metavar="CODE",
+                        help="only reports in this language, e.g. fr (repeatable)")
+    parser.add_argument("--year-from", type=int, default=None, metavar="YEAR", help="only reports of this year or later")
+    parser.add_argument("--year-to", type=int, default=None, metavar="YEAR", help="only reports of this year or earlier")
+    parser.add_argument("--publisher", action="append", default=[], metavar="TEXT",
+                        help="only reports whose publisher contains this (repeatable)")
+    if speakers:
+        parser.add_argument("--speaker", action="append", default=[], metavar="TEXT",
+                            help="only passages where someone whose name or organisation contains this speaks (repeatable)")
+
+
+def _language_code(value: str) -> str:
+    import re
+
+    if re.fullmatch("[a-z]{2}", value) is None:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a two-letter ISO 639-1 code in lower case, e.g. fr or en")
+    return value
+
+
+def _filter_of(args: argparse.Namespace, version):
+    """The options' filter, checked against the index version (an unknown report id is a ValueError: exit 2)."""
+    from service.filters import search_filter
+
+    return search_filter((doc["id"] for doc in version.documents), documents=args.document,
+                         languages=args.language, year_from=args.year_from, year_to=args.year_to,
+                         publishers=args.publisher, speakers=getattr(args, "speaker", []))
 
 
 def _build(args: argparse.Namespace, settings: Settings) -> int:
@@ -138,16 +182,43 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _ask(args: argparse.Namespace, settings: Settings) -> int:
+    from index_build.index_store import check_model, load_version
     from service.search import SearchEngine
 
-    engine = SearchEngine.open(settings.index_dir, settings.model, settings.model_cache_dir)
-    answer = engine.search(args.question, args.k or settings.default_k)
+    version = load_version(settings.index_dir)
+    search_filter = _filter_of(args, version)  # refused before the model loads
+    embedder = _embedder(settings)
+    check_model(version, settings.model, embedder.fingerprint, embedder.dimension)
+    engine = SearchEngine(embedder, version)
+    answer = engine.search(args.question, args.k or settings.default_k, search_filter=search_filter)
     print(f"{args.question}  ({answer.took_ms:.0f} ms)\n")
+    if not search_filter.empty:
+        conditions = ", ".join(f"{key}={value}" for key, value in search_filter.to_dict().items())
+        print(f"Filter: {conditions}\n")
+    if not answer.answerable:
+        print(f"Not answered: {answer.reason}\n")
     for passage in answer.passages:
-        who = ", ".join(s["name"] for s in passage.speakers) or "-"
+        who = ", ".join(s.name for s in passage.speakers) or "-"
         print(f"[{passage.rank}] {passage.title}, p. {passage.page}, chars {passage.start}-{passage.end}  "
               f"score {passage.score:.3f}  speakers: {who}")
         print(textwrap.indent(textwrap.fill(passage.text, 100), "    "), end="\n\n")
+    return 0
+
+
+def _speakers(args: argparse.Namespace, settings: Settings) -> int:
+    from index_build.index_store import load_version
+    from service.filters import SpeakerDirectory
+
+    version = load_version(settings.index_dir)  # no model needed: the directory is in the index
+    entries = SpeakerDirectory(version).find(args.query, _filter_of(args, version))
+    for entry in entries:
+        about = ", ".join(part for part in (entry["role"], entry["organisation"]) if part)
+        passages = f"{entry['passages']} passage{'' if entry['passages'] == 1 else 's'}"
+        print(f"{entry['name']}{f' — {about}' if about else ''}")
+        print(f"    {passages} in {', '.join(entry['documents'])}")
+    shown = f"{len(entries)} speaker{'' if len(entries) == 1 else 's'}"
+    print(f"{shown}{f' matching {args.query!r}' if args.query else ''} (index version {version.version})",
+          file=sys.stderr)
     return 0
 
 
@@ -159,6 +230,15 @@ def _eval(args: argparse.Namespace, settings: Settings) -> int:
     from service.search import SearchEngine
 
     return run(args, SearchEngine.open(settings.index_dir, settings.model, settings.model_cache_dir))
+
+
+def _bench(args: argparse.Namespace, settings: Settings) -> int:
+    from eval.scale import run
+
+    if args.scale < 1:
+        raise ValueError("--scale must be a positive number of chunks")
+    run(args.scale, args.json, report=args.report)
+    return 0
 
 
 if __name__ == "__main__":

@@ -1,13 +1,21 @@
-"""The HTTP API's request and response shapes (with the examples shown at /docs)."""
+"""The HTTP API's request and response shapes (with the examples shown at /docs). The answer itself
+(``POST /search``, ``GET /search``) is :class:`service.answers.Answer`, the one model the engine builds."""
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 
+from service.answers import Speaker
+
 MAX_QUESTION_CHARS = 2000
 MAX_K = 50
+MAX_FILTER_VALUES = 100  # values of one filter list (report ids, languages, publishers, speakers)
+MAX_FILTER_CHARS = 200  # characters of one filter value
+YEAR_MIN, YEAR_MAX = 1000, 9999  # the years a report may have (as uploads accept them)
+LANGUAGE_PATTERN = "^[a-z]{2}$"
 
 #: What a question may not consist of only: the characters Python's ``str.strip()`` removes, spelled out,
 #: as regex classes like ``\s`` mean different sets in Python, JSON Schema (ECMA-262) and pydantic's Rust engine.
@@ -32,6 +40,43 @@ Question = Annotated[
 TopK = Annotated[int, Field(ge=1, le=MAX_K, description=f"How many passages to return (1 to {MAX_K})")]
 
 
+def _language_code(value: str) -> str:
+    if re.fullmatch(LANGUAGE_PATTERN[1:-1], value) is None:
+        raise ValueError("must be a two-letter ISO 639-1 language code in lower case, e.g. fr or en")
+    return value
+
+
+def _filter_text(value: str) -> str:
+    if not value.strip():
+        raise ValueError("must not be empty or blank")
+    return value.strip()
+
+
+# One value of a filter. Each is at most MAX_FILTER_CHARS characters and each list at most MAX_FILTER_VALUES
+# values: checked before any search runs (a body is at most 64 KB anyway).
+ReportId = Annotated[str, Field(min_length=1, max_length=MAX_FILTER_CHARS, description="A report id (GET /documents lists them)")]
+LanguageCode = Annotated[str, Field(description="A report language: ISO 639-1 code, e.g. fr or en",
+                                    json_schema_extra={"pattern": LANGUAGE_PATTERN}),  # checked by _language_code
+                         AfterValidator(_language_code)]
+FilterText = Annotated[str, Field(min_length=1, max_length=MAX_FILTER_CHARS,
+                                  json_schema_extra={"pattern": NOT_BLANK_PATTERN}),  # checked by _filter_text
+                       AfterValidator(_filter_text)]
+Year = Annotated[int, Field(ge=YEAR_MIN, le=YEAR_MAX)]
+
+#: What each filter means (the POST body and the GET query say the same).
+FILTER_DESCRIPTIONS = {
+    "documents": f"Only these reports (ids, as GET /documents lists them; at most {MAX_FILTER_VALUES}). "
+                 "An unknown id is refused (422).",
+    "languages": f"Only reports in these languages (ISO 639-1 codes, e.g. fr, en; at most {MAX_FILTER_VALUES})",
+    "year_from": "Only reports of this year or later (a report without a year is left out)",
+    "year_to": "Only reports of this year or earlier (a report without a year is left out); not before year_from",
+    "publishers": f"Only reports whose publisher contains one of these (case and accents ignored; at most "
+                  f"{MAX_FILTER_VALUES})",
+    "speakers": f"Only passages where a speaker whose name or organisation contains one of these speaks "
+                f"(case and accents ignored; at most {MAX_FILTER_VALUES})",
+}
+
+
 def _json_integer(value):
     """A JSON body's integer as JSON Schema reads one: ``true`` and ``"5"`` are refused, not converted
     (pydantic would read them as 1 and 5); ``5.0`` is 5, ``5.5`` is refused by the int itself."""
@@ -40,87 +85,47 @@ def _json_integer(value):
     return value
 
 
+def _values(kind, what: str):
+    """A filter list: at most MAX_FILTER_VALUES values of ``kind``."""
+    return Annotated[list[kind], Field(max_length=MAX_FILTER_VALUES, description=FILTER_DESCRIPTIONS[what])]
+
+
+JsonYear = Annotated[Year | None, BeforeValidator(_json_integer)]
+
+
 class SearchRequest(BaseModel):
-    """A question to answer from the reports."""
+    """A question to answer from the reports, and optionally which passages may answer it (every filter
+    given must hold; an empty one does not restrict)."""
 
     question: Question
     k: Annotated[TopK, BeforeValidator(_json_integer)] = 5
+    documents: _values(ReportId, "documents") = []
+    languages: _values(LanguageCode, "languages") = []
+    year_from: Annotated[JsonYear, Field(description=FILTER_DESCRIPTIONS["year_from"])] = None
+    year_to: Annotated[JsonYear, Field(description=FILTER_DESCRIPTIONS["year_to"])] = None
+    publishers: _values(FilterText, "publishers") = []
+    speakers: _values(FilterText, "speakers") = []
 
     # An unknown field is refused (422 naming it), and the schema says so: a misspelt "top_k" is not ignored.
     model_config = ConfigDict(extra="forbid", json_schema_extra={
-        "examples": [{"question": "who spoke about child protection", "k": 5}]})
+        "examples": [{"question": "who spoke about child protection", "k": 5},
+                     {"question": "Qui a parlé de la protection des enfants ?", "k": 3,
+                      "documents": ["idm-2018-capacity-development.fr"], "year_from": 2018, "year_to": 2019}]})
+
+    def filters(self) -> dict:
+        """The filter fields, as :func:`service.filters.search_filter` takes them."""
+        return {name: getattr(self, name) for name in FILTER_DESCRIPTIONS}
 
 
-class SpeakerOut(BaseModel):
-    """A person (or body) whose words a passage carries."""
+class SpeakerEntry(Speaker):
+    """Someone who speaks in the reports: where, and in how many passages."""
 
-    name: str
-    role: str = ""
-    organisation: str = ""
-
-
-class HighlightOut(BaseModel):
-    """The sentence of the passage that best answers the question (offsets into the document text)."""
-
-    start: int
-    end: int
-    text: str
-
-
-class SpeakerAnswerOut(SpeakerOut):
-    """A person or body who answers the question, the ranks of the passages that carry their words and the
-    reports those passages come from."""
-
-    passages: list[int]
-    documents: list[str] = Field(default_factory=list, description="Ids of the reports where they say it")
-
-
-class PassageOut(BaseModel):
-    """A cited passage: ``document text[start:end] == text``, on ``page`` of the report."""
-
-    rank: int
-    score: float
-    text: str
-    document_id: str
-    title: str
-    page: int
-    start: int
-    end: int
-    speakers: list[SpeakerOut]
-    highlight: HighlightOut | None = Field(None, description="The best sentence of the passage for this question")
-    weak: bool = Field(False, description="True when the reports do not answer the question: the passage is only the nearest")
-
-
-class SearchResponse(BaseModel):
-    """The passages that answer the question, best first, and the people who said it."""
-
-    question: str
-    answerable: bool = Field(description="False when nothing in the reports answers the question")
-    reason: str = Field("", description="Why the service abstained (empty when answerable)")
-    speakers: list[SpeakerAnswerOut] = Field(description="Who answers the question, best first")
-    passages: list[PassageOut]
-    took_ms: float
-    index_version: str = Field(description="The index version that answered (citations point into it)")
+    documents: list[str] = Field(description="Ids of the reports where they speak")
+    passages: int = Field(description="How many passages of those reports carry their words")
 
     model_config = {"json_schema_extra": {"examples": [{
-        "question": "who spoke about child protection",
-        "answerable": True, "reason": "",
-        "speakers": [{"name": "Sikander Khan", "role": "Directeur du Bureau des programmes d’urgence",
-                      "organisation": "UNICEF", "passages": [1], "documents": ["idm-2018-capacity-development.fr"]}],
-        "passages": [{
-            "rank": 1, "score": 0.86,
-            "text": "M. Sikander Khan, Directeur du Bureau des programmes d’urgence de l’UNICEF à Genève, a ...",
-            "document_id": "idm-2018-capacity-development.fr",
-            "title": "Dialogue international sur la migration 2018 — Résumé des conclusions",
-            "page": 5, "start": 14542, "end": 15080,
-            "speakers": [{"name": "Sikander Khan", "role": "Directeur du Bureau des programmes d’urgence",
-                          "organisation": "UNICEF"}],
-            "highlight": {"start": 14700, "end": 14905, "text": "M. Sikander Khan, ... a abordé les avantages de la collaboration ..."},
-            "weak": False,
-        }],
-        "took_ms": 21.4,
-        "index_version": "20261127T003326776878Z",
-    }]}}
+        "name": "Sikander Khan", "role": "Directeur du Bureau des programmes d’urgence", "organisation": "UNICEF",
+        "documents": ["idm-2018-capacity-development.fr"], "passages": 2}]}}
 
 
 class HealthResponse(BaseModel):

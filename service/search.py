@@ -9,7 +9,8 @@ Search runs as stages, each visible here:
 2. **fuse** — weighted reciprocal rank.
 3. **diversify** — who questions: new speakers and reports first.
 4. **answerability** — the best sentence of each report language against its pair's threshold.
-5. **present** — highlights (top-k passages only) and speakers.
+5. **present** — highlights (top-k passages only) and speakers, as the models of :mod:`service.answers`
+   (the API returns them as they are).
 
 Every weight and threshold comes from one :class:`RetrievalSettings`.
 """
@@ -31,62 +32,13 @@ from index_build.lexical import query_terms, query_word_variants, terms_of_words
 from index_build.store import Hits, IndexStore, SearchFilter
 from index_build.vector_index import best_of
 from index_build.retrieval import RetrievalSettings, pair_key, settings_for_version
+from service.answers import Answer, Highlight, Passage, Speaker, SpeakerAnswer
+from service.filters import SpeakerDirectory
 from service.translation import QuestionTranslator
 
 
-__all__ = ["Answer", "Highlight", "MODES", "Passage", "Retrieved", "SearchEngine", "SearchFilter", "SpeakerAnswer",
-           "is_who_question"]
-
-
-@dataclass
-class Highlight:
-    """The sentence of a passage that best answers the question (document offsets)."""
-
-    start: int
-    end: int
-    text: str
-
-
-@dataclass
-class Passage:
-    """One cited passage of an answer."""
-
-    rank: int
-    score: float
-    text: str
-    document_id: str
-    title: str
-    page: int
-    start: int
-    end: int
-    speakers: list[dict] = field(default_factory=list)
-    highlight: Highlight | None = None
-    weak: bool = False
-
-
-@dataclass
-class SpeakerAnswer:
-    """A person or body who answers the question, with the ranks of the passages that carry their words
-    and the reports those passages come from."""
-
-    name: str
-    role: str
-    organisation: str
-    passages: list[int]
-    documents: list[str] = field(default_factory=list)
-
-
-@dataclass
-class Answer:
-    """The passages that answer a question, best first, and who said it."""
-
-    question: str
-    answerable: bool
-    reason: str
-    speakers: list[SpeakerAnswer]
-    passages: list[Passage]
-    took_ms: float
-    index_version: str = ""
+__all__ = ["Answer", "Highlight", "MODES", "Passage", "Retrieved", "SearchEngine", "SearchFilter", "Speaker",
+           "SpeakerAnswer", "is_who_question"]
 
 
 # --- stage 1: retrieve ------------------------------------------------------------------------
@@ -245,6 +197,7 @@ class SearchEngine:
         self.settings = settings
         self._titles = {doc["id"]: doc["title"] for doc in version.documents}
         self.report_languages = sorted(version.languages())
+        self.speaker_directory = SpeakerDirectory(version)
         translator = QuestionTranslator(embedder, version.vocabulary)
         dense, lexical = DenseRetriever(version), LexicalRetriever(version)
         #: a mode is the list of its retrievers
@@ -311,8 +264,9 @@ class SearchEngine:
         passages = [self._passage(rank, score, chunk, retrieved.query, not answerable)
                     for rank, ((_, score), chunk) in enumerate(zip(top, chunks), start=1)]
         took = round((time.perf_counter() - started) * 1000, 2)
-        return Answer(retrieved.question, answerable, reason, _speakers_of(passages), passages, took,
-                      self.version.version)
+        return Answer(question=retrieved.question, answerable=answerable, reason=reason,
+                      speakers=_speakers_of(passages), passages=passages, took_ms=took,
+                      index_version=self.version.version)
 
     # --- stages 2-3: fuse, diversify -----------------------------------------------------------
     def rank(self, retrieved: Retrieved, settings: RetrievalSettings, mode: str = "hybrid",
@@ -400,8 +354,10 @@ class SearchEngine:
 
     # --- stage 5: present ------------------------------------------------------------------------
     def _passage(self, rank: int, score: float, chunk: Chunk, query: np.ndarray | None, weak: bool) -> Passage:
-        return Passage(rank, round(score, 4), chunk.text, chunk.document_id, self._titles[chunk.document_id],
-                       chunk.page, chunk.start, chunk.end, list(chunk.speakers), self._highlight(chunk, query), weak)
+        return Passage(rank=rank, score=round(score, 4), text=chunk.text, document_id=chunk.document_id,
+                       title=self._titles[chunk.document_id], page=chunk.page, start=chunk.start, end=chunk.end,
+                       speakers=[Speaker(**speaker) for speaker in chunk.speakers],
+                       highlight=self._highlight(chunk, query), weak=weak)
 
     def _highlight(self, chunk: Chunk, query: np.ndarray | None) -> Highlight | None:
         """The chunk's sentence closest to the question."""
@@ -409,7 +365,7 @@ class SearchEngine:
             return None
         vectors = self.version.sentence_vectors([row for _, _, row in chunk.sentences])
         start, end, _ = chunk.sentences[int(np.argmax(vectors @ query))]
-        return Highlight(start, end, self.version.document_text(chunk.document_id)[start:end])
+        return Highlight(start=start, end=end, text=self.version.document_text(chunk.document_id)[start:end])
 
 
 MODES = ("hybrid", "dense", "bm25")
@@ -445,9 +401,10 @@ def _speakers_of(passages: list[Passage]) -> list[SpeakerAnswer]:
     found: dict[str, SpeakerAnswer] = {}
     for passage in passages:
         for speaker in passage.speakers:
-            key = fold_accents(speaker["name"])
+            key = fold_accents(speaker.name)
             if key not in found:
-                found[key] = SpeakerAnswer(speaker["name"], speaker.get("role", ""), speaker.get("organisation", ""), [])
+                found[key] = SpeakerAnswer(name=speaker.name, role=speaker.role, organisation=speaker.organisation,
+                                           passages=[])
             found[key].passages.append(passage.rank)
             if passage.document_id not in found[key].documents:
                 found[key].documents.append(passage.document_id)

@@ -48,12 +48,94 @@
     $(id).textContent = text;
   }
 
-  // ---- asking ----------------------------------------------------------------------------------
-
   function questionError(message) {
     say("ask-error", message);
     $("q").setAttribute("aria-invalid", message ? "true" : "false");
   }
+
+  // ---- filters: which reports, which years ---------------------------------------------------
+
+  const YEAR_FIELDS = ["year-from", "year-to"];
+
+  function filterError(message, id) {
+    say("ask-error", message);
+    $(id).setAttribute("aria-invalid", "true");
+    $(id).focus();
+  }
+
+  function year(id) {
+    const input = $(id);
+    const text = input.value.trim();
+    if (!text && !input.validity.badInput) return { value: null };
+    const value = Number(text);
+    if (!Number.isInteger(value) || value < 1000 || value > 9999) return { error: true };
+    return { value };
+  }
+
+  // The filters the controls give: what to send, and a sentence saying what they keep (null: none);
+  // or an error, shown and focused.
+  function currentFilters() {
+    for (const id of ["filter-reports", ...YEAR_FIELDS]) $(id).removeAttribute("aria-invalid");
+    const body = {};
+    const parts = [];
+    const options = Array.from($("filter-reports").options);
+    const picked = options.filter((option) => option.selected);
+    if (options.length && !picked.length) {
+      filterError("Pick at least one report to search (or “Select all reports”).", "filter-reports");
+      return null;
+    }
+    if (picked.length < options.length) {
+      body.documents = picked.map((option) => option.value);
+      const titles = picked.map((option) => `“${option.dataset.title}”`).join(", ");
+      parts.push(`${picked.length} of ${options.length} reports (${titles})`);
+    }
+    const from = year("year-from");
+    const to = year("year-to");
+    for (const [found, id, name] of [[from, "year-from", "From year"], [to, "year-to", "To year"]]) {
+      if (found.error) {
+        filterError(`${name}: type a year of four digits, e.g. 2018, or leave it empty.`, id);
+        return null;
+      }
+    }
+    if (from.value !== null && to.value !== null && from.value > to.value) {
+      filterError(`The years run backwards: from ${from.value} to ${to.value}. Put the earlier year first.`, "year-to");
+      return null;
+    }
+    if (from.value !== null) body.year_from = from.value;
+    if (to.value !== null) body.year_to = to.value;
+    if (from.value !== null && to.value !== null) {
+      parts.push(from.value === to.value ? `reports of ${from.value}` : `reports of ${from.value} to ${to.value}`);
+    } else if (from.value !== null) {
+      parts.push(`reports of ${from.value} or later`);
+    } else if (to.value !== null) {
+      parts.push(`reports of ${to.value} or earlier`);
+    }
+    return { body, note: parts.length ? `Searched only in ${parts.join("; ")}.` : null };
+  }
+
+  // The report picker: one option a report, all selected at first; a reload keeps what was picked
+  // (a new report is selected when every report was).
+  function renderPicker() {
+    const select = $("filter-reports");
+    const before = Array.from(select.options);
+    const all = before.every((option) => option.selected);
+    const picked = new Set(before.filter((option) => option.selected).map((option) => option.value));
+    select.replaceChildren(...reports.map((report) => {
+      const facts = [report.year, report.language].filter(Boolean).join(", ");
+      const option = el("option", { value: report.id, lang: report.language, "data-title": report.title },
+        facts ? `${report.title} (${facts})` : report.title);
+      option.selected = all || picked.has(report.id);
+      return option;
+    }));
+    select.size = Math.max(2, Math.min(reports.length, 6));
+  }
+
+  function selectAllReports() {
+    for (const option of $("filter-reports").options) option.selected = true;
+    $("filter-reports").removeAttribute("aria-invalid");
+  }
+
+  // ---- asking ----------------------------------------------------------------------------------
 
   async function ask(question, remember = true) {
     const asked = ++lastAsked;
@@ -63,17 +145,21 @@
       $("q").focus();
       return;
     }
+    const filters = currentFilters();
+    if (!filters) return;
     if (remember) rememberQuestion(question);
     const answer = $("answer");
     answer.hidden = false;
     answer.setAttribute("aria-busy", "true");
     say("status", "Searching the reports…");
+    $("filter-note").hidden = !filters.note; // what this answer was searched in
+    $("filter-note").textContent = filters.note || "";
     let response;
     try {
       response = await fetch("/search", {
         method: "POST",
         headers: { "Content-Type": "application/json", Accept: "application/json" },
-        body: JSON.stringify({ question, k: K }),
+        body: JSON.stringify({ question, k: K, ...filters.body }),
       });
     } catch (error) {
       if (asked === lastAsked) failed(`Could not reach the service: ${error.message}`);
@@ -202,6 +288,7 @@
     }
     languages = Object.fromEntries(reports.map((report) => [report.id, report.language]));
     renderReports();
+    renderPicker();
   }
 
   function renderReports() {
@@ -383,6 +470,9 @@
       renderReports();
     });
     $("upload").addEventListener("submit", upload);
+    $("filter-all").addEventListener("click", selectAllReports);
+    $("filter-reports").addEventListener("change", () => $("filter-reports").removeAttribute("aria-invalid"));
+    for (const id of YEAR_FIELDS) $(id).addEventListener("input", () => $(id).removeAttribute("aria-invalid"));
 
     input.focus();
     loadReports().then(() => {

@@ -32,3 +32,57 @@ def test_ask_prints_passages_with_their_citations(settings, built_index):
 def test_build_if_missing_keeps_an_existing_index(settings, built_index):
     result = citeqa("build", "--if-missing", env_overrides={"CITEQA_INDEX_DIR": str(settings.index_dir)})
     assert result.returncode == 0 and "already built" in result.stdout
+
+
+SEED = "idm-2018-capacity-development.fr"
+
+
+def test_ask_with_filters_cites_only_the_reports_they_keep(settings, built_index):
+    result = citeqa("ask", "Qui a parlé de la protection des enfants ?", "-k", "2", "--document", SEED,
+                    "--document", SEED, "--language", "fr", "--year-from", "2018", "--year-to", "2018",
+                    "--publisher", "oim", env_overrides={"CITEQA_INDEX_DIR": str(settings.index_dir)})
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.count(", p. ") == 2 and f"documents=['{SEED}']" in result.stdout
+    assert "year_from=2018" in result.stdout
+    speaking = citeqa("ask", "protection des enfants", "-k", "3", "--speaker", "unicef",
+                      env_overrides={"CITEQA_INDEX_DIR": str(settings.index_dir)})
+    assert speaking.returncode == 0, speaking.stderr
+    cited = [line for line in speaking.stdout.splitlines() if ", p. " in line]
+    assert len(cited) == 3 and all("Sikander Khan" in line for line in cited), speaking.stdout
+
+
+def test_ask_with_a_filter_that_keeps_nothing_says_so(settings, built_index):
+    result = citeqa("ask", "protection des enfants", "--year-from", "2030",
+                    env_overrides={"CITEQA_INDEX_DIR": str(settings.index_dir)})
+    assert result.returncode == 0, result.stderr
+    assert "Not answered" in result.stdout and "filter" in result.stdout and ", p. " not in result.stdout
+
+
+@pytest.mark.parametrize("args, fragment", [
+    (["ask", "protection", "--document", "nope"], "no report with id 'nope'"),
+    (["ask", "protection", "--year-from", "2020", "--year-to", "2010"], "before year_from"),
+    (["speakers", "--document", "nope"], "no report with id 'nope'"),
+])
+def test_an_unknown_report_or_a_backwards_range_exits_2_with_a_message(settings, built_index, args, fragment):
+    result = citeqa(*args, env_overrides={"CITEQA_INDEX_DIR": str(settings.index_dir)})
+    assert result.returncode == 2 and fragment in result.stderr, result.stderr
+    assert "Model" not in result.stderr  # refused before the model is loaded
+    if "nope" in fragment:
+        assert "citeqa list" in result.stderr
+
+
+def test_a_bad_language_code_is_refused_by_the_parser(settings, built_index):
+    result = citeqa("ask", "protection", "--language", "French",
+                    env_overrides={"CITEQA_INDEX_DIR": str(settings.index_dir)})
+    assert result.returncode == 2 and "two-letter ISO 639-1" in result.stderr
+
+
+def test_speakers_prints_the_directory(settings, built_index):
+    everyone = citeqa("speakers", env_overrides={"CITEQA_INDEX_DIR": str(settings.index_dir)})
+    assert everyone.returncode == 0, everyone.stderr
+    assert "Sikander Khan — Directeur du Bureau des programmes d’urgence, UNICEF" in everyone.stdout
+    assert f"in {SEED}" in everyone.stdout and "speakers" in everyone.stderr
+    found = citeqa("speakers", "--document", SEED, "bocek", env_overrides={"CITEQA_INDEX_DIR": str(settings.index_dir)})
+    assert found.returncode == 0, found.stderr
+    assert found.stdout.splitlines()[0].startswith("Tomas Boček — ") and len(found.stdout.splitlines()) == 2
+    assert "passages in" in found.stdout and "1 speaker matching 'bocek'" in found.stderr

@@ -4,6 +4,7 @@ admin upload and removal; and no request ever leaves the server."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import httpx
@@ -34,6 +35,13 @@ def server(engine, settings, built_index, serve_in_thread):
 @pytest.fixture(scope="module")
 def admin_server(tmp_path_factory, seed_index, serve_in_thread):
     settings, live = seed_index(tmp_path_factory.mktemp("web-admin"), admin_token=TOKEN)
+    with serve_in_thread(create_app(live, settings)) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def filter_server(two_report_index, serve_in_thread):
+    settings, live = two_report_index
     with serve_in_thread(create_app(live, settings)) as running:
         yield running
 
@@ -257,3 +265,60 @@ def test_admin_uploads_and_removes_a_report(browser, admin_server, tmp_path):
     assert errors == [] or all("403" in e for e in errors)  # the refused upload may be logged by the browser
     assert_local(requests, admin_server.url)
 
+
+
+def test_a_report_and_a_year_range_keep_every_passage_to_that_report(browser, filter_server):
+    from playwright.sync_api import expect
+
+    question = "who keeps bees on the roofs?"
+    unfiltered = httpx.post(f"{filter_server.url}/search", json={"question": question, "k": 5}).json()
+    assert {p["document_id"] for p in unfiltered["passages"]} == {"seed", "harbour"}  # the filter has work to do
+    expected = httpx.post(f"{filter_server.url}/search", json={"question": question, "k": 5, "documents": ["harbour"],
+                                                                "year_from": 2020, "year_to": 2022}).json()
+    assert expected["answerable"] and expected["passages"]
+    page, requests, errors = open_page(browser, filter_server.url)
+    page.goto("/")
+    page.wait_for_selector("#filter-reports option[value=harbour]")
+    selected = "sel => Array.from(sel.options).filter(o => o.selected).map(o => o.value)"
+    assert sorted(page.eval_on_selector("#filter-reports", selected)) == ["harbour", "seed"]  # all, at first
+    assert page.locator("label[for=filter-reports]").inner_text() == "Reports"
+
+    page.select_option("#filter-reports", ["harbour"])
+    page.fill("#year-from", "2022")
+    page.fill("#year-to", "2020")
+    ask(page, question)
+    page.get_by_role("alert").filter(has_text="run backwards").wait_for()
+    assert page.get_attribute("#year-to", "aria-invalid") == "true"
+    assert not [url for url in requests if url.endswith("/search")]  # refused in the page, nothing sent
+
+    page.fill("#year-from", "2020")
+    page.fill("#year-to", "2022")
+    with page.expect_request(lambda request: request.url.endswith("/search") and request.method == "POST") as sent:
+        page.click("#ask button[type=submit]")
+    assert json.loads(sent.value.post_data) == {"question": question, "k": 5, "documents": ["harbour"],
+                                                "year_from": 2020, "year_to": 2022}
+    page.locator("article.passage").first.wait_for()
+    cards = page.locator("article.passage")
+    assert cards.count() == len(expected["passages"])
+    for card in cards.all():  # every passage shown is from the report picked
+        assert "Harbour Authority annual review" in card.locator("h4").inner_text()
+        href = card.get_by_role("link", name="see in the report").get_attribute("href")
+        assert href.startswith("/documents/harbour/view?"), href
+    note = page.locator("#filter-note")
+    assert note.is_visible()
+    assert note.inner_text() == ("Searched only in 1 of 2 reports (“Harbour Authority annual review”); "
+                                 "reports of 2020 to 2022.")
+    out = REPO / "test-output"
+    out.mkdir(exist_ok=True)
+    page.screenshot(path=str(out / "filtered.png"), full_page=True)
+
+    page.click("#filter-all")  # all reports again, no years: no filter, and no note
+    page.fill("#year-from", "")
+    page.fill("#year-to", "")
+    with page.expect_request(lambda request: request.url.endswith("/search") and request.method == "POST") as sent:
+        page.click("#ask button[type=submit]")
+    assert json.loads(sent.value.post_data) == {"question": question, "k": 5}
+    expect(page.locator("article.passage")).to_have_count(5)  # (a string wait_for_function would break the CSP)
+    assert note.is_hidden()
+    assert errors == []
+    assert_local(requests, filter_server.url)
