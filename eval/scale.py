@@ -142,11 +142,20 @@ def measure(corpus: Path, index: Path, report: Path) -> dict:
         took.append((time.perf_counter() - started) * 1000)
         approximate.append({(p.document_id, p.start) for p in answer.passages})
     memory = rss_gb()
+    took_sorted = sorted(took)
+    figures = {"chunks": store.count(), "open_s": round(open_s, 3), "rss_gb": round(memory, 3),
+               "search_p50_ms": round(statistics.median(took_sorted), 2),
+               "search_p95_ms": round(took_sorted[min(len(took) - 1, int(0.95 * len(took)))], 2),
+               "search": store.describe()["search"]}
+    print(json.dumps(figures), flush=True)  # each stage's figures as soon as they are known
     exact = SearchEngine(embedder, load_version(index, fingerprint=embedder.fingerprint, exact=True))
     recall = []
     for question, vector, found in zip(questions, vectors, approximate):
         truth = {(p.document_id, p.start) for p in exact.search(question, 10, vector=vector).passages}
         recall.append(len(found & truth) / max(len(truth), 1))
+    del exact
+    figures["recall_at_10"] = round(float(np.mean(recall)), 4)
+    print(json.dumps(figures), flush=True)
     language = "fr" if "_fr." in report.name or ".fr." in report.name else "en"
     info = ReportInfo(id="scale-bench-added", title="added by the bench", language=language, source_file=report.name)
     prepared = prepare_report(report, info)
@@ -157,16 +166,13 @@ def measure(corpus: Path, index: Path, report: Path) -> dict:
     embedder.embed_passages([chunk.text for chunk in prepared.chunks], show_progress=False)
     embedder.embed_passages(sentences, show_progress=False)
     embedder.embed_words(new_words, False, remember=False)
-    embed_report_s = time.perf_counter() - started
+    figures["embed_report_s"] = round(time.perf_counter() - started, 1)
+    print(json.dumps(figures), flush=True)
+    del engine, store
     started = time.perf_counter()
     add_reports(corpus, index, embedder, [NewReport(report, id=info.id, language=language)], show_progress=False)
-    add_report_s = time.perf_counter() - started
-    took.sort()
-    return {"chunks": store.count(), "open_s": round(open_s, 3), "rss_gb": round(memory, 3),
-            "search_p50_ms": round(statistics.median(took), 2),
-            "search_p95_ms": round(took[min(len(took) - 1, int(0.95 * len(took)))], 2),
-            "recall_at_10": round(float(np.mean(recall)), 4), "add_report_s": round(add_report_s, 1),
-            "embed_report_s": round(embed_report_s, 1), "search": store.describe()["search"]}
+    figures["add_report_s"] = round(time.perf_counter() - started, 1)
+    return figures
 
 
 def run(chunks: int, json_path: Path | None, work: Path | None = None, report: Path | None = None) -> dict:
@@ -174,25 +180,31 @@ def run(chunks: int, json_path: Path | None, work: Path | None = None, report: P
     report added, by default the library's 62-page French evaluation)."""
     from eval import library
 
-    from index_build.embedding import Embedder
-    from service.settings import get_settings
-
-    settings = get_settings()
     folder = library.library_dir()
     if folder is None:
         raise SystemExit(library.missing_library_message())
     report = report or folder / ADDED_REPORT
     work = work or REPO / "var" / f"scale-{chunks}"
     started = time.perf_counter()
-    corpus, index = build_synthetic(chunks, work, Embedder.load(settings.model, settings.model_cache_dir), report.name)
+    built = subprocess.run([sys.executable, "-m", "eval.scale", "--build", str(chunks), str(work), report.name],
+                           capture_output=True, text=True, cwd=REPO, env=os.environ)  # its memory is freed after
+    if built.returncode:
+        raise SystemExit(f"building the synthetic index failed:\n{built.stderr[-3000:]}")
+    corpus, index = work / "corpus", work / "index"
     print(f"synthetic index of {chunks} chunks built in {time.perf_counter() - started:.0f} s ({work})", flush=True)
     child = subprocess.run([sys.executable, "-m", "eval.scale", "--measure", str(corpus), str(index), str(report)],
                            capture_output=True, text=True, cwd=REPO, env=os.environ)
-    if child.returncode:
+    lines = [line for line in child.stdout.splitlines() if line.startswith("{")]
+    if not lines:
         raise SystemExit(f"the measurement failed:\n{child.stderr[-3000:]}")
-    figures = json.loads(child.stdout.strip().splitlines()[-1])
+    figures = json.loads(lines[-1])
+    if child.returncode:  # killed on the way (out of memory in the add, say): what it measured, and why not more
+        figures["failed"] = (f"the measurement stopped with code {child.returncode} after these figures"
+                             f"{': ' + child.stderr.strip().splitlines()[-1] if child.stderr.strip() else ''}")
     for key in KEYS:
-        print(f"{key:16} {figures[key]}")
+        print(f"{key:16} {figures.get(key, 'not measured')}")
+    if "failed" in figures:
+        print(f"{'failed':16} {figures['failed']}")
     print(f"{'search':16} {json.dumps(figures['search'])}")
     if json_path is not None:
         json_path.write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")
@@ -206,7 +218,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", type=Path, default=None, help="also write the figures to this file")
     parser.add_argument("--report", type=Path, default=None, help="the report added (default: a 62-page library PDF)")
     parser.add_argument("--measure", nargs=3, type=Path, metavar=("CORPUS", "INDEX", "REPORT"), help=argparse.SUPPRESS)
+    parser.add_argument("--build", nargs=3, metavar=("N", "WORK", "REPORT_NAME"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.build:
+        from index_build.embedding import Embedder
+        from service.settings import get_settings
+
+        settings = get_settings()
+        build_synthetic(int(args.build[0]), Path(args.build[1]), Embedder.load(settings.model, settings.model_cache_dir),
+                        args.build[2])
+        return 0
     if args.measure:
         print(json.dumps(measure(*args.measure)))
         return 0
