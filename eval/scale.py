@@ -112,8 +112,8 @@ def _perturbed(vectors: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     return (noisy / np.linalg.norm(noisy, axis=1, keepdims=True)).astype(np.float32)
 
 
-def measure(corpus: Path, index: Path, report: Path) -> dict:
-    """The figures, in this (fresh) process."""
+def measure(corpus: Path, index: Path, report: Path, search_only: bool = False) -> dict:
+    """The figures, in this (fresh) process (``search_only``: not the report's embedding and addition)."""
     from index_build.builder import number_sentences, prepare_report
     from index_build.corpus import ReportInfo
     from index_build.embedding import Embedder
@@ -156,6 +156,8 @@ def measure(corpus: Path, index: Path, report: Path) -> dict:
     del exact
     figures["recall_at_10"] = round(float(np.mean(recall)), 4)
     print(json.dumps(figures), flush=True)
+    if search_only:
+        return figures
     language = "fr" if "_fr." in report.name or ".fr." in report.name else "en"
     info = ReportInfo(id="scale-bench-added", title="added by the bench", language=language, source_file=report.name)
     prepared = prepare_report(report, info)
@@ -175,9 +177,11 @@ def measure(corpus: Path, index: Path, report: Path) -> dict:
     return figures
 
 
-def run(chunks: int, json_path: Path | None, work: Path | None = None, report: Path | None = None) -> dict:
+def run(chunks: int, json_path: Path | None, work: Path | None = None, report: Path | None = None,
+        search_only: bool = False) -> dict:
     """Build the N-chunk index, measure it in a fresh process, print and write the figures (``report``: the
-    report added, by default the library's 62-page French evaluation)."""
+    report added, by default the library's 62-page French evaluation). ``search_only`` reuses the synthetic
+    index a previous run left (when there is one) and measures the search only."""
     from eval import library
 
     folder = library.library_dir()
@@ -186,13 +190,15 @@ def run(chunks: int, json_path: Path | None, work: Path | None = None, report: P
     report = report or folder / ADDED_REPORT
     work = work or REPO / "var" / f"scale-{chunks}"
     started = time.perf_counter()
-    built = subprocess.run([sys.executable, "-m", "eval.scale", "--build", str(chunks), str(work), report.name],
-                           capture_output=True, text=True, cwd=REPO, env=os.environ)  # its memory is freed after
-    if built.returncode:
-        raise SystemExit(f"building the synthetic index failed:\n{built.stderr[-3000:]}")
     corpus, index = work / "corpus", work / "index"
-    print(f"synthetic index of {chunks} chunks built in {time.perf_counter() - started:.0f} s ({work})", flush=True)
-    child = subprocess.run([sys.executable, "-m", "eval.scale", "--measure", str(corpus), str(index), str(report)],
+    if not (search_only and (index / "current").exists()):
+        built = subprocess.run([sys.executable, "-m", "eval.scale", "--build", str(chunks), str(work), report.name],
+                               capture_output=True, text=True, cwd=REPO, env=os.environ)  # its memory is freed after
+        if built.returncode:
+            raise SystemExit(f"building the synthetic index failed:\n{built.stderr[-3000:]}")
+        print(f"synthetic index of {chunks} chunks built in {time.perf_counter() - started:.0f} s ({work})", flush=True)
+    command = [sys.executable, "-m", "eval.scale", "--measure", str(corpus), str(index), str(report)]
+    child = subprocess.run(command + (["--search-only"] if search_only else []),
                            capture_output=True, text=True, cwd=REPO, env=os.environ)
     lines = [line for line in child.stdout.splitlines() if line.startswith("{")]
     if not lines:
@@ -219,6 +225,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--report", type=Path, default=None, help="the report added (default: a 62-page library PDF)")
     parser.add_argument("--measure", nargs=3, type=Path, metavar=("CORPUS", "INDEX", "REPORT"), help=argparse.SUPPRESS)
     parser.add_argument("--build", nargs=3, metavar=("N", "WORK", "REPORT_NAME"), help=argparse.SUPPRESS)
+    parser.add_argument("--search-only", action="store_true",
+                        help="reuse the synthetic index of an earlier run and measure the search only")
     args = parser.parse_args(argv)
     if args.build:
         from index_build.embedding import Embedder
@@ -229,9 +237,9 @@ def main(argv: list[str] | None = None) -> int:
                         args.build[2])
         return 0
     if args.measure:
-        print(json.dumps(measure(*args.measure)))
+        print(json.dumps(measure(*args.measure, search_only=args.search_only)))
         return 0
-    run(args.scale, args.json, report=args.report)
+    run(args.scale, args.json, report=args.report, search_only=args.search_only)
     return 0
 
 

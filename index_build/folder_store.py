@@ -165,6 +165,7 @@ class FolderStore:
         except Exception as error:  # any parser's error (numpy raises EOFError and SyntaxError on a damaged header)
             raise StoreProblem(f"the version in {path} is unreadable ({type(error).__name__}: {error})") from error
         self._documents = _Documents(self._manifest["documents"], self._table.count)
+        self._document_ids = frozenset(doc["id"] for doc in self._manifest["documents"])
         self._sentence_owner = _first_owner(self._pair_sentence, self._pair_chunk, len(self._sentences))
         self._language_masks = {language: self._documents.mask(lambda doc, language=language:
                                                                doc.get("language", "") == language)
@@ -274,7 +275,7 @@ class FolderStore:
         return self._table.iter_chunks(document_id)
 
     def document_text(self, document_id: str) -> str | None:
-        if document_id not in {doc["id"] for doc in self.documents}:
+        if document_id not in self._document_ids:
             return None
         return self._texts(document_id)
 

@@ -65,6 +65,8 @@ def main(argv: list[str] | None = None) -> int:
     bench.add_argument("--scale", type=int, default=10_000, metavar="N", help="chunks in the synthetic index")
     bench.add_argument("--json", type=Path, default=None, metavar="FILE", help="also write the figures here")
     bench.add_argument("--report", type=Path, default=None, help="the report added (default: a 62-page library PDF)")
+    bench.add_argument("--search-only", action="store_true",
+                       help="reuse the synthetic index of an earlier run and measure the search only")
 
     args = parser.parse_args(argv)
     try:
@@ -237,7 +239,7 @@ def _bench(args: argparse.Namespace, settings: Settings) -> int:
 
     if args.scale < 1:
         raise ValueError("--scale must be a positive number of chunks")
-    run(args.scale, args.json, report=args.report)
+    run(args.scale, args.json, report=args.report, search_only=args.search_only)
     return 0
 
 
