@@ -52,7 +52,7 @@ def build_synthetic(chunks: int, work: Path, embedder, added: str = ADDED_REPORT
     from index_build.builder import pipeline_version
     from index_build.chunk_table import Chunk
     from index_build.corpus import ReportInfo, save_catalog
-    from index_build.index_store import load_version, write_version
+    from index_build.index_store import PreviousVersion, load_version, write_version
 
     base_dir = library.ensure_library_index(embedder)
     base = load_version(base_dir, fingerprint=embedder.fingerprint, dimension=embedder.dimension)
@@ -64,7 +64,8 @@ def build_synthetic(chunks: int, work: Path, embedder, added: str = ADDED_REPORT
     corpus, index = work / "corpus", work / "index"
     corpus.mkdir(parents=True)
     rng = np.random.default_rng(0)
-    parts = {doc["id"]: _document_parts(base, doc["id"]) for doc in documents}
+    previous = PreviousVersion(base)
+    parts = {doc["id"]: previous.document(doc["id"]) for doc in documents}
     all_chunks, chunk_vectors, sentence_vectors, texts, entries, catalog = [], [], [], {}, [], []
     sentence_offset = 0
     for replica in range(replicas):
@@ -95,16 +96,6 @@ def build_synthetic(chunks: int, work: Path, embedder, added: str = ADDED_REPORT
     write_version(index, manifest, np.vstack(chunk_vectors), all_chunks, texts, np.vstack(sentence_vectors),
                   base.vocabulary)
     return corpus, index
-
-
-def _document_parts(base, document_id: str):
-    """A document's chunks (sentence rows renumbered from 0), chunk vectors, sentence vectors and text."""
-    chunks = list(base.iter_chunks(document_id))
-    rows = sorted({row for chunk in chunks for _, _, row in chunk.sentences})
-    renumber = {row: new for new, row in enumerate(rows)}
-    for chunk in chunks:
-        chunk.sentences = [[s, e, renumber[row]] for s, e, row in chunk.sentences]
-    return chunks, base.chunk_vectors([c.id for c in chunks]), base.sentence_vectors(rows), base.document_text(document_id)
 
 
 def _perturbed(vectors: np.ndarray, rng: np.random.Generator) -> np.ndarray:

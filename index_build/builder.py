@@ -221,12 +221,8 @@ def _reusable_version(index_dir: Path, embedder: Embedder, chunking: dict) -> Pr
 def _reused_part(version: PreviousVersion, info: ReportInfo, old: dict) -> _Part:
     """A document carried over from the current version without re-embedding."""
     chunks, vectors, sentence_vectors, text = version.document(info.id)
-    rows = sorted({row for chunk in chunks for _, _, row in chunk.sentences})
-    renumber = {row: new for new, row in enumerate(rows)}
-    for chunk in chunks:
-        chunk.sentences = [[start, end, renumber[row]] for start, end, row in chunk.sentences]
     entry = {key: value for key, value in {**old, **info.model_dump()}.items() if key != "first_row"}
-    return _Part(entry, text, chunks, vectors, sentence_vectors[rows] if rows else sentence_vectors[:0])
+    return _Part(entry, text, chunks, vectors, sentence_vectors)
 
 
 class _KnownVectors:

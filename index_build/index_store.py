@@ -102,18 +102,24 @@ class PreviousVersion:
         self.vocabulary = source.vocabulary
 
     def document(self, document_id: str) -> tuple[list[Chunk], np.ndarray, np.ndarray, str]:
-        """A document's chunks (sentence rows as in this version), their vectors, every sentence vector
-        of this version that its chunks point at (indexed by row) and its text."""
+        """A document's chunks (their sentence rows renumbered from 0), their vectors, its sentence vectors
+        (row i for sentence row i) and its text: what a new version carries over without embedding."""
         source = self._source
         if isinstance(source, LegacyVersion):
             chunks = [Chunk(**{**c.__dict__}) for c in source.chunks if c.document_id == document_id]
-            return chunks, source.vectors[[c.id for c in chunks]], source.sentence_vectors, source.texts[document_id]
-        chunks = list(source.iter_chunks(document_id))
+            vectors, text = source.vectors[[c.id for c in chunks]], source.texts[document_id]
+        else:
+            chunks = list(source.iter_chunks(document_id))
+            vectors, text = source.chunk_vectors([c.id for c in chunks]), source.document_text(document_id)
         rows = sorted({row for chunk in chunks for _, _, row in chunk.sentences})
-        sentence_vectors = np.zeros((max(rows, default=-1) + 1, source.manifest["model"]["dimension"]), np.float32)
-        if rows:
-            sentence_vectors[rows] = source.sentence_vectors(rows)
-        return chunks, source.chunk_vectors([c.id for c in chunks]), sentence_vectors, source.document_text(document_id)
+        renumber = {row: new for new, row in enumerate(rows)}
+        for chunk in chunks:
+            chunk.sentences = [[start, end, renumber[row]] for start, end, row in chunk.sentences]
+        if isinstance(source, LegacyVersion):
+            sentence_vectors = source.sentence_vectors[rows].reshape(len(rows), -1)
+        else:
+            sentence_vectors = source.sentence_vectors(rows)
+        return chunks, vectors, sentence_vectors.astype(np.float32).reshape(len(rows), vectors.shape[1]), text
 
 
 def load_previous(index_dir: Path, *, fingerprint: str | None = None, dimension: int | None = None) -> PreviousVersion:
