@@ -55,6 +55,17 @@ def current_path(index_dir: Path) -> Path | None:
     return link.resolve() if link.exists() else None
 
 
+def needs_conversion(index_dir: Path) -> bool:
+    """True when the current version was written in an older format (``citeqa build`` converts it)."""
+    path = current_path(index_dir)
+    if path is None:
+        return False
+    try:
+        return json.loads((path / MANIFEST_FILE).read_text(encoding="utf-8")).get("format_version") != FORMAT_VERSION
+    except (OSError, ValueError):
+        return False  # a damaged manifest is load_version's to report
+
+
 def load_version(index_dir: Path, *, model_name: str | None = None, fingerprint: str | None = None,
                  dimension: int | None = None, exact: bool = False) -> FolderStore:
     """Open the current version, checked: its files are the ones written, and agree with each other and

@@ -112,9 +112,10 @@ def _filter_of(args: argparse.Namespace, version):
 
 def _build(args: argparse.Namespace, settings: Settings) -> int:
     from index_build.builder import build_index
-    from index_build.index_store import current_path
+    from index_build.index_store import current_path, needs_conversion
 
-    if getattr(args, "if_missing", False) and current_path(settings.index_dir) is not None:
+    if (getattr(args, "if_missing", False) and current_path(settings.index_dir) is not None
+            and not needs_conversion(settings.index_dir)):  # an index of the previous format is converted
         print(f"Index already built in {settings.index_dir} (use `citeqa build` to bring it up to date).")
         return 0
     summary = build_index(settings.corpus_dir, settings.index_dir, _embedder(settings), reuse=args.command != "rebuild")

@@ -195,3 +195,13 @@ def test_a_vocabulary_without_its_vectors_is_refused(tmp_path):
     (path / "vocabulary.json").write_text('[["enfant", "fr"]]', encoding="utf-8")
     with pytest.raises(IndexProblem, match="1 vocabulary words for 0 word vectors"):
         load_version(tmp_path)
+
+
+def test_only_a_version_of_an_older_format_needs_conversion(tmp_path):
+    from index_build.index_store import needs_conversion
+
+    assert not needs_conversion(tmp_path / "nothing")
+    write_format_2(tmp_path / "old")
+    assert needs_conversion(tmp_path / "old")
+    write(tmp_path / "new")
+    assert not needs_conversion(tmp_path / "new")
