@@ -81,7 +81,7 @@ def _library_sets(args: argparse.Namespace, engine) -> dict[str, list[QuestionRe
     version = load_version(index_dir, fingerprint=engine.embedder.fingerprint, dimension=engine.embedder.dimension)
     library_engine = SearchEngine(engine.embedder, version)
     sets = score_sets(library_engine, library.library_question_sets(args.questions))
-    print_sets(sets, f"citeqa eval — the library index ({len(version.documents)} reports, {version.count()} chunks)")
+    print_sets(sets, f"citeqa eval — the library index ({len(version.documents)} reports, {version.live_count()} chunks)")
     return sets
 
 

@@ -52,7 +52,9 @@ def build_synthetic(chunks: int, work: Path, embedder, added: str = ADDED_REPORT
     from index_build.builder import pipeline_version
     from index_build.chunk_table import Chunk
     from index_build.corpus import ReportInfo, save_catalog
-    from index_build.index_store import PreviousVersion, load_version, write_version
+    from index_build.folder_writer import FolderWriter
+    from index_build.index_store import PreviousVersion, load_version, writer_lock
+    from index_build.store import DocumentPart
 
     base_dir = library.ensure_library_index(embedder)
     base = load_version(base_dir, fingerprint=embedder.fingerprint, dimension=embedder.dimension)
@@ -66,11 +68,11 @@ def build_synthetic(chunks: int, work: Path, embedder, added: str = ADDED_REPORT
     rng = np.random.default_rng(0)
     previous = PreviousVersion(base)
     parts = {doc["id"]: previous.document(doc["id"]) for doc in documents}
-    all_chunks, chunk_vectors, sentence_vectors, texts, entries, catalog = [], [], [], {}, [], []
-    sentence_offset = 0
+    writer = FolderWriter(index, None)
+    catalog, total = [], 0
     for replica in range(replicas):
         for doc in documents:
-            if len(all_chunks) >= chunks:
+            if total >= chunks:
                 break
             doc_chunks, vectors, sentences, text = parts[doc["id"]]
             new_id = f"{doc['id']}-r{replica:05d}"
@@ -79,22 +81,20 @@ def build_synthetic(chunks: int, work: Path, embedder, added: str = ADDED_REPORT
             original = (source_dir / doc["source_file"]) if doc["source_file"] != "idm-2018-capacity-development.fr.txt" \
                 else REPO / "corpus" / doc["source_file"]
             source.symlink_to(original.resolve())
-            for chunk in doc_chunks:
-                all_chunks.append(Chunk(len(all_chunks), new_id, chunk.page, chunk.start, chunk.end, chunk.text,
-                                        chunk.speakers, [[s, e, row + sentence_offset] for s, e, row in chunk.sentences]))
-            chunk_vectors.append(_perturbed(vectors, rng))
-            sentence_vectors.append(_perturbed(sentences, rng))
-            sentence_offset += len(sentences)
-            texts[new_id] = text
-            entry = {key: value for key, value in doc.items() if key not in ("first_row",)}
-            entries.append({**entry, "id": new_id, "source_file": source.name})
+            own = [Chunk(i, new_id, c.page, c.start, c.end, c.text, c.speakers, c.sentences)
+                   for i, c in enumerate(doc_chunks)]
+            entry = {key: value for key, value in doc.items() if key not in ("first_row", "segment")}
+            writer.add(DocumentPart({**entry, "id": new_id, "source_file": source.name}, text, own,
+                                    _perturbed(vectors, rng), _perturbed(sentences, rng)))
+            total += len(own)
             catalog.append(ReportInfo(id=new_id, title=doc["title"], language=doc["language"], year=doc.get("year"),
                                       publisher=doc.get("publisher", ""), source_file=source.name))
     save_catalog(corpus, catalog)
     manifest = {"built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "model": base.manifest["model"],
-                "chunking": base.manifest["chunking"], "pipeline": pipeline_version(), "documents": entries}
-    write_version(index, manifest, np.vstack(chunk_vectors), all_chunks, texts, np.vstack(sentence_vectors),
-                  base.vocabulary)
+                "chunking": base.manifest["chunking"], "pipeline": pipeline_version(),
+                "retrieval": base.manifest.get("retrieval")}
+    with writer_lock(index):
+        writer.commit(manifest, base.vocabulary, [info.id for info in catalog])
     return corpus, index
 
 
@@ -134,7 +134,7 @@ def measure(corpus: Path, index: Path, report: Path, search_only: bool = False) 
         approximate.append({(p.document_id, p.start) for p in answer.passages})
     memory = rss_gb()
     took_sorted = sorted(took)
-    figures = {"chunks": store.count(), "open_s": round(open_s, 3), "rss_gb": round(memory, 3),
+    figures = {"chunks": store.live_count(), "open_s": round(open_s, 3), "rss_gb": round(memory, 3),
                "search_p50_ms": round(statistics.median(took_sorted), 2),
                "search_p95_ms": round(took_sorted[min(len(took) - 1, int(0.95 * len(took)))], 2),
                "search": store.describe()["search"]}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -11,14 +12,15 @@ import numpy as np
 
 from index_build.chunking import chunk_document
 from index_build.cleaning import CleanDocument, Paragraph, clean_pages
-from index_build.corpus import ReportInfo, content_hash, load_catalog
+from index_build.corpus import ReportInfo, content_hash, file_stamp, known_content_hash, load_catalog
 from index_build.embedding import Embedder
 from index_build.chunk_table import Chunk
-from index_build.index_store import IndexProblem, current_path, load_previous, writer_lock, write_version
-from index_build.index_store import PreviousVersion
+from index_build.folder_writer import FolderWriter
+from index_build.index_store import IndexProblem, PreviousVersion, current_path, load_previous, writer_lock
 from index_build.reading import RawReport, read_report
 from index_build.retrieval import default_settings, manifest_entry
 from index_build.speakers import Speaker, attribute_speakers
+from index_build.store import DocumentPart
 from index_build.text import sentence_spans
 from index_build.vocabulary import build_vocabulary
 
@@ -129,17 +131,6 @@ class BuildSummary:
                 f"{self.chunks} chunks ({self.embedded_chunks} embedded) in {self.seconds:.1f} s")
 
 
-@dataclass
-class _Part:
-    """One document of the new version: its manifest entry, text, chunks and their vectors."""
-
-    entry: dict
-    text: str
-    chunks: list[Chunk]
-    vectors: np.ndarray
-    sentence_vectors: np.ndarray
-
-
 def build_index(corpus_dir: Path, index_dir: Path, embedder: Embedder, *,
                 chunk_size: int = DEFAULT_CHUNK_SIZE, chunk_overlap: int = DEFAULT_CHUNK_OVERLAP,
                 show_progress: bool = True, reuse: bool = True) -> BuildSummary:
@@ -166,32 +157,42 @@ def build_locked(corpus_dir: Path, index_dir: Path, embedder: Embedder, *,
     old_docs = {doc["id"]: doc for doc in previous.documents} if previous else {}
     pipeline = pipeline_version()  # read once, before any report is prepared
     same_pipeline = previous is not None and previous.manifest.get("pipeline") == pipeline
+    in_place = previous.store if previous is not None else None  # its segments are kept; else all is written again
     known = _KnownVectors(previous) if previous is not None else None
+    writer = FolderWriter(index_dir, in_place if same_pipeline else None)
     summary = BuildSummary(version="", path="")
-    parts: list[_Part] = []
     for info in catalog:
-        digest = content_hash(corpus_dir / info.source_file)
         old = old_docs.get(info.id)
-        if old is not None and old["content_hash"] == digest:
-            if same_pipeline:
-                parts.append(_reused_part(previous, info, old))
-                summary.unchanged.append(info.id)
-                continue
+        stamp = file_stamp(corpus_dir / info.source_file)
+        digest = known_content_hash(corpus_dir / info.source_file, old)
+        if old is not None and old["content_hash"] == digest and same_pipeline:
+            summary.unchanged.append(info.id)
+            if in_place is None or old.get("language") != info.language:  # an older format, or another stemmer:
+                part = _reused_part(previous, info, old)                      # written again, not embedded
+                part.entry["file_stamp"] = stamp
+                writer.add(part)
+            else:  # kept where it is; the catalog's title, year or publisher may have changed
+                writer.update(info.id, {**info.model_dump(), "file_stamp": stamp})
+            continue
         ready = (prepared or {}).get(info.id)
         usable = ready is not None and ready.content_hash == digest and ready.info == info and (
             chunk_size, chunk_overlap) == (DEFAULT_CHUNK_SIZE, DEFAULT_CHUNK_OVERLAP)
         report = ready if usable else prepare_report(corpus_dir / info.source_file, info, chunk_size, chunk_overlap)
         part, embedded = _new_part(report, embedder, show_progress, known)
-        parts.append(part)
+        part.entry["file_stamp"] = stamp
+        writer.add(part)
         summary.embedded_chunks += embedded
         if old is not None and old["content_hash"] == digest:
             summary.unchanged.append(info.id)
         else:
             (summary.replaced if old is not None else summary.added).append(info.id)
     summary.removed = sorted(set(old_docs) - {info.id for info in catalog})
-    path = _write_parts(index_dir, embedder, chunking, pipeline, parts, previous, show_progress)
+    for document_id in summary.removed:
+        writer.remove(document_id)
+    path = _commit(writer, embedder, chunking, pipeline, previous, show_progress, [info.id for info in catalog])
     summary.version, summary.path = path.name, str(path)
-    summary.documents, summary.chunks = len(parts), sum(len(part.chunks) for part in parts)
+    written = json.loads((path / "manifest.json").read_text(encoding="utf-8"))["counts"]
+    summary.documents, summary.chunks = written["documents"], written["chunks"]
     summary.seconds = round(time.perf_counter() - started, 2)
     return summary
 
@@ -203,8 +204,10 @@ def is_up_to_date(corpus_dir: Path, index_dir: Path, embedder: Embedder, *, chun
     previous = _reusable_version(index_dir, embedder, {"size": chunk_size, "overlap": chunk_overlap})
     if previous is None or previous.manifest.get("pipeline") != pipeline_version():
         return False
+    documents = {doc["id"]: doc for doc in previous.documents}
     indexed = {(doc["id"], doc["content_hash"]) for doc in previous.documents}
-    return indexed == {(info.id, content_hash(corpus_dir / info.source_file)) for info in load_catalog(corpus_dir)}
+    return indexed == {(info.id, known_content_hash(corpus_dir / info.source_file, documents.get(info.id)))
+                       for info in load_catalog(corpus_dir)}
 
 
 def _reusable_version(index_dir: Path, embedder: Embedder, chunking: dict) -> PreviousVersion | None:
@@ -218,11 +221,11 @@ def _reusable_version(index_dir: Path, embedder: Embedder, chunking: dict) -> Pr
     return version if version.manifest.get("chunking") == chunking else None
 
 
-def _reused_part(version: PreviousVersion, info: ReportInfo, old: dict) -> _Part:
+def _reused_part(version: PreviousVersion, info: ReportInfo, old: dict) -> DocumentPart:
     """A document carried over from the current version without re-embedding."""
     chunks, vectors, sentence_vectors, text = version.document(info.id)
-    entry = {key: value for key, value in {**old, **info.model_dump()}.items() if key != "first_row"}
-    return _Part(entry, text, chunks, vectors, sentence_vectors)
+    entry = {key: value for key, value in {**old, **info.model_dump()}.items() if key not in ("first_row", "segment")}
+    return DocumentPart(entry, text, chunks, vectors, sentence_vectors)
 
 
 class _KnownVectors:
@@ -269,7 +272,7 @@ def _embed_reusing(texts: list[str], known, embedder: Embedder, show_progress: b
 
 
 def _new_part(report: PreparedReport, embedder: Embedder, show_progress: bool,
-              known: _KnownVectors | None = None) -> tuple[_Part, int]:
+              known: _KnownVectors | None = None) -> tuple[DocumentPart, int]:
     """A new, changed or re-prepared document, embedded now (unchanged texts keep their known vectors);
     returns the part and the number of chunks embedded."""
     if known is not None:
@@ -279,21 +282,14 @@ def _new_part(report: PreparedReport, embedder: Embedder, show_progress: bool,
                                        show_progress)
     sentence_vectors, _ = _embed_reusing(sentence_texts, known and known.sentence, embedder, show_progress)
     entry = {**document_entry(report), "indexed_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
-    return _Part(entry, report.document.text, report.chunks, vectors, sentence_vectors), embedded
+    return DocumentPart(entry, report.document.text, report.chunks, vectors, sentence_vectors), embedded
 
 
-def _write_parts(index_dir: Path, embedder: Embedder, chunking: dict, pipeline: str, parts: list[_Part],
-                 previous: PreviousVersion | None, show_progress: bool) -> Path:
-    """Renumber chunks and sentence rows across documents, make the vocabulary (embedding only the
-    words the previous version did not have) and write the new version."""
-    chunks: list[Chunk] = []
-    row_offset = 0
-    for part in parts:
-        for chunk in part.chunks:
-            chunk.id = len(chunks)
-            chunk.sentences = [[start, end, row + row_offset] for start, end, row in chunk.sentences]
-            chunks.append(chunk)
-        row_offset += len(part.sentence_vectors)
+def _commit(writer: FolderWriter, embedder: Embedder, chunking: dict, pipeline: str,
+            previous: PreviousVersion | None, show_progress: bool, order: list[str]) -> Path:
+    """Make the vocabulary of the added documents (embedding only the words the previous version did not
+    have) and write the new version."""
+    parts = writer.added
     dimension = embedder.dimension
     manifest = {
         "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
@@ -302,16 +298,11 @@ def _write_parts(index_dir: Path, embedder: Embedder, chunking: dict, pipeline: 
         "pipeline": pipeline,
         "retrieval": manifest_entry(default_settings().with_(chunk_size=chunking["size"],
                                                              chunk_overlap=chunking["overlap"])),
-        "documents": [part.entry for part in parts],
     }
-    vectors = np.vstack([part.vectors for part in parts]) if parts else np.zeros((0, dimension), np.float32)
-    sentences = (np.vstack([part.sentence_vectors for part in parts]) if parts
-                 else np.zeros((0, dimension), np.float32))
     vocabulary = build_vocabulary([(part.text, part.entry.get("language", "en")) for part in parts],
                                   lambda words: embedder.embed_words(words, show_progress, remember=False), dimension,
                                   previous.vocabulary if previous is not None else None)
-    return write_version(index_dir, manifest, vectors, chunks, {part.entry["id"]: part.text for part in parts},
-                         sentences, vocabulary)
+    return writer.commit(manifest, vocabulary, order)
 
 
 def number_sentences(chunks: list[Chunk], texts: dict[str, str]) -> list[str]:

@@ -123,18 +123,13 @@ class ChunkTable:
                 (pattern, pattern)))
         return sorted(rows)
 
-    def speakers(self) -> list[dict]:
-        """Every speaker: name, role, organisation, the reports where they speak and their passages there."""
+    def speaker_passages(self) -> Iterator[tuple[tuple[str, str, str], str, str, str, str, int]]:
+        """Who speaks in which report: (key, name, role, organisation, document id, passages), where the key
+        (folded name, role, organisation) is the same for the same speaker in every segment."""
         query = ("SELECT name, role, organisation, document_id, COUNT(*) FROM chunk_speakers "
                  "GROUP BY folded, role, organisation, document_id ORDER BY folded, role, organisation")
-        found: dict[tuple[str, str, str], dict] = {}
         for name, role, organisation, document_id, passages in self._connection().execute(query):
-            key = (fold_accents(name), role, organisation)
-            entry = found.setdefault(key, {"name": name, "role": role, "organisation": organisation,
-                                           "documents": [], "passages": 0})
-            entry["documents"].append(document_id)
-            entry["passages"] += passages
-        return list(found.values())
+            yield (fold_accents(name), role, organisation), name, role, organisation, document_id, passages
 
 
 def _chunk(record: tuple) -> Chunk:

@@ -85,6 +85,22 @@ def content_hash(path: Path) -> str:
     return digest.hexdigest()
 
 
+def file_stamp(path: Path) -> list[int]:
+    """(size, modification time in ns, inode) of a file (of its target, for a link). A report whose stamp is
+    the one recorded when it was indexed is taken as unchanged without reading it, as make and git do: a
+    library of thousands of reports is not hashed again at every change."""
+    stat = path.stat()
+    return [stat.st_size, stat.st_mtime_ns, stat.st_ino]
+
+
+def known_content_hash(path: Path, indexed: dict | None) -> str:
+    """The file's content hash: the one its index entry recorded when the file's stamp is unchanged, else
+    computed."""
+    if indexed and indexed.get("content_hash") and indexed.get("file_stamp") == file_stamp(path):
+        return indexed["content_hash"]
+    return content_hash(path)
+
+
 def slug(text: str) -> str:
     """A report id made from a file name or title: accents dropped ("Déclaration" -> "Declaration"), other
     characters turned into hyphens; a name with no letter or digit left gets a short hash of itself."""

@@ -1,182 +1,87 @@
-"""The files of one index version (format 3) and :class:`FolderStore`, the embedded store that reads them.
+"""An index version on disk (format 4) and :class:`FolderStore`, the embedded store that reads it.
 
-Layout of a version folder::
+A version is a manifest that lists segments (:mod:`index_build.segment`), each written once by a build,
+an add or a merge and shared by the versions that keep it, and the documents each one holds::
 
-    manifest.json            model, documents (each with its first chunk and sentence rows), counts,
-                             how each vector set is searched (exact or IVF, with its measured recall),
-                             the retrieval settings, format version
-    chunk_vectors.npy        one unit vector a chunk, row = chunk id (memory-mapped, allow_pickle=False)
-    sentence_vectors.npy     one unit vector a sentence (highlights, answerability)
-    sentence_chunks.npy      (sentence row, chunk row) for every sentence of every chunk, by chunk
-    chunks.faiss, sentences.faiss   approximate indexes (IVF), only above a size
-    chunks.sqlite            the chunk table and who speaks where (read on demand)
-    lexical/                 BM25 (bm25s, memory-mapped)
-    vocabulary.json + vocabulary.npy   the reports' words and their vectors
-    texts/<id>.txt           each document's cleaned text (chunk spans point into it), read on demand
+    versions/<version>/manifest.json   model, chunking, retrieval settings, the documents (each with its
+                                       segment and its rows there), the segments in row order (each with
+                                       its counts, search kinds, checksums and its tombstones: the ids of
+                                       its documents this version no longer holds)
+    segments/<segment>/                the files of one segment
 
-Format 2 (a FAISS flat file and a JSON-lines chunk table, loaded whole) is still read by
-:func:`read_legacy`, so that the first build after an upgrade reuses every vector.
+Rows are global within a version: a segment's rows follow the previous segment's. A removed or replaced
+document stays in its segment until a merge rewrites it; its rows are masked out of every search.
+Format 3 (one folder holding the files of a single segment) is still read, as one segment, and format 2
+(a FAISS flat file and a JSON-lines chunk table) by :func:`read_legacy`, so that the first build after
+an upgrade reuses every vector.
 """
 
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 from typing import Iterator
 
 import faiss
 import numpy as np
 
-from index_build.chunk_table import Chunk, ChunkTable, write_chunk_table
-from index_build.lexical import LexicalIndex
+from index_build.chunk_table import Chunk
+from index_build.lexical import combined_scores
+from index_build.segment import TEXTS_DIR, Segment, StoreProblem, read_vocabulary
 from index_build.store import Hits, SearchFilter
-from index_build.vector_index import VectorIndex, best_of, build_ann, read_vector_index, write_ann
+from index_build.vector_index import best_of
 from index_build.vocabulary import Vocabulary
 
-FORMAT_VERSION = 3
+FORMAT_VERSION = 4
 MANIFEST_FILE = "manifest.json"
-CHUNK_VECTORS_FILE = "chunk_vectors.npy"
-SENTENCE_VECTORS_FILE = "sentence_vectors.npy"
-SENTENCE_CHUNKS_FILE = "sentence_chunks.npy"
-CHUNK_ANN_FILE = "chunks.faiss"
-SENTENCE_ANN_FILE = "sentences.faiss"
-CHUNK_TABLE_FILE = "chunks.sqlite"
-LEXICAL_DIR = "lexical"
-VOCABULARY_FILE = "vocabulary.json"
-VOCABULARY_VECTORS_FILE = "vocabulary.npy"
-TEXTS_DIR = "texts"
+SEGMENTS_DIR = "segments"
 LEGACY_VECTORS_FILE = "vectors.faiss"  # format 2
 LEGACY_CHUNKS_FILE = "chunks.jsonl"
 LEGACY_SENTENCES_FILE = "sentences.npy"
+FORMAT_3 = 3
 
-
-class StoreProblem(RuntimeError):
-    """A version's files are missing, unreadable or disagree; the message names the file."""
-
-
-def write_folder(folder: Path, manifest: dict, vectors: np.ndarray, chunks: list[Chunk], texts: dict[str, str],
-                 sentence_vectors: np.ndarray, vocabulary: Vocabulary) -> dict:
-    """Write every file of one version into an empty folder and flush it; returns the manifest written
-    (the one given, with rows, counts and search kinds added). Chunk ids must be 0..n-1 in document order."""
-    dimension = manifest["model"]["dimension"]
-    vectors = np.ascontiguousarray(vectors, dtype=np.float32).reshape(-1, dimension)
-    sentence_vectors = np.ascontiguousarray(sentence_vectors, dtype=np.float32).reshape(-1, dimension)
-    pairs = np.array([(row, chunk.id) for chunk in chunks for _, _, row in chunk.sentences], dtype=np.int64)
-    pairs = pairs.reshape(-1, 2)
-    np.save(folder / CHUNK_VECTORS_FILE, vectors, allow_pickle=False)
-    np.save(folder / SENTENCE_VECTORS_FILE, sentence_vectors, allow_pickle=False)
-    np.save(folder / SENTENCE_CHUNKS_FILE, pairs, allow_pickle=False)
-    chunk_ann, chunk_info = build_ann(vectors)
-    sentence_ann, sentence_info = build_ann(sentence_vectors)
-    write_ann(chunk_ann, folder / CHUNK_ANN_FILE)
-    write_ann(sentence_ann, folder / SENTENCE_ANN_FILE)
-    write_chunk_table(folder / CHUNK_TABLE_FILE, chunks)
-    languages = {doc["id"]: doc.get("language", "") for doc in manifest["documents"]}
-    LexicalIndex.build((c.text for c in chunks), (languages[c.document_id] for c in chunks)).save(folder / LEXICAL_DIR)
-    np.save(folder / VOCABULARY_VECTORS_FILE, np.ascontiguousarray(vocabulary.vectors, dtype=np.float16),
-            allow_pickle=False)  # half precision: word-to-word cosines need no more
-    _write_text(folder / VOCABULARY_FILE, json.dumps([list(entry) for entry in vocabulary.entries], ensure_ascii=False))
-    (folder / TEXTS_DIR).mkdir()
-    for document_id, text in texts.items():
-        _write_text(folder / TEXTS_DIR / f"{document_id}.txt", text)
-    manifest = {**manifest, "format_version": FORMAT_VERSION,
-                "documents": _with_rows(manifest["documents"], chunks),
-                "counts": {"documents": len(texts), "chunks": len(chunks), "sentences": len(sentence_vectors)},
-                "search": {"chunks": chunk_info.to_dict(), "sentences": sentence_info.to_dict()}}
-    _write_text(folder / MANIFEST_FILE, json.dumps(manifest, ensure_ascii=False, indent=2))
-    for path in folder.rglob("*"):
-        if path.is_file():
-            with open(path, "rb+") as handle:
-                os.fsync(handle.fileno())
-    for path in [folder / TEXTS_DIR, folder / LEXICAL_DIR, folder]:
-        fsync_dir(path)
-    return manifest
-
-
-def _with_rows(documents: list[dict], chunks: list[Chunk]) -> list[dict]:
-    """Each document's entry with the range of its chunk rows (documents are stored contiguously)."""
-    first: dict[str, int] = {}
-    count: dict[str, int] = {}
-    for chunk in chunks:
-        first.setdefault(chunk.document_id, chunk.id)
-        count[chunk.document_id] = count.get(chunk.document_id, 0) + 1
-    return [{**doc, "first_row": first.get(doc["id"], 0), "chunks": count.get(doc["id"], 0)} for doc in documents]
-
-
-def _write_text(path: Path, text: str) -> None:
-    """Write a text file and flush it to disk."""
-    with open(path, "w", encoding="utf-8") as handle:
-        handle.write(text)
-        handle.flush()
-        os.fsync(handle.fileno())
-
-
-def fsync_dir(path: Path) -> None:
-    """Flush a folder's entries to disk."""
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-@dataclass
-class _Documents:
-    """Row ranges of the documents, for filters."""
-
-    entries: list[dict]
-    chunk_count: int
-
-    def mask(self, keep) -> np.ndarray:
-        """Boolean mask over chunk rows of the documents ``keep(entry)`` accepts."""
-        mask = np.zeros(self.chunk_count, dtype=bool)
-        for doc in self.entries:
-            if keep(doc):
-                mask[doc["first_row"]:doc["first_row"] + doc["chunks"]] = True
-        return mask
+__all__ = ["FORMAT_VERSION", "FolderStore", "LegacyVersion", "StoreProblem", "read_legacy"]
 
 
 class FolderStore:
-    """One index version in a folder: vectors memory-mapped, chunks and texts read on demand."""
+    """One index version: its segments open side by side, rows numbered across them, tombstones masked."""
 
-    def __init__(self, path: Path, exact: bool = False):
+    def __init__(self, manifest: dict, segments: list[Segment], path: Path):
         self.path = path
-        try:
-            self._manifest = json.loads((path / MANIFEST_FILE).read_text(encoding="utf-8"))
-            if self._manifest.get("format_version") != FORMAT_VERSION:
-                raise StoreProblem(f"{path / MANIFEST_FILE}: format version {self._manifest.get('format_version')}, "
-                                   f"this citeqa serves format {FORMAT_VERSION}")
-            search = self._manifest.get("search", {})
-            self._chunks = read_vector_index(path / CHUNK_VECTORS_FILE, path / CHUNK_ANN_FILE,
-                                             None if exact else search.get("chunks"))
-            self._sentences = read_vector_index(path / SENTENCE_VECTORS_FILE, path / SENTENCE_ANN_FILE,
-                                                None if exact else search.get("sentences"))
-            pairs = np.load(path / SENTENCE_CHUNKS_FILE, mmap_mode="r", allow_pickle=False)
-            self._pair_sentence = np.asarray(pairs[:, 0]) if len(pairs) else np.zeros(0, np.int64)
-            self._pair_chunk = np.asarray(pairs[:, 1]) if len(pairs) else np.zeros(0, np.int64)
-            self._table = ChunkTable(path / CHUNK_TABLE_FILE)
-            self._lexical = LexicalIndex.open(path / LEXICAL_DIR, self._table.count)
-            self._vocabulary = _read_vocabulary(path)
-        except StoreProblem:
-            raise
-        except Exception as error:  # any parser's error (numpy raises EOFError and SyntaxError on a damaged header)
-            raise StoreProblem(f"the version in {path} is unreadable ({type(error).__name__}: {error})") from error
-        self._documents = _Documents(self._manifest["documents"], self._table.count)
-        self._document_ids = frozenset(doc["id"] for doc in self._manifest["documents"])
-        self._sentence_owner = _first_owner(self._pair_sentence, self._pair_chunk, len(self._sentences))
-        self._language_masks = {language: self._documents.mask(lambda doc, language=language:
+        self._manifest = manifest
+        self.segments = segments
+        sizes = [segment.count for segment in segments]
+        self._offsets = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
+        sentence_sizes = [len(segment.sentences) for segment in segments]
+        self._sentence_offsets = np.concatenate([[0], np.cumsum(sentence_sizes)]).astype(np.int64)
+        self._position = {segment.id: i for i, segment in enumerate(segments)}
+        self._ranges: list[tuple[dict, int, int]] = []  # (document entry, first global row, end)
+        for doc in manifest["documents"]:
+            index = self._position.get(doc.get("segment"))
+            if index is None:
+                raise StoreProblem(f"{MANIFEST_FILE}: document {doc['id']!r} is in segment {doc.get('segment')!r}, "
+                                   "which the version does not list")
+            first, chunks = segments[index].document_rows.get(doc["id"], (None, None))
+            if first is None or chunks != doc["chunks"]:
+                raise StoreProblem(f"{MANIFEST_FILE}: document {doc['id']!r} is not in segment {doc['segment']} "
+                                   "as the manifest says")
+            start = int(self._offsets[index]) + first
+            self._ranges.append((doc, start, start + chunks))
+        self._live_count = sum(end - start for _, start, end in self._ranges)
+        self._live_documents = {(doc["segment"], doc["id"]) for doc in manifest["documents"]}
+        self._document_segment = {doc["id"]: self._position[doc["segment"]] for doc in manifest["documents"]}
+        live = self._documents_mask(lambda doc: True)
+        self._live = None if live.all() else live
+        self._language_masks = {language: self._documents_mask(lambda doc, language=language:
                                                                doc.get("language", "") == language)
                                 for language in sorted({doc.get("language", "") for doc in self.documents})}
-        self._sentence_language_masks = {}
-        for mask in self._language_masks.values():  # masks every question of a language uses: made once
-            self._chunks.remember(mask)
-            sentence_mask = self._sentences_of(mask)
-            self._sentences.remember(sentence_mask)
-            self._sentence_language_masks[id(mask)] = (mask, sentence_mask)
-        self._texts = lru_cache(maxsize=64)(self._read_text)
+        self._slices: dict[int, tuple[np.ndarray, list[np.ndarray]]] = {}
+        for mask in [*self._language_masks.values(), *([] if self._live is None else [self._live])]:
+            self._remember(mask)  # masks every question uses: their bitmaps made once
+        self._vocabulary = union_of([segment.vocabulary for segment in segments], manifest["model"]["dimension"])
+        self._words = (segments[0].lexical.vocabulary if len(segments) == 1
+                       else frozenset().union(*(segment.lexical.vocabulary for segment in segments)))
         self._check()
 
     # --- what the version is -----------------------------------------------------------------
@@ -197,21 +102,30 @@ class FolderStore:
         return self._vocabulary
 
     def count(self) -> int:
-        return self._table.count
+        return int(self._offsets[-1])
+
+    def live_count(self) -> int:
+        """Chunks of the version's documents (rows of removed documents not counted)."""
+        return self._live_count
 
     def describe(self) -> dict:
         return {"store": "folder", "path": str(self.path), "format_version": FORMAT_VERSION,
                 "version": self.version, "counts": self._manifest["counts"], "model": self._manifest["model"],
-                "search": self._manifest.get("search", {})}
+                "segments": [{"id": entry["id"], "chunks": entry["counts"]["chunks"],
+                              "deleted_documents": len(entry.get("deleted", [])), "search": entry["search"]}
+                             for entry in self._manifest["segments"]],
+                "search": self._manifest["segments"][-1]["search"] if self._manifest["segments"] else {}}
 
     # --- filters -------------------------------------------------------------------------------
     def allowed(self, search_filter: SearchFilter | None) -> np.ndarray | None:
         if search_filter is None or search_filter.empty:
-            return None
-        mask = self._documents.mask(search_filter.keeps_document)
+            return self._live  # None when no segment holds a removed document
+        mask = self._documents_mask(search_filter.keeps_document)
         if search_filter.speakers:
             speaking = np.zeros(self.count(), dtype=bool)
-            speaking[np.array(self._table.speaker_rows(search_filter.speakers), dtype=np.int64)] = True
+            for index, segment in enumerate(self.segments):
+                speaking[np.array(segment.table.speaker_rows(search_filter.speakers), dtype=np.int64)
+                         + self._offsets[index]] = True
             mask &= speaking
         return mask
 
@@ -220,134 +134,213 @@ class FolderStore:
 
     # --- vectors -----------------------------------------------------------------------------
     def search_chunks(self, query: np.ndarray, k: int, allowed: np.ndarray | None) -> Hits:
-        return Hits(*self._chunks.search(query, k, allowed))
+        return self._search_each(lambda segment, local: segment.search_chunks(query, k, local), k, allowed)
 
     def search_sentences(self, query: np.ndarray, k: int, allowed: np.ndarray | None) -> Hits:
-        sentence_allowed = None if allowed is None else self._sentences_of(allowed)
-        rows, scores = self._sentences.search(query, k, sentence_allowed)
-        owners = self._sentence_owner[rows]
-        if allowed is not None:  # a sentence shared by two chunks: the owner that passes the filter
-            owners = np.array([self._allowed_owner(row, owner, allowed) for row, owner in zip(rows, owners)],
-                              dtype=np.int64)
-        return Hits(owners, scores)
+        return self._search_each(lambda segment, local: segment.search_sentences(query, k, local), k, allowed)
 
     def chunk_scores(self, query: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         rows = np.asarray(rows, dtype=np.int64)
-        chunk = self._chunks.scores(query, rows)
-        best = chunk.copy()
-        if len(rows) and len(self._pair_chunk):
-            if len(rows) == self.count():  # every chunk: one pass over all sentences
-                sentence_rows, owners = self._pair_sentence, self._pair_chunk
-                positions = owners
-            else:
-                starts = np.searchsorted(self._pair_chunk, rows, side="left")
-                ends = np.searchsorted(self._pair_chunk, rows, side="right")
-                take = np.concatenate([np.arange(s, e) for s, e in zip(starts, ends)]) if len(rows) else []
-                take = np.asarray(take, dtype=np.int64)
-                sentence_rows = self._pair_sentence[take]
-                positions = np.repeat(np.arange(len(rows)), ends - starts)
-            if len(sentence_rows):
-                np.maximum.at(best, positions, self._sentences.scores(query, sentence_rows))
+        if len(self.segments) == 1:
+            return self.segments[0].chunk_scores(query, rows)
+        chunk, best = np.zeros(len(rows), np.float32), np.zeros(len(rows), np.float32)
+        owner = np.searchsorted(self._offsets, rows, side="right") - 1
+        for index in np.unique(owner):
+            positions = np.flatnonzero(owner == index)
+            chunk[positions], best[positions] = self.segments[index].chunk_scores(
+                query, rows[positions] - self._offsets[index])
         return chunk, best
 
     def sentence_vectors(self, rows: list[int]) -> np.ndarray:
-        return np.asarray(self._sentences.vectors[np.asarray(rows, dtype=np.int64)], dtype=np.float32)
+        return self._gather(np.asarray(rows, dtype=np.int64), self._sentence_offsets,
+                            lambda segment: segment.sentences.vectors)
 
     def chunk_vectors(self, rows: list[int]) -> np.ndarray:
         """The vectors of these chunk rows (the builder reuses them)."""
-        return np.asarray(self._chunks.vectors[np.asarray(rows, dtype=np.int64)], dtype=np.float32)
+        return self._gather(np.asarray(rows, dtype=np.int64), self._offsets, lambda segment: segment.chunks.vectors)
 
     # --- words ---------------------------------------------------------------------------------
     def search_words(self, terms: list[str], k: int, allowed: np.ndarray | None) -> Hits:
-        scores = self._lexical.scores(terms)
-        keep = scores > 0 if allowed is None else (scores > 0) & allowed
-        rows = np.flatnonzero(keep)
-        return Hits(*best_of(rows, scores[rows], k))
+        rows, scores = combined_scores([(segment.lexical, int(offset))
+                                        for segment, offset in zip(self.segments, self._offsets)], terms)
+        keep = scores > 0
+        allowed = self._live if allowed is None else allowed
+        if allowed is not None:
+            keep &= allowed[rows]
+        return Hits(*best_of(rows[keep], scores[keep], k))
 
     def word_coverage(self, variants: list[list[str]]) -> float | None:
-        return self._lexical.word_coverage(variants)
+        if not variants or not self._words:
+            return None
+        return sum(any(term in self._words for term in options) for options in variants) / len(variants)
 
     # --- chunks and texts ----------------------------------------------------------------------
     def chunks(self, rows: list[int]) -> list[Chunk]:
-        return self._table.chunks(rows)
+        rows = [int(row) for row in rows]
+        owner = np.searchsorted(self._offsets, rows, side="right") - 1
+        found: dict[int, Chunk] = {}
+        for index in set(owner.tolist()):
+            local = [row - int(self._offsets[index]) for row, i in zip(rows, owner) if i == index]
+            for chunk in self.segments[index].table.chunks(local):
+                chunk = self._global(chunk, index)
+                found[chunk.id] = chunk
+        return [found[row] for row in rows if row in found]
 
     def iter_chunks(self, document_id: str | None = None) -> Iterator[Chunk]:
-        return self._table.iter_chunks(document_id)
+        if document_id is not None:
+            index = self._document_segment.get(document_id)
+            if index is not None:
+                yield from (self._global(chunk, index) for chunk in self.segments[index].table.iter_chunks(document_id))
+            return
+        for index, segment in enumerate(self.segments):
+            for chunk in segment.table.iter_chunks():
+                if (segment.id, chunk.document_id) in self._live_documents:
+                    yield self._global(chunk, index)
 
     def document_text(self, document_id: str) -> str | None:
-        if document_id not in self._document_ids:
-            return None
-        return self._texts(document_id)
+        index = self._document_segment.get(document_id)
+        return None if index is None else self.segments[index].text(document_id)
 
     def speakers(self) -> list[dict]:
-        return self._table.speakers()
+        found: dict[tuple[str, str, str], dict] = {}
+        for segment in self.segments:
+            for key, name, role, organisation, document_id, passages in segment.table.speaker_passages():
+                if (segment.id, document_id) not in self._live_documents:
+                    continue
+                entry = found.setdefault(key, {"name": name, "role": role, "organisation": organisation,
+                                               "documents": [], "passages": 0})
+                entry["documents"].append(document_id)
+                entry["passages"] += passages
+        return [found[key] for key in sorted(found)]
 
     # --- inside --------------------------------------------------------------------------------
-    def _read_text(self, document_id: str) -> str:
-        return (self.path / TEXTS_DIR / f"{document_id}.txt").read_text(encoding="utf-8")
-
-    def _sentences_of(self, allowed: np.ndarray) -> np.ndarray:
-        """Boolean mask of the sentences that belong to an allowed chunk."""
-        known = getattr(self, "_sentence_language_masks", {}).get(id(allowed))
-        if known is not None and known[0] is allowed:
-            return known[1]
-        mask = np.zeros(len(self._sentences), dtype=bool)
-        mask[self._pair_sentence[allowed[self._pair_chunk]]] = True
+    def _documents_mask(self, keep) -> np.ndarray:
+        """Boolean mask over chunk rows of the version's documents that ``keep(entry)`` accepts."""
+        mask = np.zeros(self.count(), dtype=bool)
+        for doc, start, end in self._ranges:
+            if keep(doc):
+                mask[start:end] = True
         return mask
 
-    def _allowed_owner(self, sentence_row: int, owner: int, allowed: np.ndarray) -> int:
-        if allowed[owner]:
-            return int(owner)
-        start = int(np.searchsorted(self._pair_chunk, owner))
-        for position in range(start, min(start + 64, len(self._pair_chunk))):
-            if self._pair_sentence[position] == sentence_row and allowed[self._pair_chunk[position]]:
-                return int(self._pair_chunk[position])
-        return int(owner)
+    def _remember(self, mask: np.ndarray) -> None:
+        local = [mask[self._offsets[i]:self._offsets[i + 1]] for i in range(len(self.segments))]
+        for segment, part in zip(self.segments, local):
+            segment.remember(part)
+        self._slices[id(mask)] = (mask, local)
+
+    def _local_masks(self, allowed: np.ndarray | None) -> list[np.ndarray | None]:
+        """Each segment's part of a mask over the version's rows (the remembered parts for the masks every
+        question uses, so that their bitmaps are not made again)."""
+        if allowed is None:
+            allowed = self._live
+        if allowed is None:
+            return [None] * len(self.segments)
+        known = self._slices.get(id(allowed))
+        if known is not None and known[0] is allowed:
+            return known[1]
+        return [allowed[self._offsets[i]:self._offsets[i + 1]] for i in range(len(self.segments))]
+
+    def _search_each(self, search, k: int, allowed: np.ndarray | None) -> Hits:
+        """One search in every segment with something allowed, the k best of them all."""
+        rows, scores = [], []
+        for index, (segment, local) in enumerate(zip(self.segments, self._local_masks(allowed))):
+            if segment.count == 0 or (local is not None and not local.any()):
+                continue
+            found, found_scores = search(segment, local)
+            rows.append(np.asarray(found, dtype=np.int64) + self._offsets[index])
+            scores.append(found_scores)
+        if not rows:
+            return Hits()
+        if len(rows) == 1:
+            return Hits(rows[0], np.asarray(scores[0], dtype=np.float32))
+        return Hits(*best_of(np.concatenate(rows), np.concatenate(scores).astype(np.float32), k))
+
+    def _gather(self, rows: np.ndarray, offsets: np.ndarray, vectors_of) -> np.ndarray:
+        dimension = self._manifest["model"]["dimension"]
+        found = np.zeros((len(rows), dimension), dtype=np.float32)
+        owner = np.searchsorted(offsets, rows, side="right") - 1
+        for index in np.unique(owner):
+            positions = np.flatnonzero(owner == index)
+            found[positions] = np.asarray(vectors_of(self.segments[index])[rows[positions] - offsets[index]],
+                                          dtype=np.float32)
+        return found
+
+    def _global(self, chunk: Chunk, index: int) -> Chunk:
+        """A segment's chunk with the version's row numbers."""
+        chunk.id += int(self._offsets[index])
+        sentence_offset = int(self._sentence_offsets[index])
+        if sentence_offset:
+            chunk.sentences = [[start, end, row + sentence_offset] for start, end, row in chunk.sentences]
+        return chunk
 
     def _check(self) -> None:
-        """Counts and dimensions must agree between manifest, vectors, chunk table and sentences."""
-        manifest, problems = self._manifest, []
-        counts, dimension = manifest["counts"], manifest["model"]["dimension"]
-        if not (len(self._chunks) == self._table.count == counts["chunks"]):
-            problems.append(f"{CHUNK_VECTORS_FILE} has {len(self._chunks)} vectors, {CHUNK_TABLE_FILE} "
-                            f"{self._table.count} chunks, the manifest says {counts['chunks']}")
-        if len(self._sentences) != counts.get("sentences", len(self._sentences)):
-            problems.append(f"{SENTENCE_VECTORS_FILE} has {len(self._sentences)} vectors, the manifest says "
-                            f"{counts.get('sentences')}")
-        for name, vectors in ((CHUNK_VECTORS_FILE, self._chunks.vectors), (SENTENCE_VECTORS_FILE, self._sentences.vectors)):
-            if vectors.ndim != 2 or (len(vectors) and vectors.shape[1] != dimension):
-                problems.append(f"{name} holds vectors of shape {vectors.shape}, the model makes {dimension}-d ones")
-        if len(self._pair_sentence) and (self._pair_sentence.max() >= len(self._sentences)
-                                         or self._pair_chunk.max() >= self._table.count):
-            problems.append(f"{SENTENCE_CHUNKS_FILE} points outside the sentences or chunks")
-        if sum(doc.get("chunks", 0) for doc in self.documents) != self._table.count:
-            problems.append("the documents' chunk counts do not add up to the chunk table")
-        vocabulary = self._vocabulary
-        if len(vocabulary.entries) != len(vocabulary.vectors):
-            problems.append(f"{len(vocabulary.entries)} vocabulary words for {len(vocabulary.vectors)} word vectors")
-        if self._table.count:  # the first and last chunk must match their document text
-            for chunk in self._table.chunks([0, self._table.count - 1]):
-                text = (self.path / TEXTS_DIR / f"{chunk.document_id}.txt")
-                if not text.exists() or self._texts(chunk.document_id)[chunk.start:chunk.end] != chunk.text:
-                    problems.append(f"chunk {chunk.id} does not match {TEXTS_DIR}/{chunk.document_id}.txt")
+        """The manifest's counts and model must agree with the segments."""
+        dimension, problems = self._manifest["model"]["dimension"], []
+        for segment in self.segments:
+            found = segment.dimension()
+            if found is not None and found != dimension:
+                problems.append(f"segment {segment.id} holds {found}-d vectors, the model makes {dimension}-d ones")
+        if len(self._vocabulary.entries) and self._vocabulary.vectors.shape[1] != dimension:
+            problems.append(f"the vocabulary holds {self._vocabulary.vectors.shape[1]}-d vectors")
+        counts = self._manifest.get("counts", {})
+        if counts.get("chunks", self.live_count()) != self.live_count():
+            problems.append(f"the manifest counts {counts.get('chunks')} chunks, its documents hold {self.live_count()}")
         if problems:
             raise StoreProblem(f"the version in {self.path} is inconsistent: {'; '.join(problems)}")
 
 
-def _first_owner(pair_sentence: np.ndarray, pair_chunk: np.ndarray, sentences: int) -> np.ndarray:
-    """For each sentence row, the first chunk that holds it."""
-    owner = np.zeros(sentences, dtype=np.int64)
-    if len(pair_sentence):
-        order = np.argsort(pair_sentence, kind="stable")
-        first = np.unique(pair_sentence[order], return_index=True)
-        owner[first[0]] = pair_chunk[order[first[1]]]
-    return owner
+def open_version(path: Path, segments_dir: Path, exact: bool = False,
+                 opened: dict[str, Segment] | None = None) -> FolderStore:
+    """Open a version folder of this format (its segments from ``segments_dir``; a segment already open in
+    ``opened``, from another version of the same index, is shared, not opened again)."""
+    try:
+        manifest = json.loads((path / MANIFEST_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as error:
+        raise StoreProblem(f"{path / MANIFEST_FILE} is unreadable ({type(error).__name__}: {error})") from error
+    if manifest.get("format_version") == FORMAT_3:
+        return open_format_3(path, manifest, exact)
+    if manifest.get("format_version") != FORMAT_VERSION:
+        raise StoreProblem(f"{path / MANIFEST_FILE}: format version {manifest.get('format_version')}, "
+                           f"this citeqa serves format {FORMAT_VERSION}")
+    segments = []
+    try:
+        for entry in manifest["segments"]:
+            segment = (opened or {}).get(entry["id"]) if not exact else None
+            segments.append(segment or Segment(segments_dir / entry["id"], entry, exact=exact))
+        return FolderStore(manifest, segments, path)
+    except StoreProblem:
+        raise
+    except Exception as error:
+        raise StoreProblem(f"the version in {path} is unreadable ({type(error).__name__}: {error})") from error
 
 
-def _read_vocabulary(path: Path) -> Vocabulary:
-    entries = [tuple(entry) for entry in json.loads((path / VOCABULARY_FILE).read_text(encoding="utf-8"))]
-    vectors = np.load(path / VOCABULARY_VECTORS_FILE, allow_pickle=False).astype(np.float32)
-    return Vocabulary(entries, vectors)
+def open_format_3(path: Path, manifest: dict, exact: bool = False) -> FolderStore:
+    """A format-3 version folder (the files of one segment beside its manifest), read as one segment."""
+    segment_id = path.name
+    documents = [{"id": doc["id"], "first_row": doc["first_row"], "chunks": doc["chunks"]} for doc in manifest["documents"]]
+    entry = {"id": segment_id, "documents": documents, "counts": manifest["counts"],
+             "search": manifest.get("search", {}), "deleted": []}
+    segment = Segment(path, entry, exact=exact)
+    segment.id = segment_id
+    converted = {**manifest, "segments": [entry],
+                 "documents": [{**doc, "segment": segment_id} for doc in manifest["documents"]]}
+    return FolderStore(converted, [segment], path)
+
+
+def union_of(vocabularies: list[Vocabulary], dimension: int) -> Vocabulary:
+    """The words of several segments, each once (its first vector)."""
+    if len(vocabularies) == 1:
+        return vocabularies[0]
+    entries, rows, seen = [], [], set()
+    for vocabulary in vocabularies:
+        for row, entry in enumerate(vocabulary.entries):
+            if entry not in seen:
+                seen.add(entry)
+                entries.append(entry)
+                rows.append(vocabulary.vectors[row])
+    if not entries:
+        return Vocabulary.empty(dimension)
+    return Vocabulary(entries, np.vstack(rows).astype(np.float32))
 
 
 @dataclass
@@ -373,7 +366,7 @@ def read_legacy(path: Path) -> LegacyVersion:
         chunk.id = row
     texts = {doc["id"]: (path / TEXTS_DIR / f"{doc['id']}.txt").read_text(encoding="utf-8")
              for doc in manifest["documents"]}
-    vocabulary = (_read_vocabulary(path) if manifest.get("format_version") == 2
+    vocabulary = (read_vocabulary(path) if manifest.get("format_version") == 2
                   else Vocabulary.empty(manifest["model"]["dimension"]))
     return LegacyVersion(manifest, chunks, vectors, np.load(path / LEGACY_SENTENCES_FILE, allow_pickle=False),
                          texts, vocabulary)

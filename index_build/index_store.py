@@ -4,11 +4,13 @@ it atomically, checked loading, and cleanup of old versions.
 Layout of an index folder::
 
     current -> versions/<version>     symlink, switched atomically
-    versions/<version>/               the files of one version (``index_build.folder_store`` owns them)
+    versions/<version>/manifest.json  one version: the segments it is made of (``index_build.folder_store``)
+    segments/<segment>/               the files of one segment, shared by the versions that list it
     .lock                             one writer at a time
 
-The manifest of a version holds the sha256 and size of each of its files: a damaged file is refused by
-name, with the command that serves the previous version again.
+Each segment's entry in a manifest holds the sha256 and size of each of its files: a damaged file is
+refused by name, with the command that serves an earlier version without it again. Writing a version is
+:mod:`index_build.folder_writer`'s.
 """
 
 from __future__ import annotations
@@ -29,12 +31,12 @@ import faiss
 import numpy as np
 
 from index_build.chunk_table import Chunk
-from index_build.folder_store import (FORMAT_VERSION, MANIFEST_FILE, FolderStore, LegacyVersion, StoreProblem,
-                                      fsync_dir, read_legacy, write_folder)
-from index_build.vocabulary import Vocabulary
+from index_build.folder_store import (FORMAT_3, FORMAT_VERSION, MANIFEST_FILE, SEGMENTS_DIR, FolderStore,
+                                      LegacyVersion, StoreProblem, open_version, read_legacy)
+from index_build.segment import Segment, fsync_dir, sha256
 
 __all__ = ["Chunk", "FolderStore", "IndexProblem", "PreviousVersion", "current_path", "load_previous", "load_version",
-           "writer_lock", "write_version"]
+           "writer_lock"]
 
 CURRENT_LINK = "current"
 VERSIONS_DIR = "versions"
@@ -55,6 +57,15 @@ def current_path(index_dir: Path) -> Path | None:
     return link.resolve() if link.exists() else None
 
 
+def current_documents(index_dir: Path) -> dict[str, dict]:
+    """The current version's document entries by id, from its manifest alone ({} when there is none)."""
+    path = current_path(index_dir)
+    try:
+        return {doc["id"]: doc for doc in json.loads((path / MANIFEST_FILE).read_text(encoding="utf-8"))["documents"]}
+    except (TypeError, OSError, ValueError, KeyError):
+        return {}
+
+
 def needs_conversion(index_dir: Path) -> bool:
     """True when the current version was written in an older format (``citeqa build`` converts it)."""
     path = current_path(index_dir)
@@ -67,9 +78,10 @@ def needs_conversion(index_dir: Path) -> bool:
 
 
 def load_version(index_dir: Path, *, model_name: str | None = None, fingerprint: str | None = None,
-                 dimension: int | None = None, exact: bool = False) -> FolderStore:
+                 dimension: int | None = None, exact: bool = False, opened: object | None = None) -> FolderStore:
     """Open the current version, checked: its files are the ones written, and agree with each other and
-    with the model. ``exact`` ignores the approximate indexes (to measure their recall)."""
+    with the model. ``exact`` ignores the approximate indexes (to measure their recall). The segments it
+    shares with ``opened`` (the version served until now) are taken from it, not opened and checked again."""
     path = current_path(index_dir)
     if path is None:
         raise IndexProblem(f"No index in {index_dir}. Build it first: `citeqa build` (or `make index`).")
@@ -77,13 +89,15 @@ def load_version(index_dir: Path, *, model_name: str | None = None, fingerprint:
     if manifest.get("format_version") != FORMAT_VERSION:
         raise IndexProblem(f"The index version in {path} has format {manifest.get('format_version')}; this citeqa "
                            f"serves format {FORMAT_VERSION}. Run `citeqa build`: it converts it, reusing every vector.")
-    damaged = _damaged_files(path, manifest)
+    shared = {} if exact else {segment.id: segment for segment in getattr(opened, "segments", [])}
+    damaged = _damaged_files(index_dir, manifest, skip=set(shared))
     if damaged:
-        raise IndexProblem(f"The index version in {path} is damaged: {', '.join(damaged)} "
-                           f"{'is' if len(damaged) == 1 else 'are'} not the file written with this version. "
-                           f"{how_to_recover(path)}")
+        names = [name for _, name in damaged]
+        raise IndexProblem(f"The index version in {path} is damaged: {', '.join(names)} "
+                           f"{'is' if len(names) == 1 else 'are'} not the file written with this version. "
+                           f"{how_to_recover(path, {segment for segment, _ in damaged})}")
     try:
-        version = FolderStore(path, exact=exact)
+        version = open_version(path, index_dir / SEGMENTS_DIR, exact=exact, opened=shared)
     except StoreProblem as error:
         raise IndexProblem(f"The index version in {path} is unreadable: {error}. {how_to_recover(path)}") from error
     check_model(version, model_name, fingerprint, dimension)
@@ -111,6 +125,12 @@ class PreviousVersion:
         self.documents = source.manifest["documents"]
         self.document_ids = {doc["id"] for doc in self.documents}
         self.vocabulary = source.vocabulary
+
+    @property
+    def store(self) -> FolderStore | None:
+        """The version as a store, when it is of this format (its segments can then be kept as they are)."""
+        source = self._source
+        return source if isinstance(source, FolderStore) and self.manifest.get("format_version") == FORMAT_VERSION else None
 
     def document(self, document_id: str) -> tuple[list[Chunk], np.ndarray, np.ndarray, str]:
         """A document's chunks (their sentence rows renumbered from 0), their vectors, its sentence vectors
@@ -140,7 +160,18 @@ def load_previous(index_dir: Path, *, fingerprint: str | None = None, dimension:
         raise IndexProblem(f"No index in {index_dir}.")
     manifest = _read_manifest(path)
     if manifest.get("format_version") == FORMAT_VERSION:
-        source: FolderStore | LegacyVersion = load_version(index_dir, fingerprint=fingerprint, dimension=dimension)
+        source: FolderStore | LegacyVersion = load_version(index_dir, fingerprint=fingerprint, dimension=dimension,
+                                                           exact=True)  # a writer searches nothing: no FAISS read
+    elif manifest.get("format_version") == FORMAT_3:
+        damaged = [name for name, (size, digest) in sorted((manifest.get("checksums") or {}).items())
+                   if _is_damaged(path / name, size, digest)]
+        if damaged:
+            raise IndexProblem(f"The index version in {path} is damaged: {', '.join(damaged)}.")
+        try:
+            source = open_version(path, index_dir / SEGMENTS_DIR)
+        except StoreProblem as error:
+            raise IndexProblem(f"The index version in {path} is unreadable: {error}.") from error
+        check_model(source, None, fingerprint, dimension)
     else:
         try:
             source = read_legacy(path)
@@ -150,53 +181,49 @@ def load_previous(index_dir: Path, *, fingerprint: str | None = None, dimension:
     return PreviousVersion(source)
 
 
-def how_to_recover(path: Path) -> str:
+def how_to_recover(path: Path, damaged_segments: set[str] | None = None) -> str:
     """What to run about a bad version at ``path``: rebuild it, or point ``current`` back at the newest
-    other version (instant; a rebuild embeds every report again)."""
+    other version that does not use a damaged segment (instant; a rebuild embeds every report again)."""
     versions = path.parent
     try:
-        others = sorted((p.name for p in versions.iterdir() if not p.name.startswith(".") and p.name != path.name),
+        others = sorted((p for p in versions.iterdir() if not p.name.startswith(".") and p.name != path.name),
                         reverse=True)
     except OSError:
         others = []
-    if not others:
-        return "Rebuild it: `citeqa build`."
-    return (f"Rebuild it: `citeqa build`, or serve the previous version again: "
-            f"`ln -sfn {VERSIONS_DIR}/{others[0]} {versions.parent / CURRENT_LINK}`.")
-
-
-def _damaged_files(path: Path, manifest: dict) -> list[str]:
-    """The files of a version that are not the ones its manifest lists (missing, another size, or, up to
-    :data:`CHECKSUM_LIMIT`, another sha256)."""
-    damaged = []
-    for name, (size, digest) in sorted((manifest.get("checksums") or {}).items()):
-        file = path / name
+    for other in others:
         try:
-            actual = file.stat().st_size
-        except OSError:
-            damaged.append(name)
+            segments = {entry["id"] for entry in _read_manifest(other).get("segments", [])}
+        except IndexProblem:
             continue
-        if actual != size or (size <= CHECKSUM_LIMIT and _sha256(file) != digest):
-            damaged.append(name)
+        if not segments & (damaged_segments or set()):
+            return (f"Rebuild it: `citeqa build`, or serve the previous version again: "
+                    f"`ln -sfn {VERSIONS_DIR}/{other.name} {versions.parent / CURRENT_LINK}`.")
+    return "Rebuild it: `citeqa build` (no earlier version is whole)." if others else "Rebuild it: `citeqa build`."
+
+
+def _damaged_files(index_dir: Path, manifest: dict, skip: set[str] = frozenset()) -> list[tuple[str, str]]:
+    """(segment, file) of the segment files a version lists that are not the ones written (missing, another
+    size, or, up to :data:`CHECKSUM_LIMIT`, another sha256); segments in ``skip`` are not looked at."""
+    damaged = []
+    for entry in manifest.get("segments", []):
+        if entry["id"] in skip:
+            continue
+        folder = index_dir / SEGMENTS_DIR / entry["id"]
+        if not folder.is_dir():
+            damaged.append((entry["id"], f"{SEGMENTS_DIR}/{entry['id']}/"))
+            continue
+        for name, (size, digest) in sorted((entry.get("checksums") or {}).items()):
+            if _is_damaged(folder / name, size, digest):
+                damaged.append((entry["id"], f"{SEGMENTS_DIR}/{entry['id']}/{name}"))
     return damaged
 
 
-def _checksums(folder: Path) -> dict[str, list]:
-    """(size, sha256) of every file of a version folder but its manifest, by relative path."""
-    return {str(file.relative_to(folder)): [file.stat().st_size, _sha256(file)]
-            for file in sorted(folder.rglob("*")) if file.is_file() and file.name != MANIFEST_FILE}
-
-
-def _sha256(path: Path) -> str:
-    """The sha256 of a file, hex ("" when it cannot be read)."""
-    digest = hashlib.sha256()
+def _is_damaged(file: Path, size: int, digest: str) -> bool:
     try:
-        with open(path, "rb") as handle:
-            for block in iter(lambda: handle.read(1 << 20), b""):
-                digest.update(block)
+        actual = file.stat().st_size
     except OSError:
-        return ""
-    return digest.hexdigest()
+        return True
+    return actual != size or (size <= CHECKSUM_LIMIT and sha256(file) != digest)
 
 
 def check_model(version: FolderStore | LegacyVersion, model_name: str | None, fingerprint: str | None, dimension: int | None) -> None:
@@ -232,24 +259,7 @@ def writer_lock(index_dir: Path, wait: bool = True) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def write_version(index_dir: Path, manifest: dict, vectors: np.ndarray, chunks: list[Chunk],
-                  texts: dict[str, str], sentence_vectors: np.ndarray | None = None,
-                  vocabulary: Vocabulary | None = None, keep: int = 3) -> Path:
-    """Write a new version aside, check it, then make it current in one atomic step.
-
-    The caller holds :func:`writer_lock`. A failure before the switch leaves the
-    current version as it was; a file that cannot be written (disk full, read-only
-    file system) is an :class:`IndexProblem` that says so, with nothing left behind.
-    """
-    try:
-        return _write_new_version(index_dir, manifest, vectors, chunks, texts, sentence_vectors, vocabulary, keep)
-    except sqlite3.OperationalError as error:  # SQLite reports a full disk as "database or disk is full"
-        raise IndexProblem(_write_failure(index_dir, OSError(None, str(error)))) from error
-    except OSError as error:
-        raise IndexProblem(_write_failure(index_dir, error)) from error
-
-
-def _write_failure(index_dir: Path, error: OSError) -> str:
+def write_failure(index_dir: Path, error: OSError) -> str:
     """Why a new version could not be written, what is left (nothing) and what to do."""
     reason = error.strerror or str(error)
     if error.errno is None:  # numpy reports a short write ("8448 requested and 4032 written") without errno
@@ -264,52 +274,7 @@ def _write_failure(index_dir: Path, error: OSError) -> str:
             "make the folder writable, then run the change again.")
 
 
-def _write_new_version(index_dir: Path, manifest: dict, vectors: np.ndarray, chunks: list[Chunk],
-                       texts: dict[str, str], sentence_vectors: np.ndarray | None, vocabulary: Vocabulary | None,
-                       keep: int) -> Path:
-    """:func:`write_version` without the translation of OS errors."""
-    versions = index_dir / VERSIONS_DIR
-    versions.mkdir(parents=True, exist_ok=True)
-    version_id = _next_version_id(versions)
-    manifest = {**manifest, "version": version_id}
-    _remove_old_versions(index_dir, keep=max(keep, 1) + 1)
-    staging = versions / f".staging-{version_id}"
-    dimension = manifest["model"]["dimension"]
-    if sentence_vectors is None:
-        sentence_vectors = np.zeros((0, dimension), dtype=np.float32)
-    if vocabulary is None:
-        vocabulary = Vocabulary.empty(dimension)
-    final = versions / version_id
-    try:
-        staging.mkdir()
-        written = write_folder(staging, manifest, vectors, chunks, texts, sentence_vectors, vocabulary)
-        written["checksums"] = _checksums(staging)
-        _write_manifest(staging / MANIFEST_FILE, written)
-        os.rename(staging, final)
-        fsync_dir(versions)
-        try:
-            FolderStore(final)
-        except StoreProblem as error:
-            raise IndexProblem(f"The new version failed its check ({error}); the current one is unchanged.") from error
-        _switch_current(index_dir, final)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        if final.exists() and current_path(index_dir) != final.resolve():
-            shutil.rmtree(final, ignore_errors=True)  # complete but never current: it would push out a real one
-        raise
-    _remove_old_versions(index_dir, keep)
-    return final
-
-
-def _write_manifest(path: Path, manifest: dict) -> None:
-    """Write the manifest (last: a version without its final manifest is never made current) and flush it."""
-    with open(path, "w", encoding="utf-8") as handle:
-        handle.write(json.dumps(manifest, ensure_ascii=False, indent=2))
-        handle.flush()
-        os.fsync(handle.fileno())
-
-
-def _next_version_id(versions: Path) -> str:
+def next_version_id(versions: Path) -> str:
     """A version id that sorts after every existing one (UTC time, microseconds), even after the clock
     stepped back: then it is the newest id plus one microsecond."""
     now = datetime.now(timezone.utc)
@@ -324,7 +289,7 @@ def _next_version_id(versions: Path) -> str:
     return now.strftime(_VERSION_FORMAT)
 
 
-def _switch_current(index_dir: Path, target: Path) -> None:
+def switch_current(index_dir: Path, target: Path) -> None:
     """Point ``current`` at a version with one atomic rename of a symlink."""
     temporary = index_dir / f".{CURRENT_LINK}-{uuid.uuid4().hex[:6]}"
     os.symlink(os.path.relpath(target, index_dir), temporary)
@@ -333,16 +298,37 @@ def _switch_current(index_dir: Path, target: Path) -> None:
         fsync_dir(index_dir)            # (the caller would roll back a corpus that now matches the index)
 
 
-def _remove_old_versions(index_dir: Path, keep: int) -> None:
-    """Keep the current version and the newest others, up to ``keep`` in all; drop stale staging folders
-    and temporary ``current`` links."""
-    current = current_path(index_dir)
-    for stale in (index_dir / VERSIONS_DIR).glob(".staging-*"):  # left by a killed writer; we hold the lock
-        shutil.rmtree(stale, ignore_errors=True)
+def remove_stale(index_dir: Path) -> None:
+    """Drop what a killed writer left: staging folders and temporary ``current`` links (we hold the lock)."""
+    for folder in (VERSIONS_DIR, SEGMENTS_DIR):
+        for stale in (index_dir / folder).glob(".staging-*"):
+            shutil.rmtree(stale, ignore_errors=True)
     for stale in index_dir.glob(f".{CURRENT_LINK}-*"):  # a writer killed between making the link and the switch
         with contextlib.suppress(OSError):
             stale.unlink()
+
+
+def remove_unused(index_dir: Path, keep: int) -> None:
+    """Keep the current version and the newest others, up to ``keep`` in all, and the segments they list;
+    drop the rest (and what a killed writer left)."""
+    remove_stale(index_dir)
+    current = current_path(index_dir)
     versions = sorted((p for p in (index_dir / VERSIONS_DIR).iterdir() if not p.name.startswith(".")), reverse=True)
     for old in versions[keep:]:
         if old.resolve() != current:  # resolved both: a relative index folder never loses its current version
             shutil.rmtree(old, ignore_errors=True)
+    segments = index_dir / SEGMENTS_DIR
+    if not segments.is_dir():
+        return
+    used: set[str] = set()
+    for version in (index_dir / VERSIONS_DIR).iterdir():
+        if version.name.startswith("."):
+            continue
+        try:
+            manifest = json.loads((version / MANIFEST_FILE).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return  # a version we cannot read may use any segment: keep them all
+        used.update(entry["id"] for entry in manifest.get("segments", []))
+    for segment in segments.iterdir():
+        if not segment.name.startswith(".") and segment.name not in used:
+            shutil.rmtree(segment, ignore_errors=True)

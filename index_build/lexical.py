@@ -1,11 +1,16 @@
 """BM25 over the chunk texts, with each report language's stemming and accent folding (bm25s + PyStemmer).
 
-The index is built when a version is written and saved in it; serving opens it memory-mapped, so
-start-up never re-reads the corpus.
+Each segment of a version has its own index, built when the segment is written and opened memory-mapped,
+so start-up never re-reads the corpus. bm25s stores each term's score per passage with the segment's
+IDF baked in; :func:`combined_scores` rescales it to the IDF of the whole version (document frequencies
+summed over the segments), so that a term rare in the library but frequent in one small segment is
+weighed as rare everywhere, as one index over every passage would weigh it.
 """
 
 from __future__ import annotations
 
+import math
+from collections import Counter
 from pathlib import Path
 from typing import Iterable
 
@@ -97,9 +102,68 @@ class LexicalIndex:
             return None
         return sum(any(term in self.vocabulary for term in options) for options in variants) / len(variants)
 
+    def __len__(self) -> int:
+        return self._count
+
+    def document_frequency(self, term: str) -> int:
+        """How many passages hold the term."""
+        token = self._token(term)
+        if token is None:
+            return 0
+        indptr = self._bm25.scores["indptr"]
+        return int(indptr[token + 1] - indptr[token])
+
+    def postings(self, term: str) -> tuple[np.ndarray, np.ndarray]:
+        """(rows, scores) of the passages that hold the term: its BM25 score there, with this index's IDF."""
+        token = self._token(term)
+        if token is None:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
+        scores = self._bm25.scores
+        start, end = int(scores["indptr"][token]), int(scores["indptr"][token + 1])
+        return np.asarray(scores["indices"][start:end], dtype=np.int64), np.asarray(scores["data"][start:end])
+
     def scores(self, terms: list[str]) -> np.ndarray:
-        """One BM25 score per chunk, 0 where nothing matches."""
-        terms = [term for term in terms if term in self.vocabulary]
-        if not terms or self._bm25 is None:
-            return np.zeros(self._count, dtype=np.float32)
-        return np.asarray(self._bm25.get_scores(terms), dtype=np.float32)
+        """One BM25 score per chunk, 0 where nothing matches (this index alone: its own IDF)."""
+        rows, values = combined_scores([(self, 0)], terms)
+        dense = np.zeros(self._count, dtype=np.float32)
+        dense[rows] = values
+        return dense
+
+    def _token(self, term: str) -> int | None:
+        if self._bm25 is None or term not in self.vocabulary:
+            return None
+        return int(self._bm25.vocab_dict[term])
+
+
+def idf(document_frequency: int, documents: int) -> float:
+    """BM25's IDF, Lucene's variant (bm25s's default, the one the per-segment scores carry)."""
+    return math.log(1 + (documents - document_frequency + 0.5) / (document_frequency + 0.5))
+
+
+def combined_scores(indexes: list[tuple[LexicalIndex, int]], terms: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """BM25 over several indexes as one: (rows, scores) of the passages that hold a term, rows offset by each
+    index's first row; each term weighed by its IDF over all the indexes' passages (a term asked twice
+    counts twice, as in bm25s). Length normalisation stays each index's own."""
+    total = sum(len(index) for index, _ in indexes)
+    rows, values = [], []
+    for term, times in Counter(terms).items():
+        frequencies = [index.document_frequency(term) for index, _ in indexes]
+        if not any(frequencies):
+            continue
+        weight = idf(sum(frequencies), total)
+        for (index, offset), frequency in zip(indexes, frequencies):
+            if frequency:
+                found, scores = index.postings(term)
+                rows.append(found + offset)
+                values.append(scores * np.float32(times * weight / idf(frequency, len(index))))
+    if not rows:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
+    rows_flat, values_flat = np.concatenate(rows), np.concatenate(values).astype(np.float32)
+    if len(rows) == 1:
+        return rows_flat, values_flat
+    if len(rows_flat) * 8 >= total:  # many postings: one pass over a score per passage (as bm25s does)
+        dense = np.bincount(rows_flat, weights=values_flat, minlength=total)
+        found = np.flatnonzero(dense)
+        return found, dense[found].astype(np.float32)
+    unique, positions = np.unique(rows_flat, return_inverse=True)  # few: sorted, not a pass over every passage
+    return unique, np.bincount(positions, weights=values_flat).astype(np.float32)

@@ -10,9 +10,9 @@ from pathlib import Path
 
 from index_build.builder import BuildSummary, PreparedReport, build_locked, prepare_report
 from index_build.isolation import read_report_isolated
-from index_build.corpus import ReportInfo, content_hash, load_catalog, save_catalog, slug
+from index_build.corpus import ReportInfo, content_hash, known_content_hash, load_catalog, save_catalog, slug
 from index_build.embedding import Embedder
-from index_build.index_store import writer_lock
+from index_build.index_store import current_documents, writer_lock
 from index_build.language import guess_language
 from index_build.reading import SUPPORTED_SUFFIXES, UnreadableReport
 
@@ -54,8 +54,9 @@ def add_reports(corpus_dir: Path, index_dir: Path, embedder: Embedder, reports: 
         prepared: dict[str, PreparedReport] = {}
         saved = False
         try:
+            indexed = current_documents(index_dir)
             for report in reports:
-                catalog = _register(corpus_dir, catalog, report, written, prepared)
+                catalog = _register(corpus_dir, catalog, report, written, prepared, indexed)
             save_catalog(corpus_dir, catalog)
             saved = True
             summary = build_locked(corpus_dir, index_dir, embedder, show_progress=show_progress, prepared=prepared)
@@ -88,15 +89,17 @@ def remove_report(corpus_dir: Path, index_dir: Path, embedder: Embedder, report_
 
 
 def _register(corpus_dir: Path, catalog: list[ReportInfo], report: NewReport, written: list[Path],
-              prepared: dict[str, PreparedReport]) -> list[ReportInfo]:
-    """The catalog with one report added or replaced; its file is copied into the corpus."""
+              prepared: dict[str, PreparedReport], indexed: dict[str, dict]) -> list[ReportInfo]:
+    """The catalog with one report added or replaced; its file is copied into the corpus (``indexed``: the
+    current version's entries, whose hashes stand for unchanged files)."""
     suffix = report.path.suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
         raise UnreadableReport(f"{report.path.name}: unsupported file type {suffix or '(none)'}; "
                                f"use one of {', '.join(SUPPORTED_SUFFIXES)}")
     digest = content_hash(report.path)
     for existing in catalog:
-        if content_hash(corpus_dir / existing.source_file) == digest and (not report.id or report.id == existing.id):
+        if (known_content_hash(corpus_dir / existing.source_file, indexed.get(existing.id)) == digest
+                and (not report.id or report.id == existing.id)):
             return catalog  # the same content is already there: nothing to add
     raw = read_report_isolated(report.path)  # in a child process with limits; refuses before anything changes
     report_id = slug(report.id or report.path.stem)

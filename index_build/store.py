@@ -61,6 +61,33 @@ class Hits:
         return [(int(row), float(score)) for row, score in zip(self.rows, self.scores)]
 
 
+@dataclass
+class DocumentPart:
+    """One document as a writer takes it: its manifest entry, cleaned text, chunks (rows from 0, sentence rows
+    from 0 into ``sentence_vectors``) and their vectors."""
+
+    entry: dict
+    text: str
+    chunks: list[Chunk]
+    vectors: np.ndarray
+    sentence_vectors: np.ndarray
+
+
+class IndexWriter(Protocol):
+    """Changes to the current version, made visible together by :meth:`commit` (one writer at a time)."""
+
+    def add(self, part: DocumentPart) -> None:
+        """Add a document (a document of the same id is replaced)."""
+
+    def remove(self, document_id: str) -> None:
+        """Remove a document."""
+
+    def commit(self, manifest: dict, vocabulary: Vocabulary | None = None, order: list[str] | None = None) -> str:
+        """Write the new version (``manifest``: model, chunking, pipeline, retrieval; ``vocabulary``: the words
+        of the added documents; ``order``: document ids in the catalog's order) and make it current;
+        returns where it is."""
+
+
 class IndexStore(Protocol):
     """One readable version of the index."""
 
@@ -77,13 +104,17 @@ class IndexStore(Protocol):
     def vocabulary(self) -> Vocabulary: ...
 
     def count(self) -> int:
-        """Chunks in the version."""
+        """Chunk rows in the version: the length of every mask (rows of removed documents included until a
+        merge drops them; :meth:`allowed` never keeps them)."""
+
+    def live_count(self) -> int:
+        """Chunks of the version's documents."""
 
     def describe(self) -> dict:
         """Counts, model, format and how vectors are searched."""
 
-    def allowed(self, search_filter: SearchFilter) -> np.ndarray | None:
-        """A boolean mask over chunk rows for the filter (None when it keeps everything)."""
+    def allowed(self, search_filter: SearchFilter | None) -> np.ndarray | None:
+        """A boolean mask over chunk rows for the filter (None when it keeps every row)."""
 
     def languages(self) -> dict[str, np.ndarray]:
         """Report language -> boolean mask of its chunk rows."""

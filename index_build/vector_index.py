@@ -26,6 +26,7 @@ SPARSE_FILTER = 20  # a filter keeping under 1/20 of the rows gathers them; more
 OVERSAMPLE = 4  # candidates proposed by the approximate index per result, before exact scoring
 TRAINING_ROWS = 64 * 1024
 SAMPLE_QUERIES = 200
+REMEMBERED_MASKS = 32  # masks whose FAISS bitmaps are kept (a version's report languages and live rows)
 
 
 @dataclass
@@ -99,6 +100,8 @@ class VectorIndex:
 
     def remember(self, mask: np.ndarray) -> None:
         """Keep the bitmap of a mask that many searches use (a report language's rows)."""
+        if len(self._bitmaps) >= REMEMBERED_MASKS:  # a segment shared by many versions: the oldest ones go
+            self._bitmaps.pop(next(iter(self._bitmaps)))
         self._bitmaps[id(mask)] = (mask, np.packbits(mask, bitorder="little"))  # held: its id cannot be reused
 
     def _bitmap(self, allowed: np.ndarray) -> np.ndarray:

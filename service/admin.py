@@ -21,6 +21,7 @@ from pydantic import BeforeValidator, WithJsonSchema
 from index_build.builder import build_index
 from index_build.corpus import CorpusError, load_catalog, slug
 from index_build.index_store import IndexProblem
+from index_build.merging import merge_segments, needs_merge
 from index_build.reading import SUPPORTED_SUFFIXES, UnreadableReport
 from index_build.reports import NewReport, ReportExists, UnknownReport, add_reports, remove_report
 from service.audit import AuditLog
@@ -242,6 +243,7 @@ def upload_document(
         except (UnreadableReport, CorpusError, IndexProblem, ValueError) as error:
             raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(error)) from error
         live.refresh()
+        _queue_merge(request)
         documents = {doc["id"]: doc for doc in live.engine().version.documents}
         state = "added" if report_id in summary.added else "replaced" if report_id in summary.replaced else "unchanged"
         return {"id": report_id, "status": state, "chunks": documents.get(report_id, {}).get("chunks", 0),
@@ -269,6 +271,7 @@ def delete_document(request: Request, document_id: Annotated[str, PathParameter(
         except UnknownReport as error:
             raise HTTPException(status.HTTP_404_NOT_FOUND, error.args[0]) from error
         live.refresh()
+        _queue_merge(request)
         return {"id": document_id, "status": "removed", "index_version": summary.version, "summary": summary.line()}
 
     return _accepted(request.app.state.jobs.submit("remove", work, document_id,
@@ -283,9 +286,27 @@ def rebuild(request: Request) -> JSONResponse:
     def work() -> dict:
         summary = build_index(settings.corpus_dir, settings.index_dir, live.embedder, show_progress=False, reuse=False)
         live.refresh()
+        _queue_merge(request)
         return {"status": "rebuilt", "index_version": summary.version, "summary": summary.line()}
 
     return _accepted(request.app.state.jobs.submit("rebuild", work, finished=lambda job: _audit_job(request, job)))
+
+
+def _queue_merge(request: Request) -> None:
+    """After a change, the merge the policy asks for, as a job of its own: the change is served already,
+    and questions are answered while the merge runs."""
+    settings, live = _context(request)
+    version = live.engine().version
+    if not (hasattr(version, "segments") and needs_merge(version)):
+        return
+
+    def work() -> dict:
+        summary = merge_segments(settings.index_dir)
+        live.refresh()
+        return {"status": "merged" if summary.merged else "nothing to merge", "index_version": summary.version,
+                "summary": summary.line()}
+
+    request.app.state.jobs.submit("merge", work, finished=lambda job: _audit_job(request, job))
 
 
 @router.get("/jobs/{job_id}", response_model=JobOut, dependencies=[Admin], summary="The state of a queued admin job",

@@ -43,6 +43,10 @@ def main(argv: list[str] | None = None) -> int:
 
     commands.add_parser("list", help="the reports in the index")
 
+    merge = commands.add_parser("merge", help="merge the index's small segments (and drop removed reports' rows) "
+                                "as the merge policy asks; add, remove and build do it after their change")
+    merge.add_argument("--all", action="store_true", help="merge every segment into one")
+
     commands.add_parser("serve", help="serve the HTTP API on HOST:PORT")
 
     ask = commands.add_parser("ask", help="ask a question and print the cited passages")
@@ -71,7 +75,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         settings = get_settings()
-        return {"build": _build, "rebuild": _build, "add": _add, "remove": _remove, "list": _list,
+        return {"build": _build, "rebuild": _build, "add": _add, "remove": _remove, "list": _list, "merge": _merge,
                 "serve": _serve, "ask": _ask, "speakers": _speakers, "eval": _eval, "bench": _bench}[args.command](args, settings)
     except (IndexProblem, CorpusError, UnreadableReport, UnknownReport, ValueError) as error:
         print(f"citeqa: {error}", file=sys.stderr)
@@ -120,7 +124,7 @@ def _build(args: argparse.Namespace, settings: Settings) -> int:
         return 0
     summary = build_index(settings.corpus_dir, settings.index_dir, _embedder(settings), reuse=args.command != "rebuild")
     print(summary.line())
-    return 0
+    return _merge_after(settings)
 
 
 def _add(args: argparse.Namespace, settings: Settings) -> int:
@@ -134,13 +138,30 @@ def _add(args: argparse.Namespace, settings: Settings) -> int:
     reports = [NewReport(path, args.id, args.title, args.lang, args.year, args.publisher, args.replace)
                for path in args.paths]
     print(add_reports(settings.corpus_dir, settings.index_dir, _embedder(settings), reports).line())
-    return 0
+    return _merge_after(settings)
 
 
 def _remove(args: argparse.Namespace, settings: Settings) -> int:
     from index_build.reports import remove_report
 
     print(remove_report(settings.corpus_dir, settings.index_dir, _embedder(settings), args.id).line())
+    return _merge_after(settings)
+
+
+def _merge(args: argparse.Namespace, settings: Settings) -> int:
+    from index_build.merging import merge_segments
+
+    print(merge_segments(settings.index_dir, everything=args.all).line())
+    return 0
+
+
+def _merge_after(settings: Settings) -> int:
+    """After a change, the merge the policy asks for (the new version is already current and served)."""
+    from index_build.merging import merge_segments
+
+    summary = merge_segments(settings.index_dir)
+    if summary.merged:
+        print(summary.line())
     return 0
 
 

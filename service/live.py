@@ -66,8 +66,9 @@ class LiveIndex:
             if target == self._served_target:
                 return False
             try:
-                version = load_version(self.index_dir, fingerprint=self.embedder.fingerprint,
-                                       dimension=self.embedder.dimension)
+                served = self._engine.version if self._engine is not None else None
+                version = load_version(self.index_dir, fingerprint=self.embedder.fingerprint,  # shared segments
+                                       dimension=self.embedder.dimension, opened=served)  # are not opened again
                 engine = SearchEngine(self.embedder, version)
             except Exception as error:  # anything (a corrupt version, too many open files): keep serving ours
                 self.last_error = f"{type(error).__name__}: {error}"

@@ -31,7 +31,7 @@ class Metrics:
         """The metrics text, with the index gauges read now from the live index."""
         version = live.engine().version
         self.documents.set(len(version.documents))
-        self.chunks.set(version.count())
+        self.chunks.set(version.live_count())
         self.version.clear()
         self.version.labels(version.version).set(1)
         self.switch_failing.set(1 if live.last_error else 0)

@@ -170,10 +170,11 @@ class JobError(BaseModel):
 
 
 class JobOut(BaseModel):
-    """A queued change of the index (upload, removal or rebuild) and what became of it."""
+    """A queued change of the index (upload, removal, rebuild, or the merge of segments that follows a change
+    when the merge policy asks for one) and what became of it."""
 
     id: str
-    action: Literal["upload", "remove", "rebuild"]
+    action: Literal["upload", "remove", "rebuild", "merge"]
     report_id: str = Field("", description="The report uploaded or removed (empty for a rebuild)")
     state: Literal["queued", "running", "done", "failed"]
     created_at: float = Field(description="Unix time")

@@ -238,7 +238,7 @@ class SearchEngine:
         query = Query(question, guess_language(question), vector, self.version.allowed(search_filter), settings)
         found = Retrieved(question, query.language, vector, mode=mode,
                           search_filter=search_filter if search_filter and not search_filter.empty else None)
-        if not self.version.count() or (query.allowed is not None and not query.allowed.any()):
+        if not self.version.live_count() or (query.allowed is not None and not query.allowed.any()):
             found.nothing_to_search = True
             return found
         for retriever in self.modes[mode]:

@@ -5,6 +5,7 @@ as it was, or is refused with a message that names the file and says how to reco
 from __future__ import annotations
 
 import errno
+import json
 import os
 import re
 import shutil
@@ -15,8 +16,8 @@ import numpy as np
 import pytest
 
 from index_build import index_store
-from index_build.index_store import (IndexProblem, Chunk, current_path, load_version, writer_lock,
-                                     write_version)
+from index_build.folder_writer import write_version
+from index_build.index_store import IndexProblem, Chunk, current_path, load_version, writer_lock
 from index_build.vocabulary import Vocabulary
 
 TEXTS = {"doc": "Premier paragraphe.\n\nSecond paragraphe, plus long.", "other": "Un autre rapport, en bref."}
@@ -58,21 +59,34 @@ def damage(path: Path, how: str) -> None:
         path.write_bytes(data[:third] + bytes(b ^ 0xFF for b in data[third:2 * third]) + data[2 * third:])
 
 
+def files_of_current(index_dir: Path) -> list[str]:
+    """The files the current version is made of, relative to the index folder: its manifest and the files
+    of each segment it lists (but their descriptions, which a load does not read)."""
+    current = current_path(index_dir)
+    manifest = json.loads((current / "manifest.json").read_text(encoding="utf-8"))
+    names = [str((current / "manifest.json").relative_to(index_dir))]
+    for entry in manifest["segments"]:
+        folder = index_dir / "segments" / entry["id"]
+        names += sorted(str(p.relative_to(index_dir)) for p in folder.rglob("*")
+                        if p.is_file() and p.name != "segment.json")
+    return names
+
+
 @pytest.mark.parametrize("how", ["truncated", "emptied", "garbled"])
 def test_a_damaged_file_is_refused_by_name_with_how_to_recover(two_versions, tmp_path, how):
     versions = sorted(p.name for p in (two_versions / "versions").iterdir())
-    names = sorted(str(p.relative_to(current_path(two_versions))) for p in current_path(two_versions).rglob("*")
-                   if p.is_file())
+    names = files_of_current(two_versions)
     assert len(names) >= 7  # manifest, vectors, chunks, sentences, vocabulary (2), texts
     for name in names:
         index_dir = tmp_path / f"{how}-{name.replace('/', '-')}"
         shutil.copytree(two_versions, index_dir, symlinks=True)  # copying two small versions costs nothing
-        damage(current_path(index_dir) / name, how)
+        damage(index_dir / name, how)
 
         with pytest.raises(IndexProblem) as refused:
             load_version(index_dir)
         message = str(refused.value)
-        assert name in message and "`citeqa build`" in message, (name, message)
+        shown = name if name.startswith("segments/") else Path(name).name
+        assert shown in message and "`citeqa build`" in message, (name, message)
         command = re.search(r"`(ln -sfn [^`]+)`", message)
         assert command, message  # the previous version is named, with the command that serves it again
         subprocess.run(command.group(1).split(), check=True)
@@ -118,6 +132,8 @@ def test_disk_full_at_any_flush_leaves_the_current_version(tmp_path, monkeypatch
         monkeypatch.setattr(os, "fsync", real_fsync)
         assert current_path(index_dir).name == good.name, failing
         assert sorted(p.name for p in (index_dir / "versions").iterdir()) == [good.name], failing  # nothing left
+        assert sorted(p.name for p in (index_dir / "segments").iterdir()) == sorted(
+            p.name for p in (good_dir / "segments").iterdir()), failing
         assert not list(index_dir.glob(".current-*")), failing
         load_version(index_dir)
 
@@ -139,3 +155,15 @@ def test_a_read_only_versions_folder_fails_the_write_with_a_clear_message(tmp_pa
         write(index_dir)
     assert current_path(index_dir) == good and not list(index_dir.glob(".current-*"))
     load_version(index_dir)
+
+
+def test_a_damaged_segment_that_every_version_shares_asks_for_a_rebuild(tmp_path, small_versions):
+    first = small_versions.commit(None, add=["a", "b"])
+    small_versions.commit(first, add=["c"])  # the second version keeps the first one's segment
+    shared = small_versions.index_dir / "segments" / first.segments[0].id / "chunk_vectors.npy"
+    damage(shared, "garbled")
+    with pytest.raises(IndexProblem) as refused:
+        load_version(small_versions.index_dir)
+    message = str(refused.value)
+    assert f"segments/{first.segments[0].id}/chunk_vectors.npy" in message
+    assert "ln -sfn" not in message and "Rebuild it: `citeqa build` (no earlier version is whole)" in message

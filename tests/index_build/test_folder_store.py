@@ -3,7 +3,8 @@
 import numpy as np
 import pytest
 
-from index_build.index_store import Chunk, load_version, writer_lock, write_version
+from index_build.folder_writer import write_version
+from index_build.index_store import Chunk, load_version, writer_lock
 from index_build.lexical import query_terms
 from index_build.store import SearchFilter
 
@@ -90,4 +91,4 @@ def test_texts_and_chunks_are_read_on_demand(store):
     assert version.document_text("b") == TEXTS["b"] and version.document_text("zzz") is None
     assert [c.id for c in version.chunks([3, 0])] == [3, 0]
     assert [c.id for c in version.iter_chunks("a")] == [0, 1]
-    assert version.describe()["counts"] == {"documents": 3, "chunks": 4, "sentences": 4}
+    assert version.describe()["counts"] == {"documents": 3, "chunks": 4, "sentences": 4, "segments": 1}

@@ -8,9 +8,11 @@ import faiss
 import numpy as np
 import pytest
 
-from index_build.folder_store import CHUNK_TABLE_FILE, FORMAT_VERSION
-from index_build.index_store import (Chunk, IndexProblem, _remove_old_versions, current_path, load_previous,
-                                     load_version, writer_lock, write_version)
+from index_build.folder_store import FORMAT_VERSION
+from index_build.segment import CHUNK_TABLE_FILE
+from index_build.folder_writer import write_version
+from index_build.index_store import (Chunk, IndexProblem, current_path, load_previous, load_version, remove_unused,
+                                     writer_lock)
 
 TEXT = "Premier paragraphe.\n\nSecond paragraphe, plus long."
 
@@ -36,23 +38,30 @@ def test_round_trip(tmp_path):
     version = load_version(tmp_path, model_name="m", fingerprint="f1", dimension=8)
     assert version.path == path == current_path(tmp_path)
     assert version.manifest["format_version"] == FORMAT_VERSION
-    assert version.manifest["counts"] == {"documents": 1, "chunks": 2, "sentences": 0}
+    assert version.manifest["counts"] == {"documents": 1, "chunks": 2, "sentences": 0, "segments": 1}
     assert list(version.iter_chunks()) == sample()[2] == version.chunks([0, 1])
     hits = version.search_chunks(sample()[1][0], 1, None)
     assert hits.rows[0] == 0 and hits.scores[0] == pytest.approx(1.0, abs=1e-5)
-    assert version.manifest["search"]["chunks"]["kind"] == "exact"  # two chunks: no approximate index
+    assert version.describe()["search"]["chunks"]["kind"] == "exact"  # two chunks: no approximate index
     assert not list(tmp_path.glob("**/*.pkl"))
 
 
-def without_checksums(path):
-    """Drop the manifest's checksums, so that the consistency checks behind them are reached."""
+def segment_of(path):
+    """The folder of the one segment of a version."""
     manifest = json.loads((path / "manifest.json").read_text(encoding="utf-8"))
-    del manifest["checksums"]
+    return path.parent.parent / "segments" / manifest["segments"][0]["id"]
+
+
+def without_checksums(path):
+    """Drop the checksums of the version's segments, so that the consistency checks behind them are reached."""
+    manifest = json.loads((path / "manifest.json").read_text(encoding="utf-8"))
+    for entry in manifest["segments"]:
+        del entry["checksums"]
     (path / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
 
 
 def change_table(path, statement):
-    with sqlite3.connect(path / CHUNK_TABLE_FILE) as connection:
+    with sqlite3.connect(segment_of(path) / CHUNK_TABLE_FILE) as connection:
         connection.execute(statement)
     connection.close()
 
@@ -98,6 +107,8 @@ def test_new_version_switches_current_and_old_ones_are_cleaned(tmp_path):
     assert current_path(tmp_path) == paths[-1]
     remaining = sorted(p.name for p in (tmp_path / "versions").iterdir())
     assert remaining == sorted(p.name for p in paths[-2:])
+    segments = sorted(p.name for p in (tmp_path / "segments").iterdir())  # only the segments they use are left
+    assert segments == sorted(segment_of(path).name for path in paths[-2:])
 
 
 def test_a_failed_write_leaves_the_current_version(tmp_path):
@@ -120,7 +131,7 @@ def test_cleanup_with_a_relative_index_folder_never_removes_current(tmp_path, mo
     write(relative)
     (relative / "current").unlink()
     (relative / "current").symlink_to(Path("versions") / older.name)  # rolled back: current is not the newest
-    _remove_old_versions(relative, keep=1)
+    remove_unused(relative, keep=1)
     assert current_path(relative) is not None and load_version(relative).path.name == older.name
 
 
@@ -192,7 +203,7 @@ def test_a_version_of_format_2_is_not_served_but_a_build_reuses_its_vectors(tmp_
 def test_a_vocabulary_without_its_vectors_is_refused(tmp_path):
     path = write(tmp_path)
     without_checksums(path)
-    (path / "vocabulary.json").write_text('[["enfant", "fr"]]', encoding="utf-8")
+    (segment_of(path) / "vocabulary.json").write_text('[["enfant", "fr"]]', encoding="utf-8")
     with pytest.raises(IndexProblem, match="1 vocabulary words for 0 word vectors"):
         load_version(tmp_path)
 

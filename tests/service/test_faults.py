@@ -6,6 +6,7 @@ message that says how to recover. (A builder killed while it embeds: tests/servi
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import re
 import shutil
@@ -82,7 +83,14 @@ def corpus_state(settings: Settings) -> tuple[list[str], list[str]]:
 
 def leftovers(index_dir: Path) -> list[str]:
     """Staging folders and temporary links a failed or killed writer could leave."""
-    return sorted(p.name for p in [*(index_dir / "versions").glob(".staging-*"), *index_dir.glob(".current-*")])
+    return sorted(p.name for p in [*(index_dir / "versions").glob(".staging-*"), *index_dir.glob(".current-*"),
+                                   *(index_dir / "segments").glob(".staging-*")])
+
+
+def segment_file(version: Path, name: str) -> Path:
+    """A file of the newest segment of a version."""
+    manifest = json.loads((version / "manifest.json").read_text(encoding="utf-8"))
+    return version.parent.parent / "segments" / manifest["segments"][-1]["id"] / name
 
 
 def test_a_read_only_index_folder_refuses_changes_and_keeps_answering(seed, tmp_path, tmpfs, embedder):
@@ -159,8 +167,8 @@ def garble(path: Path) -> None:
 def test_serve_refuses_a_damaged_current_version_and_says_how_to_recover(seed, tmp_path, embedder):
     settings = copy_seed(seed, tmp_path)
     previous = current_path(settings.index_dir).name
-    build_index(settings.corpus_dir, settings.index_dir, embedder, show_progress=False)  # a second version
-    garble(current_path(settings.index_dir) / "chunk_vectors.npy")
+    build_index(settings.corpus_dir, settings.index_dir, embedder, show_progress=False, reuse=False)  # a second
+    garble(segment_file(current_path(settings.index_dir), "chunk_vectors.npy"))  # version, of its own segment
 
     started = time.monotonic()
     env = citeqa_env(settings.corpus_dir, settings.index_dir) | {"HOST": "127.0.0.1", "PORT": str(free_port())}
@@ -184,8 +192,10 @@ def test_a_damaged_new_version_is_not_served_and_health_says_why(seed, tmp_path,
     live, client = serve(settings, embedder)
     with client:
         served = client.get("/health").json()["index_version"]
-        damaged = Path(build_index(settings.corpus_dir, settings.index_dir, embedder, show_progress=False).path)
-        (damaged / "chunk_vectors.npy").write_bytes((damaged / "chunk_vectors.npy").read_bytes()[:100])  # truncated
+        damaged = Path(build_index(settings.corpus_dir, settings.index_dir, embedder, show_progress=False,
+                                   reuse=False).path)
+        vectors = segment_file(damaged, "chunk_vectors.npy")
+        vectors.write_bytes(vectors.read_bytes()[:100])  # truncated
 
         assert live.refresh() is False
         health = client.get("/health").json()
