@@ -6,7 +6,8 @@ adds) replicated as new reports until N chunks, their real chunk and sentence ve
 has something to get wrong. The measurement runs in a fresh process (the build's memory is not counted):
 
 - ``open_s``: open the version and make the engine ready to answer (the model is loaded before);
-- ``rss_gb``: resident memory after the open and 100 questions;
+- ``rss_gb``: resident memory after the open and 100 questions (``rss_anon_gb``: the process's own,
+  ``rss_file_gb``: pages of the memory-mapped files it touched);
 - ``search_p50_ms``, ``search_p95_ms``: the whole search without the query embedding (vectors computed first);
 - ``recall_at_10``: the top 10 passages of each question with the version's approximate search against
   exact search over the same version;
@@ -37,10 +38,10 @@ KEYS = ("chunks", "open_s", "rss_gb", "search_p50_ms", "search_p95_ms", "recall_
         "embed_report_s")
 
 
-def rss_gb() -> float:
-    """This process's resident memory, in GB."""
+def rss_gb(field: str = "VmRSS") -> float:
+    """This process's resident memory, in GB (``RssAnon``: its own; ``RssFile``: pages of mapped files)."""
     for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
+        if line.startswith(f"{field}:"):
             return int(line.split()[1]) / 1024 / 1024
     return float("nan")
 
@@ -135,6 +136,7 @@ def measure(corpus: Path, index: Path, report: Path, search_only: bool = False) 
     memory = rss_gb()
     took_sorted = sorted(took)
     figures = {"chunks": store.live_count(), "open_s": round(open_s, 3), "rss_gb": round(memory, 3),
+               "rss_anon_gb": round(rss_gb("RssAnon"), 3), "rss_file_gb": round(rss_gb("RssFile"), 3),
                "search_p50_ms": round(statistics.median(took_sorted), 2),
                "search_p95_ms": round(took_sorted[min(len(took) - 1, int(0.95 * len(took)))], 2),
                "search": store.describe()["search"]}

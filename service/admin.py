@@ -243,11 +243,11 @@ def upload_document(
         except (UnreadableReport, CorpusError, IndexProblem, ValueError) as error:
             raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(error)) from error
         live.refresh()
-        _queue_merge(request)
+        merge = _queue_merge(request)
         documents = {doc["id"]: doc for doc in live.engine().version.documents}
         state = "added" if report_id in summary.added else "replaced" if report_id in summary.replaced else "unchanged"
         return {"id": report_id, "status": state, "chunks": documents.get(report_id, {}).get("chunks", 0),
-                "index_version": summary.version, "summary": summary.line()}
+                "index_version": summary.version, "summary": summary.line(), **merge}
 
     def finished(job: Job) -> None:
         shutil.rmtree(folder, ignore_errors=True)
@@ -271,8 +271,9 @@ def delete_document(request: Request, document_id: Annotated[str, PathParameter(
         except UnknownReport as error:
             raise HTTPException(status.HTTP_404_NOT_FOUND, error.args[0]) from error
         live.refresh()
-        _queue_merge(request)
-        return {"id": document_id, "status": "removed", "index_version": summary.version, "summary": summary.line()}
+        merge = _queue_merge(request)
+        return {"id": document_id, "status": "removed", "index_version": summary.version, "summary": summary.line(),
+                **merge}
 
     return _accepted(request.app.state.jobs.submit("remove", work, document_id,
                                                    lambda job: _audit_job(request, job)))
@@ -286,19 +287,19 @@ def rebuild(request: Request) -> JSONResponse:
     def work() -> dict:
         summary = build_index(settings.corpus_dir, settings.index_dir, live.embedder, show_progress=False, reuse=False)
         live.refresh()
-        _queue_merge(request)
-        return {"status": "rebuilt", "index_version": summary.version, "summary": summary.line()}
+        return {"status": "rebuilt", "index_version": summary.version, "summary": summary.line(),
+                **_queue_merge(request)}
 
     return _accepted(request.app.state.jobs.submit("rebuild", work, finished=lambda job: _audit_job(request, job)))
 
 
-def _queue_merge(request: Request) -> None:
+def _queue_merge(request: Request) -> dict:
     """After a change, the merge the policy asks for, as a job of its own: the change is served already,
-    and questions are answered while the merge runs."""
+    and questions are answered while the merge runs. Returns ``{"merge_job": id}`` when one is queued."""
     settings, live = _context(request)
     version = live.engine().version
     if not (hasattr(version, "segments") and needs_merge(version)):
-        return
+        return {}
 
     def work() -> dict:
         summary = merge_segments(settings.index_dir)
@@ -306,7 +307,8 @@ def _queue_merge(request: Request) -> None:
         return {"status": "merged" if summary.merged else "nothing to merge", "index_version": summary.version,
                 "summary": summary.line()}
 
-    request.app.state.jobs.submit("merge", work, finished=lambda job: _audit_job(request, job))
+    job = request.app.state.jobs.submit("merge", work, finished=lambda job: _audit_job(request, job))
+    return {"merge_job": job.id}
 
 
 @router.get("/jobs/{job_id}", response_model=JobOut, dependencies=[Admin], summary="The state of a queued admin job",

@@ -180,7 +180,8 @@ class JobOut(BaseModel):
     created_at: float = Field(description="Unix time")
     started_at: float | None = None
     finished_at: float | None = None
-    result: dict[str, Any] | None = Field(None, description="When done: the report's id and status, the new index version")
+    result: dict[str, Any] | None = Field(None, description="When done: the report's id and status, the new index version, and "
+                                          "`merge_job` when the change queued a merge of segments")
     error: JobError | None = Field(None, description="When failed")
 
 

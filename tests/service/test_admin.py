@@ -179,3 +179,27 @@ def test_an_upload_is_queued_while_another_writer_holds_the_lock(admin):
     outcome = Outcome(admin, response)
     assert outcome.status_code == 201 and outcome.json()["id"] == "queued"
     assert admin.get("/jobs/nope", headers=AUTH).status_code == 404
+
+
+def test_uploads_that_fill_a_tier_queue_a_merge_that_is_served(admin):
+    from index_build.merging import MERGE_FACTOR
+
+    before = json.loads((current_path(admin.settings.index_dir) / "manifest.json").read_text())["segments"]
+    merge_job = None
+    for number in range(MERGE_FACTOR - len(before)):  # each upload is a segment of its own
+        created = upload(admin, f"port-{number}.md", f"{PORT_REPORT} Berth {number} was opened.".encode(),
+                         language="en")
+        assert created.status_code == 201, created.text
+        merge_job = created.json().get("merge_job")
+        assert (merge_job is None) == (number < MERGE_FACTOR - len(before) - 1), created.text  # on the last one
+    job = admin.get(f"/jobs/{merge_job}", headers=AUTH).json()
+    while job["state"] in ("queued", "running"):
+        time.sleep(0.05)
+        job = admin.get(f"/jobs/{merge_job}", headers=AUTH).json()
+    assert job["action"] == "merge" and job["state"] == "done" and job["result"]["status"] == "merged", job
+    manifest = json.loads((current_path(admin.settings.index_dir) / "manifest.json").read_text())
+    assert len(manifest["segments"]) == 1 and manifest["version"] == job["result"]["index_version"]
+    assert admin.get("/health").json()["index_version"] == manifest["version"]
+    answer = admin.get("/search", params={"q": "Which berth was opened in Valparaíso?"}).json()
+    assert answer["passages"] and answer["passages"][0]["document_id"].startswith("port-")
+    assert len(admin.get("/documents").json()) == MERGE_FACTOR

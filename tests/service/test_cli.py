@@ -86,3 +86,24 @@ def test_speakers_prints_the_directory(settings, built_index):
     assert found.returncode == 0, found.stderr
     assert found.stdout.splitlines()[0].startswith("Tomas Boček — ") and len(found.stdout.splitlines()) == 2
     assert "passages in" in found.stdout and "1 speaker matching 'bocek'" in found.stderr
+
+
+def test_add_writes_a_segment_and_merge_all_makes_one(settings, built_index, tmp_path):
+    import shutil
+
+    corpus, index = tmp_path / "corpus", tmp_path / "index"
+    shutil.copytree(settings.corpus_dir, corpus)
+    shutil.copytree(settings.index_dir, index, symlinks=True)
+    env = {"CITEQA_INDEX_DIR": str(index), "CITEQA_CORPUS_DIR": str(corpus)}
+    report = tmp_path / "harbour.md"
+    report.write_text("Ms. Grace Hopper said that the container terminal in Valparaíso handles 1.2 million "
+                      "containers a year.", encoding="utf-8")
+    added = citeqa("add", str(report), "--lang", "en", env_overrides=env)
+    assert added.returncode == 0 and "1 added" in added.stdout, added.stderr
+    assert citeqa("merge", env_overrides=env).stdout.strip() == "Nothing to merge: 2 segments."
+    merged = citeqa("merge", "--all", env_overrides=env)
+    assert merged.returncode == 0 and "merged 2 segments" in merged.stdout and "2 -> 1 segments" in merged.stdout
+    listed = citeqa("list", env_overrides=env).stdout
+    assert "harbour" in listed and SEED in listed
+    asked = citeqa("ask", "How many containers does the Valparaíso terminal handle?", "-k", "1", env_overrides=env)
+    assert "harbour" in asked.stdout, asked.stdout
