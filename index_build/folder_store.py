@@ -161,13 +161,14 @@ class FolderStore:
 
     # --- words ---------------------------------------------------------------------------------
     def search_words(self, terms: list[str], k: int, allowed: np.ndarray | None) -> Hits:
-        rows, scores = combined_scores([(segment.lexical, int(offset))
-                                        for segment, offset in zip(self.segments, self._offsets)], terms)
+        scores = combined_scores([(segment.lexical, int(offset))
+                                  for segment, offset in zip(self.segments, self._offsets)], terms)
         keep = scores > 0
         allowed = self._live if allowed is None else allowed
         if allowed is not None:
-            keep &= allowed[rows]
-        return Hits(*best_of(rows[keep], scores[keep], k))
+            keep &= allowed
+        rows = np.flatnonzero(keep)
+        return Hits(*best_of(rows, scores[rows], k))
 
     def word_coverage(self, variants: list[list[str]]) -> float | None:
         if not variants or not self._words:

@@ -117,17 +117,14 @@ class LexicalIndex:
         """(rows, scores) of the passages that hold the term: its BM25 score there, with this index's IDF."""
         token = self._token(term)
         if token is None:
-            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
+            return np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.float32)
         scores = self._bm25.scores
         start, end = int(scores["indptr"][token]), int(scores["indptr"][token + 1])
-        return np.asarray(scores["indices"][start:end], dtype=np.int64), np.asarray(scores["data"][start:end])
+        return scores["indices"][start:end], scores["data"][start:end]
 
     def scores(self, terms: list[str]) -> np.ndarray:
         """One BM25 score per chunk, 0 where nothing matches (this index alone: its own IDF)."""
-        rows, values = combined_scores([(self, 0)], terms)
-        dense = np.zeros(self._count, dtype=np.float32)
-        dense[rows] = values
-        return dense
+        return combined_scores([(self, 0)], terms)
 
     def _token(self, term: str) -> int | None:
         if self._bm25 is None or term not in self.vocabulary:
@@ -140,12 +137,12 @@ def idf(document_frequency: int, documents: int) -> float:
     return math.log(1 + (documents - document_frequency + 0.5) / (document_frequency + 0.5))
 
 
-def combined_scores(indexes: list[tuple[LexicalIndex, int]], terms: list[str]) -> tuple[np.ndarray, np.ndarray]:
-    """BM25 over several indexes as one: (rows, scores) of the passages that hold a term, rows offset by each
-    index's first row; each term weighed by its IDF over all the indexes' passages (a term asked twice
+def combined_scores(indexes: list[tuple[LexicalIndex, int]], terms: list[str]) -> np.ndarray:
+    """BM25 over several indexes as one: a score per passage of them all (each index's rows from its offset),
+    0 where no term occurs; each term weighed by its IDF over all the indexes' passages (a term asked twice
     counts twice, as in bm25s). Length normalisation stays each index's own."""
     total = sum(len(index) for index, _ in indexes)
-    rows, values = [], []
+    scores = np.zeros(total, dtype=np.float32)
     for term, times in Counter(terms).items():
         frequencies = [index.document_frequency(term) for index, _ in indexes]
         if not any(frequencies):
@@ -153,17 +150,7 @@ def combined_scores(indexes: list[tuple[LexicalIndex, int]], terms: list[str]) -
         weight = idf(sum(frequencies), total)
         for (index, offset), frequency in zip(indexes, frequencies):
             if frequency:
-                found, scores = index.postings(term)
-                rows.append(found + offset)
-                values.append(scores * np.float32(times * weight / idf(frequency, len(index))))
-    if not rows:
-        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
-    rows_flat, values_flat = np.concatenate(rows), np.concatenate(values).astype(np.float32)
-    if len(rows) == 1:
-        return rows_flat, values_flat
-    if len(rows_flat) * 8 >= total:  # many postings: one pass over a score per passage (as bm25s does)
-        dense = np.bincount(rows_flat, weights=values_flat, minlength=total)
-        found = np.flatnonzero(dense)
-        return found, dense[found].astype(np.float32)
-    unique, positions = np.unique(rows_flat, return_inverse=True)  # few: sorted, not a pass over every passage
-    return unique, np.bincount(positions, weights=values_flat).astype(np.float32)
+                rows, values = index.postings(term)
+                factor = times * weight / idf(frequency, len(index))  # exactly `times` with one index
+                np.add.at(scores[offset:offset + len(index)], rows, values if factor == 1 else values * np.float32(factor))
+    return scores

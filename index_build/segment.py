@@ -8,6 +8,7 @@ Layout of a segment folder::
     chunk_vectors.npy        one unit vector a chunk, row = chunk row in the segment (memory-mapped)
     sentence_vectors.npy     one unit vector a sentence (highlights, answerability)
     sentence_chunks.npy      (sentence row, chunk row) for every sentence of every chunk, by chunk
+    sentence_owners.npy      for every sentence row, the first chunk that holds it
     chunks.faiss, sentences.faiss   approximate indexes (IVF), only above a size
     chunks.sqlite            the chunk table and who speaks where (read on demand)
     lexical/                 BM25 (bm25s, memory-mapped)
@@ -37,6 +38,7 @@ SEGMENT_FILE = "segment.json"
 CHUNK_VECTORS_FILE = "chunk_vectors.npy"
 SENTENCE_VECTORS_FILE = "sentence_vectors.npy"
 SENTENCE_CHUNKS_FILE = "sentence_chunks.npy"
+SENTENCE_OWNERS_FILE = "sentence_owners.npy"
 CHUNK_ANN_FILE = "chunks.faiss"
 SENTENCE_ANN_FILE = "sentences.faiss"
 CHUNK_TABLE_FILE = "chunks.sqlite"
@@ -63,6 +65,8 @@ def write_segment(folder: Path, documents: list[dict], vectors: np.ndarray, chun
     np.save(folder / CHUNK_VECTORS_FILE, vectors, allow_pickle=False)
     np.save(folder / SENTENCE_VECTORS_FILE, sentence_vectors, allow_pickle=False)
     np.save(folder / SENTENCE_CHUNKS_FILE, pairs, allow_pickle=False)
+    np.save(folder / SENTENCE_OWNERS_FILE, first_owner(pairs[:, 0], pairs[:, 1], len(sentence_vectors)),
+            allow_pickle=False)
     chunk_ann, chunk_info = build_ann(vectors)
     sentence_ann, sentence_info = build_ann(sentence_vectors)
     write_ann(chunk_ann, folder / CHUNK_ANN_FILE)
@@ -162,7 +166,9 @@ class Segment:
         except Exception as error:  # any parser's error (numpy raises EOFError and SyntaxError on a damaged header)
             raise StoreProblem(f"the segment in {path} is unreadable ({type(error).__name__}: {error})") from error
         self.document_rows = {doc["id"]: (doc["first_row"], doc["chunks"]) for doc in description["documents"]}
-        self._sentence_owner = _first_owner(self.pair_sentence, self.pair_chunk, len(self.sentences))
+        owners = path / SENTENCE_OWNERS_FILE  # a format-3 folder has none: made here
+        self._sentence_owner = (np.asarray(np.load(owners, mmap_mode="r", allow_pickle=False)) if owners.exists()
+                                else first_owner(self.pair_sentence, self.pair_chunk, len(self.sentences)))
         self._sentence_masks: dict[int, tuple[np.ndarray, np.ndarray]] = {}
         self.text = lru_cache(maxsize=64)(self._read_text)
         self._check()
@@ -253,6 +259,9 @@ class Segment:
         if len(self.pair_sentence) and (self.pair_sentence.max() >= len(self.sentences)
                                         or self.pair_chunk.max() >= self.table.count):
             problems.append(f"{SENTENCE_CHUNKS_FILE} points outside the sentences or chunks")
+        if len(self._sentence_owner) != len(self.sentences) or (
+                len(self._sentence_owner) and self._sentence_owner.max() >= max(self.table.count, 1)):
+            problems.append(f"{SENTENCE_OWNERS_FILE} does not give a chunk for each sentence")
         if sum(chunks for _, chunks in self.document_rows.values()) != self.table.count:
             problems.append("the documents' chunk counts do not add up to the chunk table")
         if len(self.vocabulary.entries) != len(self.vocabulary.vectors):
@@ -274,7 +283,7 @@ class Segment:
         return None
 
 
-def _first_owner(pair_sentence: np.ndarray, pair_chunk: np.ndarray, sentences: int) -> np.ndarray:
+def first_owner(pair_sentence: np.ndarray, pair_chunk: np.ndarray, sentences: int) -> np.ndarray:
     """For each sentence row, the first chunk that holds it."""
     owner = np.zeros(sentences, dtype=np.int64)
     if len(pair_sentence):

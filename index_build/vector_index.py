@@ -200,5 +200,6 @@ def read_vector_index(vectors_path: Path, ann_path: Path, info: dict | None) -> 
     vectors = np.asarray(np.load(vectors_path, mmap_mode="r", allow_pickle=False))  # a plain array on the map:
     # numpy.memmap's own indexing costs more than the copy it makes
     info = AnnInfo(**info) if info else AnnInfo()
-    ann = faiss.read_index(str(ann_path)) if info.kind == "ivf" else None
+    ann = faiss.read_index(str(ann_path), faiss.IO_FLAG_MMAP) if info.kind == "ivf" else None  # its lists mapped,
+    # not read: a search reads the lists it probes, and the file's pages are shared and given back under pressure
     return VectorIndex(vectors, ann, info)

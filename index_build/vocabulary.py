@@ -16,6 +16,7 @@ from typing import Callable
 import numpy as np
 
 from index_build.language import STOPWORDS, words
+from index_build.vector_index import best_of
 
 MIN_WORD_LENGTH = 3
 
@@ -57,10 +58,11 @@ class Vocabulary:
         if not words or not len(vectors):
             return [[] for _ in range(len(vectors))]
         similarities = vectors @ matrix.T
+        rows = np.arange(len(words))
         found = []
         for scores in similarities:
-            best = np.argsort(-scores, kind="stable")[:per_word]
-            found.append([words[i] for i in best if scores[i] >= min_similarity])
+            best, best_scores = best_of(rows, scores, per_word)  # a partition, not a sort of every word
+            found.append([words[i] for i, score in zip(best, best_scores) if score >= min_similarity])
         return found
 
 

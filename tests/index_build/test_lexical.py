@@ -58,8 +58,8 @@ def test_segments_are_weighed_by_the_idf_of_them_all():
     large = LexicalIndex.build([f"Le financement numéro {i}." for i in range(20)] + ["Un enfant."], ["fr"] * 21)
     term = [t for t in query_terms("enfants") if t in small.vocabulary][:1]
     alone = small.scores(term)
-    rows, together = combined_scores([(small, 0), (large, 3)], term)
+    together = combined_scores([(small, 0), (large, 3)], term)
     factor = idf(4, 24) / idf(3, 3)  # 4 of the 24 passages hold it, against 3 of 3 in the small segment
-    assert rows.tolist() == [0, 1, 2, 23]
+    assert np.flatnonzero(together).tolist() == [0, 1, 2, 23]
     assert np.allclose(together[:3], alone * factor, rtol=1e-5) and factor > 1
-    assert together[3] == pytest.approx(large.scores(term)[20] * idf(4, 24) / idf(1, 21), rel=1e-5)
+    assert together[23] == pytest.approx(large.scores(term)[20] * idf(4, 24) / idf(1, 21), rel=1e-5)
