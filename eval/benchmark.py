@@ -26,7 +26,7 @@ def main() -> None:
 
     settings = get_settings()
     started = time.perf_counter()
-    embedder = Embedder.load(settings.model, settings.model_cache_dir)
+    embedder = Embedder.load(settings.model, settings.model_cache_dir, settings.encoder, settings.onnx_threads)
     load_s = time.perf_counter() - started
     with tempfile.TemporaryDirectory() as folder:
         index_dir = Path(folder)
