@@ -21,7 +21,7 @@ class Embedder:
     encoder: Encoder
     name: str
     fingerprint: str
-    encoder_name: EncoderName = "torch"
+    encoder_name: EncoderName
     _word_vectors: dict[str, np.ndarray] = field(default_factory=dict, repr=False, compare=False)
     _query_vectors: dict[str, np.ndarray] = field(default_factory=dict, repr=False, compare=False)
 

@@ -18,8 +18,10 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 EncoderName = Literal["onnx", "torch", "onnx-int8"]
 ENCODERS: tuple[str, ...] = ("onnx", "torch", "onnx-int8")
 DEFAULT_ENCODER: EncoderName = "onnx"
-# ONNX Runtime's intra-op threads. Measured with eval.encoder_bench on this 2-core machine (README, "The encoder").
-ONNX_THREADS = 2
+# ONNX Runtime's intra-op threads for one encoding, chosen with `python -m eval.encoder_bench` on this 2-core
+# machine (README, "The encoder"): one thread was faster than two, for questions and for passages, while the
+# other core was busy, as it is on a server whose other requests search, fuse and serialise meanwhile.
+ONNX_THREADS = 1
 INT8_TAG = "+onnx-int8"  # appended to the model fingerprint: int8 vectors are not the model's
 
 

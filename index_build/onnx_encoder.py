@@ -53,6 +53,9 @@ class OnnxEncoder:
         options = ort.SessionOptions()
         options.intra_op_num_threads = threads
         options.inter_op_num_threads = 1
+        # Threads that spin while waiting for work took a busy core from its other user: with the second core
+        # busy, 2 spinning threads took 38 ms a question against 19 ms without spinning (1 thread: 18 ms).
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         try:
             session = ort.InferenceSession(str(onnx_file), options, providers=["CPUExecutionProvider"])
