@@ -55,8 +55,7 @@ def ensure_onnx(folder: Path, cache_dir: Path, fingerprint: str, *, quantized: b
     """Path of a checked ONNX file for the folder (int8 with ``quantized``), exported or quantized if missing or damaged."""
     target = export_dir(folder, cache_dir, fingerprint)
     name = INT8_FILE if quantized else FP32_FILE
-    record = _read_record(target)
-    if _matches(target / name, record.get("files", {}).get(name)):
+    if _is_good(target, name):
         return target / name
     if quantized:
         fp32 = ensure_onnx(folder, cache_dir, fingerprint)
@@ -116,6 +115,11 @@ def _matches(path: Path, entry: dict | None) -> bool:
     return True
 
 
+def _is_good(target: Path, name: str) -> bool:
+    """True when the export folder holds the file ``name`` as its record describes it."""
+    return _matches(target / name, _read_record(target).get("files", {}).get(name))
+
+
 def _write_json_atomic(path: Path, content: dict) -> None:
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     tmp.write_text(json.dumps(content, indent=2, sort_keys=True) + "\n", encoding="utf-8")
@@ -151,10 +155,12 @@ def _export(folder: Path, target: Path, fingerprint: str) -> None:
         for path in (tmp, *tmp.iterdir()):
             path.chmod(0o755 if path.is_dir() else 0o644)
         if target.exists():
+            if _is_good(target, FP32_FILE):
+                return  # another process published a good export meanwhile
             shutil.rmtree(target)  # damaged: replaced whole
         os.rename(tmp, target)
     except OSError as error:
-        if not _matches(target / FP32_FILE, _read_record(target).get("files", {}).get(FP32_FILE)):
+        if not _is_good(target, FP32_FILE):
             raise OnnxExportError(f"could not write the ONNX export of {folder} into {target}: {error}") from error
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
