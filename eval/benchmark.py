@@ -26,7 +26,7 @@ def main() -> None:
 
     settings = get_settings()
     started = time.perf_counter()
-    embedder = Embedder.load(settings.model, settings.model_cache_dir)
+    embedder = Embedder.load(settings.model, settings.model_cache_dir, settings.encoder, settings.onnx_threads)
     load_s = time.perf_counter() - started
     with tempfile.TemporaryDirectory() as folder:
         index_dir = Path(folder)
@@ -41,7 +41,7 @@ def main() -> None:
             engine.search(question, 5)
             latencies.append((time.perf_counter() - begin) * 1000)
     latencies.sort()
-    print(f"model load            {load_s:6.1f} s   ({settings.model})")
+    print(f"model load            {load_s:6.1f} s   ({settings.model}, encoder {embedder.encoder_name})")
     print(f"index build           {summary.seconds:6.1f} s   ({summary.documents} documents, {summary.chunks} chunks)")
     print(f"index size on disk    {size / 1e6:6.2f} MB")
     print(f"query latency p50     {statistics.median(latencies):6.1f} ms  (k=5, {len(latencies)} queries, hybrid)")

@@ -183,7 +183,7 @@ def main(argv: list[str] | None = None) -> int:
     from service.settings import Settings
 
     settings = Settings()
-    embedder = Embedder.load(settings.model, settings.model_cache_dir)
+    embedder = Embedder.load(settings.model, settings.model_cache_dir, settings.encoder, settings.onnx_threads)
     index_dir = library.ensure_library_index(embedder)
     if index_dir is None:
         print(library.missing_library_message())

@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from index_build.e5_model import DEFAULT_MODEL_NAME, ensure_e5_small, model_fingerprint
+from index_build.encoders import Encoder, EncoderName, EncoderSettings, check_encoder, open_encoder
 
 CACHED_WORDS = 20_000  # word vectors kept with the model (the same for every index version)
 CACHED_QUERIES = 1024  # question vectors kept: the same question asked again is not embedded again
@@ -15,41 +16,47 @@ CACHED_QUERIES = 1024  # question vectors kept: the same question asked again is
 
 @dataclass
 class Embedder:
-    """A sentence-transformers model with its query/passage prompts and fingerprint."""
+    """A model behind one encoder (torch or ONNX Runtime), with its query/passage prompts and fingerprint."""
 
-    model: object  # sentence_transformers.SentenceTransformer (imported lazily: it is slow)
+    encoder: Encoder
     name: str
     fingerprint: str
+    encoder_name: EncoderName
     _word_vectors: dict[str, np.ndarray] = field(default_factory=dict, repr=False, compare=False)
     _query_vectors: dict[str, np.ndarray] = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
-    def load(cls, name: str, cache_dir: Path) -> "Embedder":
-        """Load the default multilingual-e5-small (built offline) or any sentence-transformers model."""
-        from sentence_transformers import SentenceTransformer
-
+    def load(cls, name: str, cache_dir: Path, encoder: str | None = None, threads: int | None = None) -> "Embedder":
+        """Load the default multilingual-e5-small (built offline) or any sentence-transformers model, run by
+        ``encoder`` with ``threads`` (by default CITEQA_ENCODER and CITEQA_ONNX_THREADS, see index_build.encoders)."""
+        if encoder is None or threads is None:
+            chosen = EncoderSettings()
+            encoder, threads = encoder or chosen.encoder, threads or chosen.onnx_threads
+        kind = check_encoder(encoder)
         if name == DEFAULT_MODEL_NAME:
             folder = ensure_e5_small(cache_dir)
         elif Path(name).expanduser().is_dir():
             folder = Path(name).expanduser()
         else:
             folder = None
-        model = SentenceTransformer(str(folder) if folder else name, device="cpu")
-        fingerprint = model_fingerprint(folder) if folder else f"name:{name}"
-        return cls(model=model, name=name, fingerprint=fingerprint)
+        base = model_fingerprint(folder) if folder else f"name:{name}"
+        model, fingerprint = open_encoder(kind, name, folder, Path(cache_dir), base, threads)
+        return cls(encoder=model, name=name, fingerprint=fingerprint, encoder_name=kind)
 
     @property
     def dimension(self) -> int:
         """Length of the vectors this model makes."""
-        return int(self.model.get_embedding_dimension())
+        return int(self.encoder.dimension)
 
     def embed_passages(self, texts: list[str], show_progress: bool = False) -> np.ndarray:
         """Normalised float32 vectors for passages, with the model's passage prompt."""
         return self._encode(texts, "passage", show_progress)
 
-    def embed_query(self, text: str) -> np.ndarray:
-        """One normalised float32 vector for a question, with the model's query prompt (the last
-        :data:`CACHED_QUERIES` questions are kept: a question asked again is not embedded again)."""
+    def embed_query(self, text: str, remember: bool = True) -> np.ndarray:
+        """One normalised float32 vector for a question, with the model's query prompt (with ``remember``,
+        the last :data:`CACHED_QUERIES` questions are kept: a question asked again is not embedded again)."""
+        if not remember:
+            return self._encode([text], "query", False)[0]
         found = self._query_vectors.get(text)
         if found is None:
             found = self._encode([text], "query", False)[0]
@@ -78,13 +85,5 @@ class Embedder:
         return result
 
     def _encode(self, texts: list[str], prompt_name: str, show_progress: bool) -> np.ndarray:
-        prompt = prompt_name if prompt_name in (self.model.prompts or {}) else None
-        vectors = self.model.encode(
-            texts,
-            prompt_name=prompt,
-            batch_size=16,
-            normalize_embeddings=True,
-            convert_to_numpy=True,
-            show_progress_bar=show_progress,
-        )
+        vectors = self.encoder.encode(texts, prompt_name, show_progress)
         return np.ascontiguousarray(vectors, dtype=np.float32)

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from index_build.corpus import CorpusError
 from index_build.index_store import IndexProblem
+from index_build.onnx_export import OnnxExportError
 from index_build.reading import UnreadableReport
 from index_build.reports import UnknownReport
 from service.settings import Settings, get_settings
@@ -77,7 +78,7 @@ def main(argv: list[str] | None = None) -> int:
         settings = get_settings()
         return {"build": _build, "rebuild": _build, "add": _add, "remove": _remove, "list": _list, "merge": _merge,
                 "serve": _serve, "ask": _ask, "speakers": _speakers, "eval": _eval, "bench": _bench}[args.command](args, settings)
-    except (IndexProblem, CorpusError, UnreadableReport, UnknownReport, ValueError) as error:
+    except (IndexProblem, CorpusError, UnreadableReport, UnknownReport, OnnxExportError, ValueError) as error:
         print(f"citeqa: {error}", file=sys.stderr)
         return 2
 
@@ -181,8 +182,8 @@ def _embedder(settings: Settings):
     from index_build.embedding import Embedder
 
     started = time.perf_counter()
-    embedder = Embedder.load(settings.model, settings.model_cache_dir)
-    print(f"Model {settings.model} loaded in {time.perf_counter() - started:.1f} s", file=sys.stderr)
+    embedder = Embedder.load(settings.model, settings.model_cache_dir, settings.encoder, settings.onnx_threads)
+    print(f"Model {settings.model} ({settings.encoder}) loaded in {time.perf_counter() - started:.1f} s", file=sys.stderr)
     return embedder
 
 

@@ -6,14 +6,16 @@ from functools import lru_cache
 from pathlib import Path
 
 from pydantic import AliasChoices, Field, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import SettingsConfigDict
 
+from index_build.encoders import EncoderSettings
 
 MIN_ADMIN_TOKEN_CHARS = 32
 
 
-class Settings(BaseSettings):
-    """citeqa settings; each field can be set by the environment variable named in its description."""
+class Settings(EncoderSettings):
+    """citeqa settings; each field can be set by the environment variable named in its description (the
+    encoder's, ``encoder`` and ``onnx_threads``, are declared with the encoders, in index_build.encoders)."""
 
     model_config = SettingsConfigDict(env_prefix="CITEQA_", extra="ignore")
 

@@ -26,7 +26,23 @@ def settings(tmp_path_factory):
 def embedder(settings):
     from index_build.embedding import Embedder
 
-    return Embedder.load(settings.model, settings.model_cache_dir)
+    return Embedder.load(settings.model, settings.model_cache_dir, settings.encoder, settings.onnx_threads)
+
+
+@pytest.fixture(scope="session")
+def torch_embedder(settings):
+    """The same model run by torch (sentence-transformers), the reference for the ONNX encoders."""
+    from index_build.embedding import Embedder
+
+    return Embedder.load(settings.model, settings.model_cache_dir, "torch")
+
+
+@pytest.fixture(scope="session")
+def int8_embedder(settings):
+    """The same model through its int8-quantized ONNX graph."""
+    from index_build.embedding import Embedder
+
+    return Embedder.load(settings.model, settings.model_cache_dir, "onnx-int8", settings.onnx_threads)
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,162 @@
+"""The encoders measured side by side: `python -m eval.encoder_bench` (figures printed, JSON with --json).
+
+In one process, interleaved run by run so that a busy machine slows every encoder alike: the p50/p95 of
+``embed_query`` over the eval questions (nothing cached), chunks per second of ``embed_passages`` over the
+seed report's chunks, and each encoder's lowest and mean cosine to the torch vectors. Each figure is the
+median of its runs, with the lowest and highest run beside it. The functions are for ``citeqa bench`` too.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+
+from eval.runner import load_questions
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+@dataclass(frozen=True)
+class Spread:
+    """The median of repeated runs, with the lowest and highest run."""
+
+    median: float
+    low: float
+    high: float
+
+    @classmethod
+    def of(cls, values: list[float]) -> "Spread":
+        return cls(statistics.median(values), min(values), max(values))
+
+    def __str__(self) -> str:
+        return f"{self.median:8.2f} ({self.low:.2f}–{self.high:.2f})"
+
+
+def _percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[round(share * (len(ordered) - 1))]
+
+
+def query_run(embedder, questions: list[str]) -> tuple[float, float]:
+    """One pass of ``embed_query`` over the questions, nothing cached: (p50, p95) in milliseconds."""
+    took = []
+    for question in questions:
+        started = time.perf_counter()
+        embedder.embed_query(question, remember=False)
+        took.append((time.perf_counter() - started) * 1000)
+    return statistics.median(took), _percentile(took, 0.95)
+
+
+def passage_run(embedder, texts: list[str]) -> float:
+    """One ``embed_passages`` of the texts: passages per second."""
+    started = time.perf_counter()
+    embedder.embed_passages(texts)
+    return len(texts) / (time.perf_counter() - started)
+
+
+def agreement(reference: np.ndarray, other: np.ndarray) -> tuple[float, float]:
+    """Lowest and mean cosine between the rows of two sets of normalised vectors."""
+    cosines = np.sum(reference * other, axis=1)
+    return float(cosines.min()), float(cosines.mean())
+
+
+def seed_chunks(corpus_dir: Path = REPO / "corpus") -> list[str]:
+    """The texts of the seed corpus's chunks, as a build embeds them."""
+    from index_build.builder import prepare_report
+    from index_build.corpus import load_catalog
+
+    return [chunk.text for info in load_catalog(corpus_dir)
+            for chunk in prepare_report(corpus_dir / info.source_file, info).chunks]
+
+
+def compare(embedders: dict[str, object], questions: list[str], passages: list[str], runs: int) -> dict[str, dict]:
+    """Every figure of every embedder (the first one is the reference for the cosines)."""
+    for embedder in embedders.values():  # warm-up: first calls allocate
+        embedder.embed_query(questions[0], remember=False)
+        embedder.embed_passages(passages[:16])
+    samples: dict[str, dict[str, list[float]]] = {name: {"p50": [], "p95": [], "passages": []} for name in embedders}
+    for _ in range(runs):
+        for name, embedder in embedders.items():
+            p50, p95 = query_run(embedder, questions)
+            samples[name]["p50"].append(p50)
+            samples[name]["p95"].append(p95)
+            samples[name]["passages"].append(passage_run(embedder, passages))
+    reference = next(iter(embedders.values()))
+    ref_queries = np.stack([reference.embed_query(q, remember=False) for q in questions])
+    ref_passages = reference.embed_passages(passages)
+    figures = {}
+    for name, embedder in embedders.items():
+        queries = np.stack([embedder.embed_query(q, remember=False) for q in questions])
+        figures[name] = {
+            "fingerprint": embedder.fingerprint,
+            "query_p50_ms": asdict(Spread.of(samples[name]["p50"])),
+            "query_p95_ms": asdict(Spread.of(samples[name]["p95"])),
+            "passages_per_s": asdict(Spread.of(samples[name]["passages"])),
+            "query_cosine_min_mean": agreement(ref_queries, queries),
+            "passage_cosine_min_mean": agreement(ref_passages, embedder.embed_passages(passages)),
+        }
+    return figures
+
+
+def print_figures(figures: dict[str, dict], questions: int, passages: int, runs: int) -> None:
+    """The table of :func:`compare`'s figures."""
+    first = next(iter(figures))
+    print(f"{questions} questions one at a time, {passages} seed chunks; median of {runs} runs (lowest–highest); "
+          f"cosines to {first}")
+    print(f"{'encoder':<18} {'query p50 ms':>22} {'query p95 ms':>22} {'chunks/s':>22}  "
+          f"{'query cos min/mean':>18}  {'chunk cos min/mean':>18}  fingerprint")
+    for name, row in figures.items():
+        qmin, qmean = row["query_cosine_min_mean"]
+        pmin, pmean = row["passage_cosine_min_mean"]
+        print(f"{name:<18} {Spread(**row['query_p50_ms'])!s:>22} {Spread(**row['query_p95_ms'])!s:>22} "
+              f"{Spread(**row['passages_per_s'])!s:>22}  {qmin:.5f}/{qmean:.5f}    {pmin:.5f}/{pmean:.5f}    "
+              f"{row['fingerprint']}")
+
+
+def _variant(text: str) -> tuple[str, int | None]:
+    """'onnx:1' -> ('onnx', 1); 'torch' -> ('torch', None)."""
+    encoder, _, threads = text.partition(":")
+    if threads and not threads.isdigit():
+        raise SystemExit(f"an encoder is NAME or NAME:THREADS, e.g. onnx:2 (got {text!r})")
+    return encoder, int(threads) if threads else None
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Measure the encoders named on the command line (the first is the reference)."""
+    from index_build.embedding import Embedder
+    from service.settings import get_settings
+
+    parser = argparse.ArgumentParser(prog="python -m eval.encoder_bench", description=__doc__.split("\n")[0])
+    parser.add_argument("encoders", nargs="*", default=["torch", "onnx:1", "onnx:2", "onnx-int8:1", "onnx-int8:2"],
+                        help="NAME or NAME:THREADS (ONNX Runtime threads); the first is the cosines' reference")
+    parser.add_argument("--runs", type=int, default=5, help="repeated runs; each figure is their median")
+    parser.add_argument("--json", type=Path, help="write the figures to this file")
+    args = parser.parse_args(argv)
+    settings = get_settings()
+    questions = [question.question for question in load_questions()]
+    passages = seed_chunks(settings.corpus_dir)
+    embedders = {}
+    for text in args.encoders:
+        encoder, threads = _variant(text)
+        try:
+            embedders[text] = Embedder.load(settings.model, settings.model_cache_dir, encoder,
+                                            threads or settings.onnx_threads)
+        except ValueError as error:
+            raise SystemExit(str(error)) from error
+    figures = compare(embedders, questions, passages, max(1, args.runs))
+    print_figures(figures, len(questions), len(passages), args.runs)
+    if args.json:
+        args.json.write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")
+        print(f"Figures written to {args.json}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
