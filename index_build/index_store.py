@@ -233,6 +233,12 @@ def check_model(version: FolderStore | LegacyVersion, model_name: str | None, fi
         raise IndexProblem(f"The index holds {model['dimension']}-d vectors but the model {model_name!r} makes "
                            f"{dimension}-d ones. Rebuild the index with this model: `citeqa build`.")
     if fingerprint is not None and model["fingerprint"] != fingerprint:
+        quantized = "+onnx-int8" in model["fingerprint"], "+onnx-int8" in fingerprint
+        if quantized[0] != quantized[1] and model["fingerprint"].split("+")[0] == fingerprint.split("+")[0]:
+            encoder = "onnx-int8" if quantized[0] else "onnx"  # the same model, another encoder's vectors
+            raise IndexProblem(f"The index was built with the {'int8' if quantized[0] else 'full-precision'} encoder "
+                               f"of {model['name']!r} ({model['fingerprint']}), not with this one ({fingerprint}). "
+                               f"Rebuild it: `citeqa build`, or set CITEQA_ENCODER={encoder}.")
         raise IndexProblem(f"The index was built with model {model['name']!r} ({model['fingerprint']}), not with "
                            f"{model_name!r} ({fingerprint}). Rebuild it: `citeqa build`, or set CITEQA_MODEL={model['name']}.")
 

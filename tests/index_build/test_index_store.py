@@ -216,3 +216,9 @@ def test_only_a_version_of_an_older_format_needs_conversion(tmp_path):
     assert needs_conversion(tmp_path / "old")
     write(tmp_path / "new")
     assert not needs_conversion(tmp_path / "new")
+
+
+def test_an_index_of_the_other_encoder_says_which_encoder_to_set(tmp_path):
+    write(tmp_path)
+    with pytest.raises(IndexProblem, match="CITEQA_ENCODER=onnx\\b"):
+        load_version(tmp_path, model_name="m", fingerprint="f1+onnx-int8:0123abcd", dimension=8)
