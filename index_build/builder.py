@@ -168,7 +168,7 @@ def build_locked(corpus_dir: Path, index_dir: Path, embedder: Embedder, *,
         if old is not None and old["content_hash"] == digest and same_pipeline:
             summary.unchanged.append(info.id)
             if in_place is None or old.get("language") != info.language:  # an older format, or another stemmer:
-                part = _reused_part(previous, info, old)                      # written again, not embedded
+                part = previous.part(info.id, info.model_dump())              # written again, not embedded
                 part.entry["file_stamp"] = stamp
                 writer.add(part)
             else:  # kept where it is; the catalog's title, year or publisher may have changed
@@ -219,13 +219,6 @@ def _reusable_version(index_dir: Path, embedder: Embedder, chunking: dict) -> Pr
     except IndexProblem:
         return None  # corrupt or another model: rebuild everything
     return version if version.manifest.get("chunking") == chunking else None
-
-
-def _reused_part(version: PreviousVersion, info: ReportInfo, old: dict) -> DocumentPart:
-    """A document carried over from the current version without re-embedding."""
-    chunks, vectors, sentence_vectors, text = version.document(info.id)
-    entry = {key: value for key, value in {**old, **info.model_dump()}.items() if key not in ("first_row", "segment")}
-    return DocumentPart(entry, text, chunks, vectors, sentence_vectors)
 
 
 class _KnownVectors:

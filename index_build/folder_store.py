@@ -144,9 +144,7 @@ class FolderStore:
         if len(self.segments) == 1:
             return self.segments[0].chunk_scores(query, rows)
         chunk, best = np.zeros(len(rows), np.float32), np.zeros(len(rows), np.float32)
-        owner = np.searchsorted(self._offsets, rows, side="right") - 1
-        for index in np.unique(owner):
-            positions = np.flatnonzero(owner == index)
+        for index, positions in _by_segment(rows, self._offsets):
             chunk[positions], best[positions] = self.segments[index].chunk_scores(
                 query, rows[positions] - self._offsets[index])
         return chunk, best
@@ -177,15 +175,14 @@ class FolderStore:
 
     # --- chunks and texts ----------------------------------------------------------------------
     def chunks(self, rows: list[int]) -> list[Chunk]:
-        rows = [int(row) for row in rows]
-        owner = np.searchsorted(self._offsets, rows, side="right") - 1
+        rows = np.asarray(rows, dtype=np.int64)
         found: dict[int, Chunk] = {}
-        for index in set(owner.tolist()):
-            local = [row - int(self._offsets[index]) for row, i in zip(rows, owner) if i == index]
+        for index, positions in _by_segment(rows, self._offsets):
+            local = (rows[positions] - self._offsets[index]).tolist()
             for chunk in self.segments[index].table.chunks(local):
                 chunk = self._global(chunk, index)
                 found[chunk.id] = chunk
-        return [found[row] for row in rows if row in found]
+        return [found[row] for row in rows.tolist() if row in found]
 
     def iter_chunks(self, document_id: str | None = None) -> Iterator[Chunk]:
         if document_id is not None:
@@ -259,9 +256,7 @@ class FolderStore:
     def _gather(self, rows: np.ndarray, offsets: np.ndarray, vectors_of) -> np.ndarray:
         dimension = self._manifest["model"]["dimension"]
         found = np.zeros((len(rows), dimension), dtype=np.float32)
-        owner = np.searchsorted(offsets, rows, side="right") - 1
-        for index in np.unique(owner):
-            positions = np.flatnonzero(owner == index)
+        for index, positions in _by_segment(rows, offsets):
             found[positions] = np.asarray(vectors_of(self.segments[index])[rows[positions] - offsets[index]],
                                           dtype=np.float32)
         return found
@@ -288,6 +283,13 @@ class FolderStore:
             problems.append(f"the manifest counts {counts.get('chunks')} chunks, its documents hold {self.live_count()}")
         if problems:
             raise StoreProblem(f"the version in {self.path} is inconsistent: {'; '.join(problems)}")
+
+
+def _by_segment(rows: np.ndarray, offsets: np.ndarray) -> Iterator[tuple[int, np.ndarray]]:
+    """(segment index, positions in ``rows``) for each segment that holds some of the version's rows."""
+    owner = np.searchsorted(offsets, rows, side="right") - 1
+    for index in np.unique(owner):
+        yield int(index), np.flatnonzero(owner == index)
 
 
 def open_version(path: Path, segments_dir: Path, exact: bool = False,

@@ -33,7 +33,8 @@ import numpy as np
 from index_build.chunk_table import Chunk
 from index_build.folder_store import (FORMAT_3, FORMAT_VERSION, MANIFEST_FILE, SEGMENTS_DIR, FolderStore,
                                       LegacyVersion, StoreProblem, open_version, read_legacy)
-from index_build.segment import Segment, fsync_dir, sha256
+from index_build.segment import fsync_dir, sha256
+from index_build.store import DocumentPart
 
 __all__ = ["Chunk", "FolderStore", "IndexProblem", "PreviousVersion", "current_path", "load_previous", "load_version",
            "writer_lock"]
@@ -151,6 +152,15 @@ class PreviousVersion:
         else:
             sentence_vectors = source.sentence_vectors(rows)
         return chunks, vectors, sentence_vectors.astype(np.float32).reshape(len(rows), vectors.shape[1]), text
+
+
+    def part(self, document_id: str, fields: dict | None = None) -> DocumentPart:
+        """A document carried over without embedding, as a writer takes it: its entry (where it lay dropped,
+        ``fields`` from the catalog on top), text, chunks and vectors."""
+        chunks, vectors, sentence_vectors, text = self.document(document_id)
+        old = next(doc for doc in self.documents if doc["id"] == document_id)
+        entry = {key: value for key, value in {**old, **(fields or {})}.items() if key not in ("first_row", "segment")}
+        return DocumentPart(entry, text, chunks, vectors, sentence_vectors)
 
 
 def load_previous(index_dir: Path, *, fingerprint: str | None = None, dimension: int | None = None) -> PreviousVersion:

@@ -19,7 +19,6 @@ from pathlib import Path
 from index_build.folder_store import FolderStore, union_of
 from index_build.folder_writer import FolderWriter
 from index_build.index_store import PreviousVersion, current_path, load_version, writer_lock
-from index_build.store import DocumentPart
 
 MERGE_FACTOR = 8  # segments of one tier merged together; tiers are this factor apart in size
 SMALLEST_TIER = 2_000  # chunks: every segment below this size is in the first tier (a few reports)
@@ -91,7 +90,7 @@ def merge_locked(index_dir: Path, everything: bool = False) -> MergeSummary:
         return summary
     writer = FolderWriter(index_dir, store)
     previous = PreviousVersion(store)
-    parts = [_part(previous, doc) for doc in store.documents if doc["segment"] in set(plan)]
+    parts = [previous.part(doc["id"]) for doc in store.documents if doc["segment"] in set(plan)]
     for part in parts:
         writer.add(part)
     merged = [segment for segment in store.segments if segment.id in set(plan)]
@@ -109,10 +108,3 @@ def merge_locked(index_dir: Path, everything: bool = False) -> MergeSummary:
 def needs_merge(store: FolderStore) -> bool:
     """Whether the policy would merge segments of this version."""
     return bool(merge_plan(store.manifest.get("segments", [])))
-
-
-def _part(previous: PreviousVersion, doc: dict) -> DocumentPart:
-    """A live document of the version, with its vectors, as a writer takes it."""
-    chunks, vectors, sentence_vectors, text = previous.document(doc["id"])
-    entry = {key: value for key, value in doc.items() if key not in ("segment", "first_row")}
-    return DocumentPart(entry, text, chunks, vectors, sentence_vectors)

@@ -21,7 +21,6 @@ folder holds the same files (its manifest in ``manifest.json``): it is read as o
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 from functools import lru_cache
@@ -30,6 +29,7 @@ from pathlib import Path
 import numpy as np
 
 from index_build.chunk_table import Chunk, ChunkTable, write_chunk_table
+from index_build.corpus import content_hash
 from index_build.lexical import LexicalIndex
 from index_build.vector_index import REMEMBERED_MASKS, build_ann, read_vector_index, write_ann
 from index_build.vocabulary import Vocabulary
@@ -130,14 +130,10 @@ def checksums(folder: Path, skip: tuple[str, ...] = (SEGMENT_FILE, "manifest.jso
 
 def sha256(path: Path) -> str:
     """The sha256 of a file, hex ("" when it cannot be read)."""
-    digest = hashlib.sha256()
     try:
-        with open(path, "rb") as handle:
-            for block in iter(lambda: handle.read(1 << 20), b""):
-                digest.update(block)
+        return content_hash(path)
     except OSError:
         return ""
-    return digest.hexdigest()
 
 
 def read_description(folder: Path) -> dict:
