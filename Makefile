@@ -11,7 +11,7 @@ export HOST PORT
 export HF_HUB_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: install run serve index test eval bench swap-bench soak clean chromium lock audit
+.PHONY: install run serve index test eval bench swap-bench soak clean chromium wrk lock audit
 
 ## install: create .venv with the locked dependencies (hash-checked; torch is the CPU build) and citeqa (editable)
 install: $(STAMP)
@@ -52,8 +52,12 @@ index: install
 chromium:
 	command -v chromium >/dev/null || (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium)
 
+## wrk: Debian's HTTP load generator, for `citeqa bench` and its test
+wrk:
+	command -v wrk >/dev/null || (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends wrk)
+
 ## test: the whole test suite (real model, real index, real HTTP app, real browser)
-test: install chromium
+test: install chromium wrk
 	$(BIN)/python -m pytest
 
 ## eval: score the answers on eval/questions.jsonl
@@ -63,9 +67,9 @@ eval: install
 clean:
 	rm -rf var .pytest_cache test-output .venv-tools
 
-## bench: build time, index size, query latency and memory, printed
-bench: install
-	$(BIN)/python -m eval.benchmark
+## bench: embedding, build, search stages, HTTP at 1/8/32 clients (wrk) and memory, printed (PERFORMANCE.md)
+bench: install wrk
+	$(BIN)/citeqa bench
 
 ## swap-bench: a live server searched by 3 threads while a 62-page PDF is added and removed, printed
 swap-bench: install

@@ -22,6 +22,7 @@ DEFAULT_ENCODER: EncoderName = "onnx"
 # machine (README, "The encoder"): one thread was faster than two, for questions and for passages, while the
 # other core was busy, as it is on a server whose other requests search, fuse and serialise meanwhile.
 ONNX_THREADS = 1
+QUERY_CACHE = 1024  # question vectors kept by default: the same question asked again is not embedded again
 INT8_TAG = "+onnx-int8"  # appended to the model fingerprint: int8 vectors are not the model's
 
 
@@ -35,6 +36,9 @@ class EncoderSettings(BaseSettings):
                                  "other vectors: an index of its own)")
     onnx_threads: int = Field(ONNX_THREADS, ge=1, le=64, description="CITEQA_ONNX_THREADS: ONNX Runtime's threads "
                               "for one encoding")
+    query_cache: int = Field(QUERY_CACHE, ge=0, le=1_000_000, description="CITEQA_QUERY_CACHE: question vectors "
+                             "kept, so that a question asked again is not embedded again (0: none; the speed bench "
+                             "measures with 0)")
 
 
 class Encoder(Protocol):

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import re
+from functools import partial
 from typing import Annotated
+
+import anyio
+import anyio.to_thread
 
 from fastapi import Depends, FastAPI, Path, Query, Request
 from fastapi_offline import FastAPIOffline
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, PlainTextResponse
+from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.cors import CORSMiddleware
 from starlette.middleware.trustedhost import TrustedHostMiddleware
@@ -38,9 +42,27 @@ UPLOAD_OVERHEAD_BYTES = 64 * 1024  # the multipart envelope and form fields arou
 ECHOED_INPUT_CHARS = 80  # a 422 shows at most this much of the input it refuses
 
 
-def get_engine(request: Request) -> SearchEngine:
-    """The engine of the index version current when the request starts (it finishes on it)."""
+async def get_engine(request: Request) -> SearchEngine:
+    """The engine of the index version current when the request starts (it finishes on it); async, so that
+    it runs on the event loop rather than costing a hop to the thread pool."""
     return request.app.state.live.engine()
+
+
+async def answered(request: Request, engine: SearchEngine, question: str, k: int, found: SearchFilter) -> Response:
+    """The search run in the thread pool, at most ``CITEQA_SEARCH_CONCURRENCY`` at a time and first come first
+    served (anyio's limiter is a FIFO): a request waits its turn rather than sharing the cores with every other."""
+    state = request.app.state
+    if getattr(state, "search_limiter", None) is None:  # made on the event loop, at the first search
+        state.search_limiter = anyio.CapacityLimiter(state.settings.search_concurrency)
+    answer = await anyio.to_thread.run_sync(partial(engine.search, question, k, search_filter=found),
+                                            limiter=state.search_limiter)
+    return answer_response(answer)
+
+
+def answer_response(answer: Answer) -> Response:
+    """The answer as JSON, serialised once by pydantic-core: the model is already typed and checked, so
+    FastAPI's second validation and ``jsonable_encoder`` pass are skipped (``response_model`` still documents it)."""
+    return Response(answer.model_dump_json(), media_type="application/json")
 
 
 Engine = Annotated[SearchEngine, Depends(get_engine)]
@@ -102,12 +124,13 @@ def create_app(live: LiveIndex, settings: Settings) -> FastAPI:
               max_body_size=MAX_REQUEST_BYTES,
               responses={400: {"description": "The body is not UTF-8", "model": ErrorOut},
                          413: {"description": "The body is over 64 KB", "model": ErrorOut}})
-    def search_post(body: SearchRequest, engine: Engine) -> Answer:
+    async def search_post(request: Request, body: SearchRequest, engine: Engine) -> Response:
         found = checked_filter(engine, "body", **body.filters())
-        return engine.search(body.question, body.k, search_filter=found)
+        return await answered(request, engine, body.question, body.k, found)
 
     @app.get("/search", response_model=Answer, summary="Answer a question with cited passages (GET)")
-    def search_get(
+    async def search_get(
+        request: Request,
         engine: Engine,
         q: Annotated[Question, Query(description=f"The question (1 to {MAX_QUESTION_CHARS} characters)",
                                      examples=["who spoke about child protection"])],
@@ -118,10 +141,10 @@ def create_app(live: LiveIndex, settings: Settings) -> FastAPI:
         year_to: YearToQuery = None,
         publishers: PublishersQuery = [],
         speakers: SpeakersQuery = [],
-    ) -> Answer:
+    ) -> Response:
         found = checked_filter(engine, "query", documents=documents, languages=languages, year_from=year_from,
                                year_to=year_to, publishers=publishers, speakers=speakers)
-        return engine.search(q, k, search_filter=found)
+        return await answered(request, engine, q, k, found)
 
     @app.get("/speakers", response_model=list[SpeakerEntry], summary="Who speaks in the reports, where, how often")
     def speakers_directory(

@@ -65,13 +65,20 @@ def main(argv: list[str] | None = None) -> int:
 
     add_arguments(evaluate)
 
-    bench = commands.add_parser("bench", help="figures of the index at scale: a synthetic index of N chunks, "
-                                "printed and written as JSON")
-    bench.add_argument("--scale", type=int, default=10_000, metavar="N", help="chunks in the synthetic index")
+    bench = commands.add_parser("bench", help="speed figures printed and written as JSON: embedding, build, search "
+                                "stages, HTTP under load (PERFORMANCE.md); with --scale N, a synthetic index of N chunks")
     bench.add_argument("--json", type=Path, default=None, metavar="FILE", help="also write the figures here")
-    bench.add_argument("--report", type=Path, default=None, help="the report added (default: a 62-page library PDF)")
+    bench.add_argument("--runs", type=int, default=3, help="repeated runs; each figure is their median (default 3)")
+    bench.add_argument("--seconds", type=float, default=20, help="seconds of load at each number of clients (default 20)")
+    bench.add_argument("--clients", type=int, nargs="+", default=[1, 8, 32], metavar="N",
+                       help="concurrent HTTP connections, one load each (default 1 8 32)")
+    bench.add_argument("--http-only", action="store_true", help="only the HTTP load and memory, against the index "
+                       "of CITEQA_INDEX_DIR (to compare CITEQA_ONNX_THREADS, CITEQA_BATCH_MAX, CITEQA_SEARCH_CONCURRENCY)")
+    bench.add_argument("--scale", type=int, default=None, metavar="N", help="measure a synthetic index of N chunks instead")
+    bench.add_argument("--report", type=Path, default=None, help="with --scale: the report added (default: a 62-page "
+                       "library PDF)")
     bench.add_argument("--search-only", action="store_true",
-                       help="reuse the synthetic index of an earlier run and measure the search only")
+                       help="with --scale: reuse the synthetic index of an earlier run and measure the search only")
 
     args = parser.parse_args(argv)
     try:
@@ -199,7 +206,8 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     citeqa_log.addHandler(handler)
     citeqa_log.setLevel(logging.INFO)
     citeqa_log.propagate = False
-    live = LiveIndex.open(settings.index_dir, settings.model, settings.model_cache_dir)
+    live = LiveIndex.open(settings.index_dir, settings.model, settings.model_cache_dir, settings.batch_max,
+                          settings.batch_wait_ms)
     # citeqa writes its own request lines (service/request_log.py); uvicorn finishes requests in flight on SIGTERM
     uvicorn.run(create_app(live, settings), host=settings.host, port=settings.port, access_log=False,
                 timeout_graceful_shutdown=30)
@@ -258,6 +266,17 @@ def _eval(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _bench(args: argparse.Namespace, settings: Settings) -> int:
+    if args.scale is None:
+        from eval.speed import BenchProblem, run as run_speed
+
+        if args.runs < 1 or args.seconds < 1 or min(args.clients) < 1:
+            raise ValueError("--runs, --seconds and --clients must be at least 1")
+        try:
+            run_speed(args.json, args.runs, args.seconds, tuple(args.clients), http_only=args.http_only)
+        except BenchProblem as problem:
+            print(f"citeqa: {problem}", file=sys.stderr)
+            return 2
+        return 0
     from eval.scale import run
 
     if args.scale < 1:

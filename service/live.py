@@ -14,6 +14,7 @@ from pathlib import Path
 
 from index_build.embedding import Embedder
 from index_build.index_store import CURRENT_LINK, load_version
+from service.batching import BatchingEncoder
 from service.search import SearchEngine
 
 log = logging.getLogger("citeqa")
@@ -34,9 +35,14 @@ class LiveIndex:
         self._retry_at = 0.0
 
     @classmethod
-    def open(cls, index_dir: Path, model_name: str, model_cache_dir: Path) -> "LiveIndex":
-        """Load the model and the current version (refusing a missing, corrupt or mismatched one)."""
-        return cls(SearchEngine.open(index_dir, model_name, model_cache_dir), index_dir)
+    def open(cls, index_dir: Path, model_name: str, model_cache_dir: Path, batch_max: int = 1,
+             batch_wait_ms: float = 0.0) -> "LiveIndex":
+        """Load the model and the current version (refusing a missing, corrupt or mismatched one); with
+        ``batch_max`` over 1, concurrent questions are embedded together (:class:`BatchingEncoder`)."""
+        engine = SearchEngine.open(index_dir, model_name, model_cache_dir)
+        if batch_max > 1:  # the engine's translator shares this embedder: every query encoding is batched
+            engine.embedder.encoder = BatchingEncoder(engine.embedder.encoder, batch_max, batch_wait_ms)
+        return cls(engine, index_dir)
 
     @property
     def embedder(self) -> Embedder:

@@ -68,6 +68,8 @@ class Query:
     vector: np.ndarray | None  # None in BM25 mode
     allowed: np.ndarray | None  # boolean mask of the chunk rows the filter keeps (None: all)
     settings: RetrievalSettings
+    translations: dict[str, list[str]] = field(default_factory=dict)  # other report language -> translated words
+    translated_vectors: dict[str, np.ndarray] = field(default_factory=dict)  # other language -> those words embedded
 
 
 @dataclass
@@ -87,6 +89,7 @@ class Retrieved:
     mode: str = "hybrid"
     search_filter: SearchFilter | None = None  # the filter the passages were searched under
     nothing_to_search: bool = False  # the index, or what the filter keeps of it, has no passage
+    stage_ms: dict[str, float] = field(default_factory=dict)  # milliseconds each stage took (STAGES), as it ran
 
 
 class DenseRetriever:
@@ -118,24 +121,21 @@ class LexicalRetriever:
 
 
 class TranslatedRetriever:
-    """The question's words translated into each other report language: BM25 there, and (when its
-    weight is used) those words embedded as a query against that language's passages."""
+    """The question's words translated into each other report language (:attr:`Query.translations`): BM25
+    there, and (when its weight is used) those words embedded as a query against that language's passages."""
 
-    def __init__(self, store: IndexStore, embedder: Embedder, translator: QuestionTranslator):
-        self.store, self.embedder, self.translator = store, embedder, translator
+    def __init__(self, store: IndexStore):
+        self.store = store
 
     def retrieve(self, query: Query, found: Retrieved) -> None:
-        if query.language is None:
-            return
-        for other, mask in self.store.languages().items():
-            if other == query.language or not (words := self.translator.words_in(query.question, other)):
-                continue
-            allowed = _both(query.allowed, mask)
+        languages = self.store.languages()
+        for other, words in query.translations.items():
+            allowed = _both(query.allowed, languages[other])
             found.translated[other] = self.store.search_words(terms_of_words(words, other), query.settings.candidates,
                                                               allowed)
-            if query.settings.translated_dense_weight or query.settings.tuning:
-                vector = self.embedder.embed_query(" ".join(dict.fromkeys(words)))
-                found.translated_dense[other] = dense_scores(self.store, vector, allowed, query.settings)
+            if other in query.translated_vectors:
+                found.translated_dense[other] = dense_scores(self.store, query.translated_vectors[other], allowed,
+                                                             query.settings)
 
 
 def dense_scores(store: IndexStore, vector: np.ndarray, allowed: np.ndarray | None,
@@ -198,11 +198,10 @@ class SearchEngine:
         self._titles = {doc["id"]: doc["title"] for doc in version.documents}
         self.report_languages = sorted(version.languages())
         self.speaker_directory = SpeakerDirectory(version)
-        translator = QuestionTranslator(embedder, version.vocabulary)
+        self.translator = QuestionTranslator(embedder, version.vocabulary)
         dense, lexical = DenseRetriever(version), LexicalRetriever(version)
         #: a mode is the list of its retrievers
-        self.modes = {"hybrid": [dense, lexical, TranslatedRetriever(version, embedder, translator)],
-                      "dense": [dense], "bm25": [lexical]}
+        self.modes = {"hybrid": [dense, lexical, TranslatedRetriever(version)], "dense": [dense], "bm25": [lexical]}
 
     @classmethod
     def open(cls, index_dir: Path, model_name: str, model_cache_dir: Path) -> "SearchEngine":
@@ -231,19 +230,37 @@ class SearchEngine:
                  search_filter: SearchFilter | None = None, vector: np.ndarray | None = None) -> Retrieved:
         """Stage 1: every retriever of the mode, on the passages the filter keeps."""
         settings = settings or self.settings
-        if mode == "bm25":
-            vector = None
-        elif vector is None:
-            vector = self.embedder.embed_query(question)
-        query = Query(question, guess_language(question), vector, self.version.allowed(search_filter), settings)
-        found = Retrieved(question, query.language, vector, mode=mode,
-                          search_filter=search_filter if search_filter and not search_filter.empty else None)
+        started = time.perf_counter()
+        query = self.query(question, mode, settings, search_filter, vector)
+        found = Retrieved(question, query.language, query.vector, mode=mode,
+                          search_filter=search_filter if search_filter and not search_filter.empty else None,
+                          stage_ms={"embed": _ms_since(started)})
         if not self.version.live_count() or (query.allowed is not None and not query.allowed.any()):
             found.nothing_to_search = True
             return found
-        for retriever in self.modes[mode]:
+        for name, retriever in zip(RETRIEVER_NAMES[mode], self.modes[mode]):
+            started = time.perf_counter()
             retriever.retrieve(query, found)
+            found.stage_ms[name] = _ms_since(started)
         return found
+
+    def query(self, question: str, mode: str, settings: RetrievalSettings, search_filter: SearchFilter | None = None,
+              vector: np.ndarray | None = None) -> Query:
+        """The question as the retrievers see it: its language, its words translated into each other report
+        language (hybrid mode), and every vector it needs, embedded in one call of the model."""
+        language = guess_language(question)
+        translations = {}
+        if mode == "hybrid" and language is not None:
+            translations = {other: words for other in self.version.languages()
+                            if other != language and (words := self.translator.words_in(question, other))}
+        texts = [] if mode == "bm25" or vector is not None else [question]
+        if translations and (settings.translated_dense_weight or settings.tuning):
+            texts += [" ".join(dict.fromkeys(words)) for words in translations.values()]
+        vectors = list(self.embedder.embed_queries(texts)) if texts else []
+        if mode != "bm25" and vector is None:
+            vector = vectors.pop(0)
+        return Query(question, language, None if mode == "bm25" else vector, self.version.allowed(search_filter),
+                     settings, translations, dict(zip(translations, vectors)))
 
     def best_sentence_by_language(self, retrieved: Retrieved) -> dict[str, float]:
         """The question's similarity with the best sentence of each report language."""
@@ -254,19 +271,23 @@ class SearchEngine:
         """Stages 2-5 over what was retrieved: fuse, diversify, decide answerability, present."""
         settings = settings or self.settings
         started = time.perf_counter() if started is None else started
+        stage = time.perf_counter()
         ranked = self.rank(retrieved, settings, mode, k)
+        retrieved.stage_ms["fuse"], stage = _ms_since(stage), time.perf_counter()
         if retrieved.nothing_to_search:
             answerable, reason = False, _nothing_to_search(retrieved)
         else:
             answerable, reason = self.answerability(retrieved, settings) if mode == "hybrid" else (True, "")
+        retrieved.stage_ms["answerability"], stage = _ms_since(stage), time.perf_counter()
         top = ranked[:k]
         chunks = self.version.chunks([row for row, _ in top])
         passages = [self._passage(rank, score, chunk, retrieved.query, not answerable)
                     for rank, ((_, score), chunk) in enumerate(zip(top, chunks), start=1)]
+        speakers = _speakers_of(passages)
+        retrieved.stage_ms["present"] = _ms_since(stage)
         took = round((time.perf_counter() - started) * 1000, 2)
-        return Answer(question=retrieved.question, answerable=answerable, reason=reason,
-                      speakers=_speakers_of(passages), passages=passages, took_ms=took,
-                      index_version=self.version.version)
+        return Answer(question=retrieved.question, answerable=answerable, reason=reason, speakers=speakers,
+                      passages=passages, took_ms=took, index_version=self.version.version)
 
     # --- stages 2-3: fuse, diversify -----------------------------------------------------------
     def rank(self, retrieved: Retrieved, settings: RetrievalSettings, mode: str = "hybrid",
@@ -369,6 +390,12 @@ class SearchEngine:
 
 
 MODES = ("hybrid", "dense", "bm25")
+RETRIEVER_NAMES = {"hybrid": ("dense", "lexical", "translated"), "dense": ("dense",), "bm25": ("lexical",)}
+STAGES = ("embed", "dense", "lexical", "translated", "fuse", "answerability", "present")  # Retrieved.stage_ms keys
+
+
+def _ms_since(started: float) -> float:
+    return (time.perf_counter() - started) * 1000
 
 
 def _nothing_to_search(retrieved: Retrieved) -> str:

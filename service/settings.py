@@ -11,6 +11,14 @@ from pydantic_settings import SettingsConfigDict
 from index_build.encoders import EncoderSettings
 
 MIN_ADMIN_TOKEN_CHARS = 32
+# How the server runs the model and its searches, chosen with `citeqa bench` on this 2-core machine (PERFORMANCE.md);
+# ONNX Runtime's threads are index_build.encoders.ONNX_THREADS (CITEQA_ONNX_THREADS). The model is compute-bound
+# here (about 1 GFLOP a question, ~70 GFLOP/s a core): batching questions saved nothing and padding cost more, so
+# it is off by default (1); four searches at a time, first come first served, kept throughput within 7 % of
+# unlimited and cut p99 under load by a quarter. One server process: the model, not Python, is the bottleneck.
+BATCH_MAX = 1
+BATCH_WAIT_MS = 0.0
+SEARCH_CONCURRENCY = 4
 
 
 class Settings(EncoderSettings):
@@ -27,6 +35,12 @@ class Settings(EncoderSettings):
                                   description="CITEQA_MODEL_CACHE_DIR: where the converted default model is kept")
     host: str = Field("127.0.0.1", validation_alias=AliasChoices("HOST", "CITEQA_HOST"), description="HOST")
     port: int = Field(8000, ge=1, le=65535, validation_alias=AliasChoices("PORT", "CITEQA_PORT"), description="PORT")
+    batch_max: int = Field(BATCH_MAX, ge=1, le=256, description="CITEQA_BATCH_MAX: questions the server embeds in one "
+                           "call of the model when they arrive together (1: each on its own)")
+    batch_wait_ms: float = Field(BATCH_WAIT_MS, ge=0, le=100, description="CITEQA_BATCH_WAIT_MS: how long a batch "
+                                 "waits for more questions once the model is free (0: it takes what is queued)")
+    search_concurrency: int = Field(SEARCH_CONCURRENCY, ge=1, le=256, description="CITEQA_SEARCH_CONCURRENCY: "
+                                    "searches run at once; the others wait their turn, first come first served")
     default_k: int = Field(5, ge=1, le=50, description="CITEQA_DEFAULT_K: passages returned when k is not given")
     admin_token: str = Field("", description="CITEQA_ADMIN_TOKEN: enables the admin API (Authorization: Bearer <token>)")
     admin_throttle: int = Field(10, ge=1, description="CITEQA_ADMIN_THROTTLE: refused admin requests one client may "
