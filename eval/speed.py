@@ -116,10 +116,17 @@ def measure_embedding(embedder, questions: list[str], runs: int) -> dict:
     return {"p50": spread_of([p50 for p50, _ in samples]), "p95": spread_of([p95 for _, p95 in samples])}
 
 
-def measure_build(corpus_dir: Path, work: Path, embedder, runs: int) -> tuple[dict, Path]:
-    """Chunks per second of a whole build of the corpus, and of encoding its chunks alone; the last index built."""
+def measure_build(corpus_dir: Path, work: Path, runs: int) -> tuple[dict, Path]:
+    """Chunks per second of a whole build of the corpus, and of encoding its chunks alone, with the model as the
+    command line's builds run it (CITEQA_BUILD_THREADS); the last index built."""
     from index_build.builder import build_index
+    from index_build.embedding import Embedder
     from index_build.index_store import load_version
+    from service.settings import get_settings
+
+    settings = get_settings()
+    embedder = Embedder.load(settings.model, settings.model_cache_dir, settings.encoder, settings.build_threads,
+                             query_cache=0)
 
     build_rates, encode_rates, index_dir = [], [], work / "index"
     for run in range(runs):
@@ -199,6 +206,7 @@ def run(json_path: Path | None = None, runs: int = 3, seconds: float = 20, clien
         model_load_s = round(time.perf_counter() - started, 2)
         figures: dict = {"machine": {"cores": os.cpu_count(), "python": platform.python_version(),
                                      "encoder": settings.encoder, "onnx_threads": settings.onnx_threads,
+                                     "build_threads": settings.build_threads,
                                      "batch_max": settings.batch_max, "batch_wait_ms": settings.batch_wait_ms,
                                      "search_concurrency": settings.search_concurrency},
                          "runs": runs, "seconds": seconds, "questions": len(questions), "model_load_s": model_load_s}
@@ -207,7 +215,7 @@ def run(json_path: Path | None = None, runs: int = 3, seconds: float = 20, clien
         if http_only:
             index_dir = settings.index_dir
         else:
-            figures["build"], index_dir = measure_build(settings.corpus_dir, work, embedder, runs)
+            figures["build"], index_dir = measure_build(settings.corpus_dir, work, runs)
             _print_build(figures)
             engine = SearchEngine(embedder, load_version(index_dir))
             figures["stages_ms"] = measure_stages(engine, questions, runs)
@@ -247,7 +255,7 @@ def _print_embedding(figures: dict) -> None:
 
 def _print_build(figures: dict) -> None:
     build = figures["build"]
-    print(f"build                 {Spread(**build['build_chunks_per_s'])} chunks/s ({build['chunks']} chunks); "
+    print(f"build ({figures['machine']['build_threads']} thread(s))   {Spread(**build['build_chunks_per_s'])} chunks/s ({build['chunks']} chunks); "
           f"bare encoding {Spread(**build['encode_chunks_per_s'])} chunks/s; index {build['index_mb']:.1f} MB")
 
 

@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Literal, Protocol
 
@@ -22,6 +23,9 @@ DEFAULT_ENCODER: EncoderName = "onnx"
 # machine (README, "The encoder"): one thread was faster than two, for questions and for passages, while the
 # other core was busy, as it is on a server whose other requests search, fuse and serialise meanwhile.
 ONNX_THREADS = 1
+# A build (citeqa build/add/remove, outside the server) has the machine to itself: it uses every core. Two threads
+# embedded the seed chunks at 36.5 chunks/s against 18.4 with one, on this idle 2-core machine (PERFORMANCE.md).
+BUILD_THREADS = os.cpu_count() or 1
 QUERY_CACHE = 1024  # question vectors kept by default: the same question asked again is not embedded again
 INT8_TAG = "+onnx-int8"  # appended to the model fingerprint: int8 vectors are not the model's
 
@@ -36,6 +40,8 @@ class EncoderSettings(BaseSettings):
                                  "other vectors: an index of its own)")
     onnx_threads: int = Field(ONNX_THREADS, ge=1, le=64, description="CITEQA_ONNX_THREADS: ONNX Runtime's threads "
                               "for one encoding")
+    build_threads: int = Field(BUILD_THREADS, ge=1, le=64, description="CITEQA_BUILD_THREADS: ONNX Runtime's threads "
+                               "for the command line's builds (citeqa build, add, remove); default: every core")
     query_cache: int = Field(QUERY_CACHE, ge=0, le=1_000_000, description="CITEQA_QUERY_CACHE: question vectors "
                              "kept, so that a question asked again is not embedded again (0: none; the speed bench "
                              "measures with 0)")

@@ -186,10 +186,11 @@ def _list(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _embedder(settings: Settings):
+    """The model for a command-line build or question: every core is the command's (CITEQA_BUILD_THREADS)."""
     from index_build.embedding import Embedder
 
     started = time.perf_counter()
-    embedder = Embedder.load(settings.model, settings.model_cache_dir, settings.encoder, settings.onnx_threads)
+    embedder = Embedder.load(settings.model, settings.model_cache_dir, settings.encoder, settings.build_threads)
     print(f"Model {settings.model} ({settings.encoder}) loaded in {time.perf_counter() - started:.1f} s", file=sys.stderr)
     return embedder
 
@@ -214,15 +215,23 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def _ask(args: argparse.Namespace, settings: Settings) -> int:
+def _engine(settings: Settings, version=None):
+    """A search engine over ``version`` (default: the current one) with the command line's model."""
     from index_build.index_store import check_model, load_version
     from service.search import SearchEngine
 
-    version = load_version(settings.index_dir)
-    search_filter = _filter_of(args, version)  # refused before the model loads
+    version = version or load_version(settings.index_dir)  # a missing index is refused before the model loads
     embedder = _embedder(settings)
     check_model(version, settings.model, embedder.fingerprint, embedder.dimension)
-    engine = SearchEngine(embedder, version)
+    return SearchEngine(embedder, version)
+
+
+def _ask(args: argparse.Namespace, settings: Settings) -> int:
+    from index_build.index_store import load_version
+
+    version = load_version(settings.index_dir)
+    search_filter = _filter_of(args, version)  # refused before the model loads
+    engine = _engine(settings, version)
     answer = engine.search(args.question, args.k or settings.default_k, search_filter=search_filter)
     print(f"{args.question}  ({answer.took_ms:.0f} ms)\n")
     if not search_filter.empty:
@@ -260,9 +269,7 @@ def _eval(args: argparse.Namespace, settings: Settings) -> int:
 
     if args.url:
         return run(args)
-    from service.search import SearchEngine
-
-    return run(args, SearchEngine.open(settings.index_dir, settings.model, settings.model_cache_dir))
+    return run(args, _engine(settings))
 
 
 def _bench(args: argparse.Namespace, settings: Settings) -> int:

@@ -14,8 +14,8 @@ MIN_ADMIN_TOKEN_CHARS = 32
 # How the server runs the model and its searches, chosen with `citeqa bench` on this 2-core machine (PERFORMANCE.md);
 # ONNX Runtime's threads are index_build.encoders.ONNX_THREADS (CITEQA_ONNX_THREADS). The model is compute-bound
 # here (about 1 GFLOP a question, ~70 GFLOP/s a core): batching questions saved nothing and padding cost more, so
-# it is off by default (1); four searches at a time, first come first served, kept throughput within 7 % of
-# unlimited and cut p99 under load by a quarter. One server process: the model, not Python, is the bottleneck.
+# it is off by default (1); four searches at a time, first come first served, cost 17 % of the throughput of no
+# limit at 32 clients and cut its p99 by a fifth. One server process: the model, not Python, is the bottleneck.
 BATCH_MAX = 1
 BATCH_WAIT_MS = 0.0
 SEARCH_CONCURRENCY = 4

@@ -26,7 +26,7 @@ def settings(tmp_path_factory):
 def embedder(settings):
     from index_build.embedding import Embedder
 
-    return Embedder.load(settings.model, settings.model_cache_dir, settings.encoder, settings.onnx_threads)
+    return Embedder.load(settings.model, settings.model_cache_dir, settings.encoder, settings.build_threads)
 
 
 @pytest.fixture(scope="session")
