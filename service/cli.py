@@ -16,6 +16,7 @@ from pathlib import Path
 from index_build.corpus import CorpusError
 from index_build.index_store import IndexProblem
 from index_build.onnx_export import OnnxExportError
+from index_build.pg_schema import DatabaseProblem
 from index_build.reading import UnreadableReport
 from index_build.reports import UnknownReport
 from service.settings import Settings, get_settings
@@ -80,12 +81,23 @@ def main(argv: list[str] | None = None) -> int:
     bench.add_argument("--search-only", action="store_true",
                        help="with --scale: reuse the synthetic index of an earlier run and measure the search only")
 
+    database = commands.add_parser("db", help="the PostgreSQL store (pgvector): its schema, and an index copied in")
+    database.add_argument("--dsn", required=True, metavar="postgresql://USER@HOST:PORT/DB",
+                          help="the database (a libpq connection string or URI)")
+    database_commands = database.add_subparsers(dest="db_command", required=True)
+    database_commands.add_parser("migrate", help="create or upgrade citeqa's tables (vectors of the model's length)")
+    copy_from = database_commands.add_parser("copy-from", help="copy the current version of an index folder into "
+                                             "the database and make it current, without embedding anything")
+    copy_from.add_argument("folder", type=Path, help="the index folder (CITEQA_INDEX_DIR of the embedded store)")
+
     args = parser.parse_args(argv)
     try:
         settings = get_settings()
         return {"build": _build, "rebuild": _build, "add": _add, "remove": _remove, "list": _list, "merge": _merge,
-                "serve": _serve, "ask": _ask, "speakers": _speakers, "eval": _eval, "bench": _bench}[args.command](args, settings)
-    except (IndexProblem, CorpusError, UnreadableReport, UnknownReport, OnnxExportError, ValueError) as error:
+                "serve": _serve, "ask": _ask, "speakers": _speakers, "eval": _eval, "bench": _bench,
+                "db": _database}[args.command](args, settings)
+    except (IndexProblem, CorpusError, UnreadableReport, UnknownReport, OnnxExportError, DatabaseProblem,
+            ValueError) as error:
         print(f"citeqa: {error}", file=sys.stderr)
         return 2
 
@@ -289,6 +301,19 @@ def _bench(args: argparse.Namespace, settings: Settings) -> int:
     if args.scale < 1:
         raise ValueError("--scale must be a positive number of chunks")
     run(args.scale, args.json, report=args.report, search_only=args.search_only)
+    return 0
+
+
+def _database(args: argparse.Namespace, settings: Settings) -> int:
+    if args.db_command == "copy-from":
+        from index_build.pg_copy import copy_from_folder
+
+        print(copy_from_folder(args.dsn, args.folder).line())
+        return 0
+    from index_build.pg_schema import SCHEMA_VERSION, migrate
+
+    applied = migrate(args.dsn, _embedder(settings).dimension)
+    print(f"Schema version {SCHEMA_VERSION}: " + (f"applied {', '.join(map(str, applied))}" if applied else "up to date"))
     return 0
 
 

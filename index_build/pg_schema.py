@@ -1,0 +1,193 @@
+"""The PostgreSQL store's schema (pgvector), its migrations, and the connection that names what went wrong.
+
+Rows are written once and shared by versions, as the folder store's segments are: a document's text, chunks
+(vector, full-text vector in the report language's configuration, page, span, speakers) and sentence vectors
+are keyed by ``document_key`` (its id and content hash), and a version is a list of document keys with the
+first row of each. Every table that Citus would distribute (documents, chunks, sentences) has
+``document_key`` in its primary key (``index_build/sql/distributed.sql``); the version tables are small reference tables.
+
+Migrations are numbered SQL scripts applied in order, each in its own transaction, under an advisory lock
+(one migrator at a time across machines); ``citeqa_schema`` records the versions applied.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from typing import Iterator
+
+from index_build.language import LANGUAGES
+
+WRITER_LOCK = 0x63697465  # the advisory lock a migration or a writer holds ("cite")
+CONNECT_TIMEOUT_S = 5
+
+# Each entry: the schema version it makes and its SQL; {dimension} is the model's vector length.
+MIGRATIONS: list[tuple[int, str]] = [
+    (1, """
+CREATE EXTENSION IF NOT EXISTS vector;
+CREATE TABLE citeqa_settings (
+    name text PRIMARY KEY,
+    value jsonb NOT NULL
+);
+CREATE TABLE citeqa_versions (
+    id text PRIMARY KEY,
+    manifest jsonb NOT NULL,
+    created_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE TABLE citeqa_current (
+    singleton boolean PRIMARY KEY DEFAULT true CHECK (singleton),
+    version_id text NOT NULL REFERENCES citeqa_versions (id),
+    switched_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE TABLE citeqa_documents (
+    document_key text PRIMARY KEY,
+    document_id text NOT NULL,
+    entry jsonb NOT NULL,
+    language text NOT NULL,
+    year integer,
+    publisher text NOT NULL DEFAULT '',
+    text text NOT NULL
+);
+CREATE TABLE citeqa_version_documents (
+    version_id text NOT NULL REFERENCES citeqa_versions (id) ON DELETE CASCADE,
+    position integer NOT NULL,
+    document_key text NOT NULL,
+    first_row bigint NOT NULL,
+    first_sentence bigint NOT NULL,
+    PRIMARY KEY (version_id, position)
+);
+CREATE TABLE citeqa_chunks (
+    document_key text NOT NULL,
+    ordinal integer NOT NULL,
+    page integer NOT NULL,
+    start_char integer NOT NULL,
+    end_char integer NOT NULL,
+    language text NOT NULL,
+    text text NOT NULL,
+    speakers jsonb NOT NULL,
+    sentences jsonb NOT NULL,
+    embedding vector({dimension}) NOT NULL,
+    words tsvector NOT NULL,
+    PRIMARY KEY (document_key, ordinal)
+);
+CREATE TABLE citeqa_sentences (
+    document_key text NOT NULL,
+    ordinal integer NOT NULL,
+    chunk_ordinal integer NOT NULL,
+    embedding vector({dimension}) NOT NULL,
+    PRIMARY KEY (document_key, ordinal)
+);
+CREATE TABLE citeqa_vocabulary (
+    document_key text NOT NULL,
+    word text NOT NULL,
+    language text NOT NULL,
+    embedding vector({dimension}) NOT NULL,
+    PRIMARY KEY (document_key, language, word)
+);
+CREATE INDEX citeqa_chunks_embedding ON citeqa_chunks USING hnsw (embedding vector_ip_ops);
+CREATE INDEX citeqa_sentences_embedding ON citeqa_sentences USING hnsw (embedding vector_ip_ops);
+CREATE INDEX citeqa_chunks_words ON citeqa_chunks USING gin (words);
+CREATE INDEX citeqa_documents_by_id ON citeqa_documents (document_id);
+"""),
+]
+SCHEMA_VERSION = MIGRATIONS[-1][0]
+
+
+class DatabaseProblem(RuntimeError):
+    """The database cannot be reached or is not in the state asked for; the message says what to do."""
+
+
+def text_search_configuration(language: str) -> str:
+    """PostgreSQL's full-text configuration for a report language: its Snowball stemmer's name, which is the
+    name of PostgreSQL's configuration too ('french', 'english'), or 'simple' for a language citeqa lacks."""
+    found = LANGUAGES.get(language)
+    return found.stemmer if found is not None else "simple"
+
+
+@contextlib.contextmanager
+def connect(dsn: str) -> Iterator:
+    """A psycopg connection, or a :class:`DatabaseProblem` that names the server and what failed."""
+    import psycopg
+
+    try:
+        connection = psycopg.connect(dsn, connect_timeout=CONNECT_TIMEOUT_S)
+    except psycopg.OperationalError as error:
+        raise DatabaseProblem(f"cannot connect to PostgreSQL at {_without_password(dsn)}: "
+                              f"{str(error).strip().splitlines()[0]}") from None
+    with connection:
+        yield connection
+
+
+def schema_version(connection) -> int:
+    """The last migration applied (0 for a database citeqa never touched)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT to_regclass('citeqa_schema') IS NOT NULL")
+        if not cursor.fetchone()[0]:
+            return 0
+        cursor.execute("SELECT coalesce(max(version), 0) FROM citeqa_schema")
+        return int(cursor.fetchone()[0])
+
+
+def migrate(dsn: str, dimension: int) -> list[int]:
+    """Apply the migrations the database lacks, in order (vectors of ``dimension``); returns those applied.
+    A database whose schema is newer than this citeqa is refused."""
+    applied = []
+    with connect(dsn) as connection:
+        connection.autocommit = True
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_lock(%s)", (WRITER_LOCK,))
+            try:
+                cursor.execute("CREATE TABLE IF NOT EXISTS citeqa_schema (version integer PRIMARY KEY, "
+                               "applied_at timestamptz NOT NULL DEFAULT now())")
+                current = schema_version(connection)
+                if current > SCHEMA_VERSION:
+                    raise DatabaseProblem(f"the database's citeqa schema is version {current}, newer than this "
+                                          f"citeqa's {SCHEMA_VERSION}: upgrade citeqa")
+                if current:
+                    stored = stored_dimension(connection)
+                    if stored != dimension:
+                        raise DatabaseProblem(f"the database holds {stored}-d vectors, the model makes {dimension}-d "
+                                              "ones: use another database for this model")
+                for version, script in MIGRATIONS:
+                    if version <= current:
+                        continue
+                    with connection.transaction():
+                        cursor.execute(script.format(dimension=int(dimension)))
+                        if version == 1:
+                            cursor.execute("INSERT INTO citeqa_settings VALUES ('dimension', %s)", (str(dimension),))
+                        cursor.execute("INSERT INTO citeqa_schema (version) VALUES (%s)", (version,))
+                    applied.append(version)
+            finally:
+                cursor.execute("SELECT pg_advisory_unlock(%s)", (WRITER_LOCK,))
+    return applied
+
+
+def stored_dimension(connection) -> int:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT value FROM citeqa_settings WHERE name = 'dimension'")
+        row = cursor.fetchone()
+    return int(row[0]) if row else 0
+
+
+def require_schema(connection) -> None:
+    """Refuse a database whose schema is not this citeqa's, saying what to run."""
+    found = schema_version(connection)
+    if found != SCHEMA_VERSION:
+        fix = "run `citeqa db migrate`" if found < SCHEMA_VERSION else "upgrade citeqa"
+        raise DatabaseProblem(f"the database's citeqa schema is version {found}, this citeqa needs {SCHEMA_VERSION}: "
+                              f"{fix}")
+
+
+def vector_text(vector) -> str:
+    """A vector as pgvector's text input ('[0.1,0.2,...]'), each float in its shortest exact form."""
+    return "[" + ",".join(repr(float(value)) for value in vector) + "]"
+
+
+def _without_password(dsn: str) -> str:
+    from psycopg.conninfo import conninfo_to_dict, make_conninfo
+
+    try:
+        parts = conninfo_to_dict(dsn)
+    except Exception:  # an unparseable string is shown as little as possible
+        return "the CITEQA_STORE address"
+    parts.pop("password", None)
+    return make_conninfo(**parts)

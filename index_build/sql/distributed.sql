@@ -1,0 +1,28 @@
+-- citeqa's PostgreSQL store sharded with Citus, by document.
+--
+-- Run once on the Citus coordinator, after `citeqa db --dsn ... migrate` and before any data is copied in:
+--     psql "$DSN" -f index_build/sql/distributed.sql
+--
+-- What it relies on (Citus's documented limits, checked by reading, not run: Citus cannot be installed on the
+-- machines citeqa is developed on):
+-- * every primary key of a distributed table holds its distribution column: citeqa_documents (document_key),
+--   citeqa_chunks (document_key, ordinal), citeqa_sentences (document_key, ordinal),
+--   citeqa_vocabulary (document_key, language, word);
+-- * the four share one column type (text) and are co-located, so a document's rows live on one node;
+-- * the small tables (schema, settings, versions, the current pointer, each version's list of documents) are
+--   reference tables, copied to every node; their foreign keys point only at other reference tables;
+-- * no foreign key points from a reference table into a distributed one, and none uses SET NULL or SET DEFAULT;
+-- * citeqa's writes to the distributed tables name document_key (COPY, INSERT, and an UPDATE of one document's
+--   rows): each goes to one shard. Its searches order by a vector distance or a text rank with LIMIT, which
+--   Citus pushes down to every shard and merges.
+-- Untested here: the statements below, the plans Citus makes, and HNSW recall across shards.
+
+SELECT create_reference_table('citeqa_schema');
+SELECT create_reference_table('citeqa_settings');
+SELECT create_reference_table('citeqa_versions');
+SELECT create_reference_table('citeqa_current');
+SELECT create_reference_table('citeqa_version_documents');
+SELECT create_distributed_table('citeqa_documents', 'document_key');
+SELECT create_distributed_table('citeqa_chunks', 'document_key', colocate_with => 'citeqa_documents');
+SELECT create_distributed_table('citeqa_sentences', 'document_key', colocate_with => 'citeqa_documents');
+SELECT create_distributed_table('citeqa_vocabulary', 'document_key', colocate_with => 'citeqa_documents');

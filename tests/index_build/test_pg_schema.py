@@ -1,0 +1,47 @@
+"""The PostgreSQL schema: migrations applied once, in order, refused on a mismatch, on a real server."""
+
+import psycopg
+import pytest
+
+from eval.live_server import free_port
+from index_build.pg_schema import (SCHEMA_VERSION, DatabaseProblem, connect, migrate, require_schema, schema_version,
+                                   text_search_configuration)
+
+
+def test_migrations_apply_once_and_record_the_schema(postgres_dsn):
+    assert migrate(postgres_dsn, 384) == list(range(1, SCHEMA_VERSION + 1))
+    assert migrate(postgres_dsn, 384) == []  # up to date: nothing again
+    with connect(postgres_dsn) as connection:
+        assert schema_version(connection) == SCHEMA_VERSION
+        require_schema(connection)
+        extension = connection.execute("SELECT extversion FROM pg_extension WHERE extname = 'vector'").fetchone()
+        assert extension is not None
+        indexes = {row[0]: row[1] for row in connection.execute(
+            "SELECT indexname, indexdef FROM pg_indexes WHERE tablename LIKE 'citeqa_%'")}
+    assert "hnsw" in indexes["citeqa_chunks_embedding"] and "vector_ip_ops" in indexes["citeqa_chunks_embedding"]
+    assert "gin" in indexes["citeqa_chunks_words"]
+
+
+def test_a_database_for_other_vectors_or_without_the_schema_is_refused_with_what_to_run(postgres_dsn):
+    with connect(postgres_dsn) as connection, pytest.raises(DatabaseProblem, match="run `citeqa db migrate`"):
+        require_schema(connection)
+    migrate(postgres_dsn, 384)
+    with pytest.raises(DatabaseProblem, match="384-d vectors, the model makes 768-d"):
+        migrate(postgres_dsn, 768)
+
+
+def test_an_unreachable_server_is_named_without_its_password():
+    dsn = f"postgresql://citeqa:secret@127.0.0.1:{free_port()}/citeqa"
+    with pytest.raises(DatabaseProblem, match="cannot connect to PostgreSQL") as refused:
+        with connect(dsn):
+            pass
+    assert "secret" not in str(refused.value)
+
+
+def test_each_report_language_gets_its_text_search_configuration(postgres_dsn):
+    assert text_search_configuration("fr") == "french" and text_search_configuration("en") == "english"
+    assert text_search_configuration("xx") == "simple"
+    with psycopg.connect(postgres_dsn) as connection:
+        stems = connection.execute("SELECT to_tsvector(%s::regconfig, 'les enfants protégés')::text",
+                                   (text_search_configuration("fr"),)).fetchone()[0]
+    assert "'enfant'" in stems
