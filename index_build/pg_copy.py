@@ -15,7 +15,8 @@ from pathlib import Path
 import numpy as np
 
 from index_build.index_store import load_version
-from index_build.pg_schema import WRITER_LOCK, connect, migrate, require_schema, text_search_configuration, vector_text
+from index_build.lexical import EMPTY_TERM, document_terms
+from index_build.pg_schema import WRITER_LOCK, connect, migrate, require_schema, terms_vector, vector_text
 from index_build.vocabulary import vocabulary_words
 
 
@@ -87,18 +88,17 @@ def _copy_document(cursor, version, entry: dict, key: str, chunks: list, sentenc
                    (key, entry["id"], _json(entry), language, entry.get("year"), entry.get("publisher") or "", text))
     ordinal_of = {row: ordinal for ordinal, row in enumerate(sentence_rows)}
     chunk_vectors = version.chunk_vectors([chunk.id for chunk in chunks])
-    configuration = text_search_configuration(language)
     owner: dict[int, int] = {}
     with cursor.copy("COPY citeqa_chunks (document_key, ordinal, page, start_char, end_char, language, text, speakers, "
-                     "sentences, embedding, words) FROM STDIN") as copy:
+                     "sentences, embedding, terms, term_count) FROM STDIN") as copy:
         for ordinal, (chunk, vector) in enumerate(zip(chunks, chunk_vectors)):
             sentences = [[start, end, ordinal_of[row]] for start, end, row in chunk.sentences]
             for _, _, row in chunk.sentences:
                 owner.setdefault(ordinal_of[row], ordinal)
+            terms = document_terms(chunk.text, language) or [EMPTY_TERM]  # as the folder's BM25 counts them
             copy.write_row((key, ordinal, chunk.page, chunk.start, chunk.end, language, chunk.text,
-                            _json(chunk.speakers), _json(sentences), vector_text(vector), ""))
-    cursor.execute("UPDATE citeqa_chunks SET words = to_tsvector(%s::regconfig, text) WHERE document_key = %s",
-                   (configuration, key))
+                            _json(chunk.speakers), _json(sentences), vector_text(vector), terms_vector(terms),
+                            len(terms)))
     sentence_vectors = version.sentence_vectors(sentence_rows) if sentence_rows else np.zeros((0, 0))
     with cursor.copy("COPY citeqa_sentences (document_key, ordinal, chunk_ordinal, embedding) FROM STDIN") as copy:
         for ordinal, vector in enumerate(sentence_vectors):

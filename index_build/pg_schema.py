@@ -1,8 +1,7 @@
 """The PostgreSQL store's schema (pgvector), its migrations, and the connection that names what went wrong.
 
 Rows are written once and shared by versions, as the folder store's segments are: a document's text, chunks
-(vector, full-text vector in the report language's configuration, page, span, speakers) and sentence vectors
-are keyed by ``document_key`` (its id and content hash), and a version is a list of document keys with the
+(vector, ``tsvector`` of index terms, page, span, speakers) and sentence vectors are keyed by ``document_key`` (its id and content hash), and a version is a list of document keys with the
 first row of each. Every table that Citus would distribute (documents, chunks, sentences) has
 ``document_key`` in its primary key (``index_build/sql/distributed.sql``); the version tables are small reference tables.
 
@@ -15,7 +14,6 @@ from __future__ import annotations
 import contextlib
 from typing import Iterator
 
-from index_build.language import LANGUAGES
 
 WRITER_LOCK = 0x63697465  # the advisory lock a migration or a writer holds ("cite")
 CONNECT_TIMEOUT_S = 5
@@ -66,7 +64,8 @@ CREATE TABLE citeqa_chunks (
     speakers jsonb NOT NULL,
     sentences jsonb NOT NULL,
     embedding vector({dimension}) NOT NULL,
-    words tsvector NOT NULL,
+    terms tsvector NOT NULL,
+    term_count integer NOT NULL,
     PRIMARY KEY (document_key, ordinal)
 );
 CREATE TABLE citeqa_sentences (
@@ -85,7 +84,7 @@ CREATE TABLE citeqa_vocabulary (
 );
 CREATE INDEX citeqa_chunks_embedding ON citeqa_chunks USING hnsw (embedding vector_ip_ops);
 CREATE INDEX citeqa_sentences_embedding ON citeqa_sentences USING hnsw (embedding vector_ip_ops);
-CREATE INDEX citeqa_chunks_words ON citeqa_chunks USING gin (words);
+CREATE INDEX citeqa_chunks_terms ON citeqa_chunks USING gin (terms);
 CREATE INDEX citeqa_documents_by_id ON citeqa_documents (document_id);
 """),
 ]
@@ -96,11 +95,26 @@ class DatabaseProblem(RuntimeError):
     """The database cannot be reached or is not in the state asked for; the message says what to do."""
 
 
-def text_search_configuration(language: str) -> str:
-    """PostgreSQL's full-text configuration for a report language: its Snowball stemmer's name, which is the
-    name of PostgreSQL's configuration too ('french', 'english'), or 'simple' for a language citeqa lacks."""
-    found = LANGUAGES.get(language)
-    return found.stemmer if found is not None else "simple"
+def terms_vector(terms: list[str]) -> str:
+    """A ``tsvector`` literal of index terms, each with its positions (from 1) for ``ts_rank_cd``.
+
+    The terms are citeqa's own analysis of a passage (:func:`index_build.lexical.document_terms`: the report
+    language's Snowball stemmer, stop words removed, accents folded), the analysis the folder store's BM25
+    uses: a question's terms, translated terms and word coverage mean the same in both stores. PostgreSQL's
+    own language configurations stem differently and do not fold accents (no ``unaccent`` here)."""
+    positions: dict[str, list[int]] = {}
+    for position, term in enumerate(terms, start=1):
+        positions.setdefault(term, []).append(min(position, 16383))  # PostgreSQL's largest position
+    return " ".join(f"'{_quoted(term)}':{','.join(map(str, found[:256]))}" for term, found in positions.items())
+
+
+def terms_query(terms: list[str]) -> str:
+    """A ``tsquery`` literal that matches any of the terms (for ``::tsquery``, no parsing of its words)."""
+    return " | ".join(f"'{_quoted(term)}'" for term in dict.fromkeys(terms) if term)
+
+
+def _quoted(term: str) -> str:
+    return term.replace("\\", "\\\\").replace("'", "''")
 
 
 @contextlib.contextmanager

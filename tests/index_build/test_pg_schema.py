@@ -5,7 +5,7 @@ import pytest
 
 from eval.live_server import free_port
 from index_build.pg_schema import (SCHEMA_VERSION, DatabaseProblem, connect, migrate, require_schema, schema_version,
-                                   text_search_configuration)
+                                   terms_query, terms_vector)
 
 
 def test_migrations_apply_once_and_record_the_schema(postgres_dsn):
@@ -19,7 +19,7 @@ def test_migrations_apply_once_and_record_the_schema(postgres_dsn):
         indexes = {row[0]: row[1] for row in connection.execute(
             "SELECT indexname, indexdef FROM pg_indexes WHERE tablename LIKE 'citeqa_%'")}
     assert "hnsw" in indexes["citeqa_chunks_embedding"] and "vector_ip_ops" in indexes["citeqa_chunks_embedding"]
-    assert "gin" in indexes["citeqa_chunks_words"]
+    assert "gin" in indexes["citeqa_chunks_terms"]
 
 
 def test_a_database_for_other_vectors_or_without_the_schema_is_refused_with_what_to_run(postgres_dsn):
@@ -38,10 +38,12 @@ def test_an_unreachable_server_is_named_without_its_password():
     assert "secret" not in str(refused.value)
 
 
-def test_each_report_language_gets_its_text_search_configuration(postgres_dsn):
-    assert text_search_configuration("fr") == "french" and text_search_configuration("en") == "english"
-    assert text_search_configuration("xx") == "simple"
+def test_index_terms_and_their_positions_make_tsvectors_and_queries_postgresql_reads(postgres_dsn):
+    terms = ["enfant", "proteg", "enfant", "l'ecol", "a\\b"]
+    assert terms_vector(terms) == "'enfant':1,3 'proteg':2 'l''ecol':4 'a\\\\b':5"
     with psycopg.connect(postgres_dsn) as connection:
-        stems = connection.execute("SELECT to_tsvector(%s::regconfig, 'les enfants protégés')::text",
-                                   (text_search_configuration("fr"),)).fetchone()[0]
-    assert "'enfant'" in stems
+        vector = connection.execute("SELECT %s::tsvector", (terms_vector(terms),)).fetchone()[0]
+        matches = connection.execute("SELECT %s::tsvector @@ %s::tsquery, %s::tsvector @@ %s::tsquery",
+                                     (terms_vector(terms), terms_query(["l'ecol", "absent"]),
+                                      terms_vector(terms), terms_query(["absent"]))).fetchone()
+    assert "'enfant':1,3" in vector and matches == (True, False)

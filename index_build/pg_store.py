@@ -1,0 +1,347 @@
+""":class:`PostgresStore`: one index version held in PostgreSQL (pgvector), read through the store interface.
+
+Rows are numbered as the folder store numbers them: a version's documents in order, each from its first row,
+so retrieval (``service.search``) runs unchanged over either store. Each retriever is one SQL query with the
+filter in its ``WHERE``: the version's documents (``document_key = ANY(...)``), and for a filter that keeps
+only some passages of a document (a speaker filter) those passages. Dense candidates come from the HNSW
+indexes (``ORDER BY embedding <#> query``, pgvector's negative inner product, with an iterative scan so that a
+filtered search still finds k rows); lexical candidates from the GIN index of index terms, scored by BM25 in
+SQL as the folder store scores them (PostgreSQL's own ``ts_rank_cd`` cost 0.044 of accuracy@1 on the seed eval:
+README, "PostgreSQL").
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from functools import lru_cache
+from typing import Iterator
+
+import numpy as np
+
+from index_build.chunk_table import Chunk
+from index_build.pg_schema import DatabaseProblem, connect, require_schema, terms_query, vector_text
+from index_build.store import Hits, SearchFilter
+from index_build.text import fold_accents
+from index_build.vector_index import best_of
+from index_build.vocabulary import Vocabulary
+
+BM25_K1, BM25_B = 1.5, 0.75  # bm25s's defaults, which the folder store's indexes are built with
+STATEMENT_TIMEOUT_MS = 10_000  # a search query that runs longer is cancelled (a 503 for its request)
+MIN_EF_SEARCH = 40  # pgvector's default; raised to k for larger k
+
+
+def open_current(dsn: str) -> "PostgresStore":
+    """The current version of the database at ``dsn``, or a :class:`DatabaseProblem` saying what to run."""
+    with connect(dsn) as connection:
+        require_schema(connection)
+        found = connection.execute("SELECT version_id FROM citeqa_current").fetchone()
+        if found is None:
+            raise DatabaseProblem("the database holds no index version yet: copy one in (`citeqa db copy-from FOLDER`)")
+        return PostgresStore.read(dsn, connection, found[0])
+
+
+class PostgresStore:
+    """One index version in PostgreSQL: documents, rows and vocabulary read once, everything else per query."""
+
+    def __init__(self, dsn: str, version: str, manifest: dict, entries: list[dict], keys: list[str],
+                 first_rows: list[int], first_sentences: list[int], total_rows: int, total_sentences: int,
+                 vocabulary: Vocabulary, average_terms: float = 1.0):
+        self.dsn = dsn
+        self._version = version
+        self._entries, self._keys = entries, keys
+        self._row_offsets = np.array([*first_rows, total_rows], dtype=np.int64)
+        self._sentence_offsets = np.array([*first_sentences, total_sentences], dtype=np.int64)
+        self._position = {entry["id"]: index for index, entry in enumerate(entries)}
+        self._key_index = {key: index for index, key in enumerate(keys)}
+        self._manifest = {**manifest, "version": version, "documents": entries, "store": "postgresql",
+                          "counts": {**manifest.get("counts", {}), "documents": len(entries), "chunks": total_rows}}
+        self._vocabulary = vocabulary
+        self._average_terms = average_terms or 1.0  # index terms per passage, for BM25's length normalisation
+        self._language_masks = {language: self._documents_mask(lambda entry, language=language:
+                                                               entry.get("language", "") == language)
+                                for language in sorted({entry.get("language", "") for entry in entries})}
+        self._pool = None
+        self.document_text = lru_cache(maxsize=64)(self._read_text)
+
+    @classmethod
+    def read(cls, dsn: str, connection, version: str) -> "PostgresStore":
+        """Read a version's documents, their first rows and the vocabulary of its documents."""
+        found = connection.execute("SELECT manifest FROM citeqa_versions WHERE id = %s", (version,)).fetchone()
+        if found is None:
+            raise DatabaseProblem(f"the database has no index version {version!r}")
+        rows = connection.execute(
+            "SELECT vd.document_key, vd.first_row, vd.first_sentence, d.entry, "
+            "(SELECT count(*) FROM citeqa_chunks c WHERE c.document_key = vd.document_key), "
+            "(SELECT count(*) FROM citeqa_sentences s WHERE s.document_key = vd.document_key), "
+            "(SELECT coalesce(sum(term_count), 0) FROM citeqa_chunks c WHERE c.document_key = vd.document_key) "
+            "FROM citeqa_version_documents vd JOIN citeqa_documents d USING (document_key) "
+            "WHERE vd.version_id = %s ORDER BY vd.position", (version,)).fetchall()
+        keys = [row[0] for row in rows]
+        words = connection.execute("SELECT DISTINCT ON (word, language) word, language, embedding::text "
+                                   "FROM citeqa_vocabulary WHERE document_key = ANY(%s) ORDER BY word, language",
+                                   (keys,)).fetchall()
+        dimension = int(found[0]["model"]["dimension"])
+        vocabulary = (Vocabulary([(word, language) for word, language, _ in words],
+                                 np.vstack([_vector(text) for _, _, text in words])) if words
+                      else Vocabulary.empty(dimension))
+        total_rows = (rows[-1][1] + rows[-1][4]) if rows else 0
+        total_sentences = (rows[-1][2] + rows[-1][5]) if rows else 0
+        average_terms = sum(row[6] for row in rows) / total_rows if total_rows else 1.0
+        return cls(dsn, version, found[0], [row[3] for row in rows], keys, [row[1] for row in rows],
+                   [row[2] for row in rows], int(total_rows), int(total_sentences), vocabulary, float(average_terms))
+
+    # --- what the version is -----------------------------------------------------------------
+    @property
+    def version(self) -> str:
+        return self._version
+
+    @property
+    def manifest(self) -> dict:
+        return self._manifest
+
+    @property
+    def documents(self) -> list[dict]:
+        return self._entries
+
+    @property
+    def vocabulary(self) -> Vocabulary:
+        return self._vocabulary
+
+    def count(self) -> int:
+        return int(self._row_offsets[-1])
+
+    def live_count(self) -> int:
+        return self.count()
+
+    def describe(self) -> dict:
+        return {"store": "postgresql", "version": self.version, "counts": self._manifest["counts"],
+                "model": self._manifest["model"], "search": {"chunks": {"kind": "hnsw"}, "sentences": {"kind": "hnsw"}}}
+
+    # --- filters -------------------------------------------------------------------------------
+    def allowed(self, search_filter: SearchFilter | None) -> np.ndarray | None:
+        if search_filter is None or search_filter.empty:
+            return None
+        mask = self._documents_mask(search_filter.keeps_document)
+        if search_filter.speakers:
+            speaking = np.zeros(self.count(), dtype=bool)
+            patterns = [fold_accents(name).strip() for name in search_filter.speakers]
+            for key, ordinal, speakers in self._query(
+                    "SELECT document_key, ordinal, speakers FROM citeqa_chunks WHERE document_key = ANY(%s) "
+                    "AND speakers <> '[]'::jsonb", (self._keys_of(mask),)):
+                if any(pattern in fold_accents(speaker.get(field) or "") for speaker in speakers
+                       for field in ("name", "organisation") for pattern in patterns):
+                    speaking[self._row(key, ordinal)] = True
+            mask &= speaking
+        return mask
+
+    def languages(self) -> dict[str, np.ndarray]:
+        return self._language_masks
+
+    # --- vectors -----------------------------------------------------------------------------
+    def search_chunks(self, query: np.ndarray, k: int, allowed: np.ndarray | None) -> Hits:
+        where, parameters = self._where(allowed, "ordinal")
+        found = self._query(f"SELECT document_key, ordinal, -(embedding <#> %s::vector) FROM citeqa_chunks WHERE {where} "
+                            "ORDER BY embedding <#> %s::vector LIMIT %s",
+                            (vector_text(query), *parameters, vector_text(query), k), vectors=k)
+        return self._hits(found, k)
+
+    def search_sentences(self, query: np.ndarray, k: int, allowed: np.ndarray | None) -> Hits:
+        where, parameters = self._where(allowed, "chunk_ordinal")
+        found = self._query(f"SELECT document_key, chunk_ordinal, -(embedding <#> %s::vector) FROM citeqa_sentences "
+                            f"WHERE {where} ORDER BY embedding <#> %s::vector LIMIT %s",
+                            (vector_text(query), *parameters, vector_text(query), k), vectors=k)
+        return self._hits(found, k, distinct=False)
+
+    def chunk_scores(self, query: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        rows = np.asarray(rows, dtype=np.int64)
+        keys, ordinals = self._pairs(rows)
+        found = self._query(
+            "SELECT w.position, -(c.embedding <#> %s::vector), (SELECT max(-(s.embedding <#> %s::vector)) "
+            "FROM citeqa_sentences s WHERE s.document_key = c.document_key AND s.ordinal IN "
+            "(SELECT (value->>2)::int FROM jsonb_array_elements(c.sentences))) "
+            "FROM unnest(%s::text[], %s::int[]) WITH ORDINALITY AS w(document_key, ordinal, position) "
+            "JOIN citeqa_chunks c ON c.document_key = w.document_key AND c.ordinal = w.ordinal",
+            (vector_text(query), vector_text(query), keys, ordinals))
+        chunk, best = np.zeros(len(rows), np.float32), np.zeros(len(rows), np.float32)
+        for position, score, sentence in found:
+            chunk[position - 1] = score
+            best[position - 1] = score if sentence is None else max(score, sentence)
+        return chunk, best
+
+    def sentence_vectors(self, rows: list[int]) -> np.ndarray:
+        rows = np.asarray(rows, dtype=np.int64)
+        owner = np.searchsorted(self._sentence_offsets, rows, side="right") - 1
+        keys = [self._keys[index] for index in owner.tolist()]
+        ordinals = (rows - self._sentence_offsets[owner]).tolist()
+        found = self._query("SELECT w.position, s.embedding::text FROM unnest(%s::text[], %s::int[]) WITH ORDINALITY "
+                            "AS w(document_key, ordinal, position) JOIN citeqa_sentences s "
+                            "ON s.document_key = w.document_key AND s.ordinal = w.ordinal", (keys, ordinals))
+        vectors = np.zeros((len(rows), self._manifest["model"]["dimension"]), dtype=np.float32)
+        for position, text in found:
+            vectors[position - 1] = _vector(text)
+        return vectors
+
+    # --- words ---------------------------------------------------------------------------------
+    def search_words(self, terms: list[str], k: int, allowed: np.ndarray | None) -> Hits:
+        """BM25 as the folder store computes it (bm25s's Lucene variant, without the (k1 + 1) factor: k1 1.5,
+        b 0.75, each term weighed by its IDF over the version's passages, a term asked twice counted twice),
+        summed in SQL over the passages whose index terms match, found through the GIN index."""
+        counted = Counter(term for term in terms if term)
+        query = terms_query(list(counted))
+        if not query or not self.count():
+            return Hits()
+        where, parameters = self._where(allowed, "ordinal", table="c")
+        found = self._query(
+            "WITH asked AS (SELECT * FROM unnest(%s::text[], %s::int[]) AS a(term, times)), "
+            "weights AS (SELECT term, times * ln(1 + (%s - df + 0.5) / (df + 0.5)) AS weight FROM "
+            "(SELECT term, times, (SELECT count(*) FROM citeqa_chunks WHERE document_key = ANY(%s) "
+            "AND terms @@ quote_literal(term)::tsquery) AS df FROM asked) AS frequencies WHERE df > 0) "
+            "SELECT c.document_key, c.ordinal, sum(w.weight * t.tf / "
+            "(t.tf + %s * (1 - %s + %s * c.term_count / %s))) AS score "
+            "FROM citeqa_chunks c CROSS JOIN LATERAL (SELECT lexeme, array_length(positions, 1) AS tf "
+            "FROM unnest(c.terms)) AS t JOIN weights w ON w.term = t.lexeme "
+            f"WHERE {where} AND c.terms @@ %s::tsquery "
+            "GROUP BY c.document_key, c.ordinal ORDER BY score DESC LIMIT %s",
+            (list(counted), list(counted.values()), self.count(), self._keys, BM25_K1, BM25_B, BM25_B,
+             self._average_terms, *parameters, query, k))
+        return self._hits(found, k)
+
+    def word_coverage(self, variants: list[list[str]]) -> float | None:
+        if not variants or not self._keys:
+            return None
+        candidates = sorted({term for options in variants for term in options if term})
+        present = {term for (term,) in self._query(
+            "SELECT t FROM unnest(%s::text[]) AS t WHERE EXISTS (SELECT 1 FROM citeqa_chunks "
+            "WHERE document_key = ANY(%s) AND terms @@ quote_literal(t)::tsquery)", (candidates, self._keys))}
+        return sum(any(term in present for term in options) for options in variants) / len(variants)
+
+    # --- chunks and texts ----------------------------------------------------------------------
+    def chunks(self, rows: list[int]) -> list[Chunk]:
+        rows = np.asarray(rows, dtype=np.int64)
+        keys, ordinals = self._pairs(rows)
+        found = self._query("SELECT c.document_key, c.ordinal, c.page, c.start_char, c.end_char, c.text, c.speakers, "
+                            "c.sentences FROM unnest(%s::text[], %s::int[]) AS w(document_key, ordinal) "
+                            "JOIN citeqa_chunks c ON c.document_key = w.document_key AND c.ordinal = w.ordinal",
+                            (keys, ordinals))
+        by_row = {chunk.id: chunk for chunk in map(self._chunk, found)}
+        return [by_row[row] for row in rows.tolist() if row in by_row]
+
+    def iter_chunks(self, document_id: str | None = None) -> Iterator[Chunk]:
+        indexes = range(len(self._keys)) if document_id is None else (
+            [self._position[document_id]] if document_id in self._position else [])
+        for index in indexes:
+            yield from map(self._chunk, self._query(
+                "SELECT document_key, ordinal, page, start_char, end_char, text, speakers, sentences FROM citeqa_chunks "
+                "WHERE document_key = %s ORDER BY ordinal", (self._keys[index],)))
+
+    def speakers(self) -> list[dict]:
+        found: dict[tuple[str, str, str], dict] = {}
+        documents = dict(zip(self._keys, (entry["id"] for entry in self._entries)))
+        for key, name, role, organisation, passages in self._query(
+                "SELECT c.document_key, s->>'name', coalesce(s->>'role', ''), coalesce(s->>'organisation', ''), count(*) "
+                "FROM citeqa_chunks c, jsonb_array_elements(c.speakers) AS s WHERE c.document_key = ANY(%s) "
+                "GROUP BY 1, 2, 3, 4 ORDER BY 2, 3, 4, 1", (self._keys,)):
+            entry = found.setdefault((fold_accents(name), role, organisation),
+                                     {"name": name, "role": role, "organisation": organisation, "documents": [],
+                                      "passages": 0})
+            if documents[key] not in entry["documents"]:
+                entry["documents"].append(documents[key])
+            entry["passages"] += passages
+        return [found[key] for key in sorted(found)]
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.close()
+
+    # --- inside --------------------------------------------------------------------------------
+    def _read_text(self, document_id: str) -> str | None:
+        index = self._position.get(document_id)
+        if index is None:
+            return None
+        found = self._query("SELECT text FROM citeqa_documents WHERE document_key = %s", (self._keys[index],))
+        return found[0][0] if found else None
+
+    def _documents_mask(self, keep) -> np.ndarray:
+        mask = np.zeros(self.count(), dtype=bool)
+        for index, entry in enumerate(self._entries):
+            if keep(entry):
+                mask[self._row_offsets[index]:self._row_offsets[index + 1]] = True
+        return mask
+
+    def _keys_of(self, mask: np.ndarray) -> list[str]:
+        return [key for index, key in enumerate(self._keys)
+                if mask[self._row_offsets[index]:self._row_offsets[index + 1]].any()]
+
+    def _where(self, allowed: np.ndarray | None, ordinal: str, table: str = "") -> tuple[str, tuple]:
+        """The filter as SQL over ``table``'s rows: whole documents by key, and the passages kept (by the column
+        ``ordinal``, a chunk's ordinal) of a document partly kept."""
+        key = f"{table}.document_key" if table else "document_key"
+        ordinal = f"{table}.{ordinal}" if table else ordinal
+        if allowed is None:
+            return f"{key} = ANY(%s)", (self._keys,)
+        whole, part_keys, part_ordinals = [], [], []
+        for index, document in enumerate(self._keys):
+            kept = allowed[self._row_offsets[index]:self._row_offsets[index + 1]]
+            if kept.all():
+                whole.append(document)
+            elif kept.any():
+                ordinals = np.flatnonzero(kept).tolist()
+                part_keys += [document] * len(ordinals)
+                part_ordinals += ordinals
+        if not part_keys:
+            return f"{key} = ANY(%s)", (whole,)
+        return (f"({key} = ANY(%s) OR ({key}, {ordinal}) IN (SELECT * FROM unnest(%s::text[], %s::int[])))",
+                (whole, part_keys, part_ordinals))
+
+    def _row(self, key: str, ordinal: int) -> int:
+        return int(self._row_offsets[self._key_index[key]]) + int(ordinal)
+
+    def _pairs(self, rows: np.ndarray) -> tuple[list[str], list[int]]:
+        owner = np.searchsorted(self._row_offsets, rows, side="right") - 1
+        return [self._keys[index] for index in owner.tolist()], (rows - self._row_offsets[owner]).tolist()
+
+    def _hits(self, found: list[tuple], k: int, distinct: bool = True) -> Hits:
+        if not found:
+            return Hits()
+        rows = np.array([self._row(key, ordinal) for key, ordinal, _ in found], dtype=np.int64)
+        scores = np.array([score for _, _, score in found], dtype=np.float32)
+        if not distinct:  # sentences: one row per sentence, best first (an iterative scan may be out of order)
+            order = np.argsort(-scores, kind="stable")
+            return Hits(rows[order], scores[order])
+        return Hits(*best_of(rows, scores, k))
+
+    def _chunk(self, record: tuple) -> Chunk:
+        key, ordinal, page, start, end, text, speakers, sentences = record
+        index = self._key_index[key]
+        first_sentence = int(self._sentence_offsets[index])
+        return Chunk(self._row(key, ordinal), self._entries[index]["id"], page, start, end, text, speakers,
+                     [[begin, finish, first_sentence + row] for begin, finish, row in sentences])
+
+    def _query(self, sql: str, parameters: tuple = (), vectors: int = 0) -> list[tuple]:
+        """Run one query on a pooled connection (with the HNSW settings a vector search of ``vectors`` needs)."""
+        import psycopg
+
+        pool = self._connections()
+        try:
+            with pool.connection() as connection:
+                with connection.transaction():
+                    if vectors:
+                        connection.execute("SELECT set_config('hnsw.iterative_scan', 'relaxed_order', true), "
+                                           "set_config('hnsw.ef_search', %s, true)",
+                                           (str(max(MIN_EF_SEARCH, vectors)),))
+                    return connection.execute(sql, parameters).fetchall()
+        except (psycopg.OperationalError, psycopg.errors.QueryCanceled) as error:
+            raise DatabaseProblem(f"the database did not answer: {str(error).strip().splitlines()[0]}") from None
+
+    def _connections(self):
+        if self._pool is None:
+            from psycopg_pool import ConnectionPool
+
+            self._pool = ConnectionPool(self.dsn, min_size=1, max_size=8, open=True, kwargs={
+                "autocommit": True, "options": f"-c statement_timeout={STATEMENT_TIMEOUT_MS}"})
+        return self._pool
+
+
+def _vector(text: str) -> np.ndarray:
+    return np.array(json.loads(text), dtype=np.float32)

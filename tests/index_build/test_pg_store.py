@@ -1,0 +1,115 @@
+"""The store interface, one contract for both stores: the folder and PostgreSQL hold the same version alike.
+
+The folder version of the seed index is copied into a real PostgreSQL (pgvector) and each method of
+:class:`~index_build.store.IndexStore` is asked the same things of both: the same rows, the same scores.
+"""
+
+import numpy as np
+import pytest
+
+from eval.cli import score_sets
+from eval.runner import load_questions, summarise
+from index_build.index_store import load_version
+from index_build.lexical import query_terms
+from index_build.pg_copy import copy_from_folder
+from index_build.pg_store import open_current
+from index_build.store import SearchFilter
+from service.search import SearchEngine
+
+pytestmark = pytest.mark.slow
+
+QUESTIONS = ["Qui a parlé de la protection des enfants aux frontières ?", "who spoke about data on migration",
+             "Combien de femmes parmi les orateurs ?", "capacity development of border management"]
+
+
+@pytest.fixture(scope="module")
+def stores(postgres_server, settings, built_index):
+    """(folder store, PostgreSQL store) of the same version."""
+    import uuid
+
+    import psycopg
+
+    name = f"contract_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(postgres_server.dsn, autocommit=True) as connection:
+        connection.execute(f"CREATE DATABASE {name}")
+    dsn = postgres_server.dsn.rsplit("/", 1)[0] + f"/{name}"
+    copy_from_folder(dsn, settings.index_dir)
+    database = open_current(dsn)
+    yield load_version(settings.index_dir), database
+    database.close()
+
+
+def test_the_version_its_documents_rows_and_vocabulary_are_the_same(stores):
+    folder, database = stores
+    assert database.version == folder.version and database.documents == folder.documents
+    assert (database.count(), database.live_count()) == (folder.count(), folder.live_count())
+    assert database.manifest["model"] == folder.manifest["model"]
+    assert database.manifest["counts"]["chunks"] == folder.manifest["counts"]["chunks"]
+    assert {k: v.tolist() for k, v in database.languages().items()} == {k: v.tolist() for k, v in folder.languages().items()}
+    assert database.vocabulary.entries == folder.vocabulary.entries
+    assert np.array_equal(database.vocabulary.vectors, folder.vocabulary.vectors)
+
+
+def test_chunks_texts_sentences_and_speakers_are_the_same(stores):
+    folder, database = stores
+    chunks = list(folder.iter_chunks())
+    assert [vars(c) for c in database.iter_chunks()] == [vars(c) for c in chunks]
+    rows = [7, 0, 42, len(chunks) - 1]
+    assert [vars(c) for c in database.chunks(rows)] == [vars(c) for c in folder.chunks(rows)]
+    document = folder.documents[0]["id"]
+    assert database.document_text(document) == folder.document_text(document)
+    assert database.document_text("no-such-report") is None
+    sentence_rows = [row for _, _, row in chunks[3].sentences]
+    assert np.array_equal(database.sentence_vectors(sentence_rows), folder.sentence_vectors(sentence_rows))
+    assert database.speakers() == folder.speakers()
+
+
+@pytest.mark.parametrize("search_filter", [None, SearchFilter(languages=("fr",)), SearchFilter(speakers=("khan",)),
+                                           SearchFilter(speakers=("unicef", "Boček"))])
+def test_filters_and_dense_search_find_the_same_rows(stores, embedder, search_filter):
+    folder, database = stores
+    allowed = folder.allowed(search_filter)
+    mine = database.allowed(search_filter)
+    assert (mine is None and allowed is None) or np.array_equal(mine, allowed)
+    for question in QUESTIONS:
+        query = embedder.embed_query(question)
+        for k in (1, 5, 20):
+            expected, found = folder.search_chunks(query, k, allowed), database.search_chunks(query, k, mine)
+            assert found.rows.tolist() == expected.rows.tolist()
+            assert np.allclose(found.scores, expected.scores, atol=1e-5)
+            expected, found = folder.search_sentences(query, k, allowed), database.search_sentences(query, k, mine)
+            assert found.rows.tolist() == expected.rows.tolist()
+            assert np.allclose(found.scores, expected.scores, atol=1e-5)
+        rows = np.array([3, 50, 9, 110])
+        for mine_scores, expected_scores in zip(database.chunk_scores(query, rows), folder.chunk_scores(query, rows)):
+            assert np.allclose(mine_scores, expected_scores, atol=1e-5)
+
+
+@pytest.mark.parametrize("search_filter", [None, SearchFilter(speakers=("khan",))])
+def test_bm25_gives_the_folders_scores_and_the_coverage_is_the_same(stores, search_filter):
+    folder, database = stores
+    matched = 0
+    for question in QUESTIONS:
+        terms = query_terms(question) + query_terms(question)[:2]  # a term asked twice counts twice
+        for k in (5, 200):
+            expected = folder.search_words(terms, k, folder.allowed(search_filter))
+            found = database.search_words(terms, k, database.allowed(search_filter))
+            assert len(found.rows) == len(expected.rows)
+            matched += len(found.rows)
+            assert np.allclose(found.scores, expected.scores, rtol=1e-4)
+            assert found.rows.tolist() == expected.rows.tolist()
+        assert database.word_coverage([[t] for t in terms]) == folder.word_coverage([[t] for t in terms])
+    assert matched > 0
+    assert len(database.search_words(["zzzunknown"], 5, None).rows) == 0
+    assert len(database.search_words([], 5, None).rows) == 0
+
+
+def test_the_eval_on_postgresql_is_within_002_of_the_folder(stores, embedder):  # measured: every figure equal
+    folder, database = stores
+    questions = {"seed": load_questions()}
+    on_folder = summarise(score_sets(SearchEngine(embedder, folder), questions)["seed"])
+    on_database = summarise(score_sets(SearchEngine(embedder, database), questions)["seed"])
+    for metric, value in on_folder.items():
+        if metric.startswith(("latency", "chars")) or value is None:
+            continue
+        assert abs(on_database[metric] - value) <= 0.02, (metric, on_database[metric], value)
