@@ -28,6 +28,8 @@ from index_build.vocabulary import Vocabulary
 
 BM25_K1, BM25_B = 1.5, 0.75  # bm25s's defaults, which the folder store's indexes are built with
 STATEMENT_TIMEOUT_MS = 10_000  # a search query that runs longer is cancelled (a 503 for its request)
+POOL_SIZE = 8  # connections of one server process (its searches run at most CITEQA_SEARCH_CONCURRENCY at a time)
+POOL_WAIT_SECONDS = 5  # a request waits this long for a connection before its 503
 MIN_EF_SEARCH = 40  # pgvector's default; raised to k for larger k
 
 
@@ -321,6 +323,7 @@ class PostgresStore:
     def _query(self, sql: str, parameters: tuple = (), vectors: int = 0) -> list[tuple]:
         """Run one query on a pooled connection (with the HNSW settings a vector search of ``vectors`` needs)."""
         import psycopg
+        from psycopg_pool import PoolTimeout
 
         pool = self._connections()
         try:
@@ -331,15 +334,17 @@ class PostgresStore:
                                            "set_config('hnsw.ef_search', %s, true)",
                                            (str(max(MIN_EF_SEARCH, vectors)),))
                     return connection.execute(sql, parameters).fetchall()
-        except (psycopg.OperationalError, psycopg.errors.QueryCanceled) as error:
+        except (psycopg.OperationalError, psycopg.errors.QueryCanceled, PoolTimeout) as error:
             raise DatabaseProblem(f"the database did not answer: {str(error).strip().splitlines()[0]}") from None
 
     def _connections(self):
         if self._pool is None:
             from psycopg_pool import ConnectionPool
 
-            self._pool = ConnectionPool(self.dsn, min_size=1, max_size=8, open=True, kwargs={
-                "autocommit": True, "options": f"-c statement_timeout={STATEMENT_TIMEOUT_MS}"})
+            self._pool = ConnectionPool(  # a connection is checked before use: after a restart, broken ones go
+                self.dsn, min_size=1, max_size=POOL_SIZE, open=True, timeout=POOL_WAIT_SECONDS,
+                check=ConnectionPool.check_connection, kwargs={
+                    "autocommit": True, "connect_timeout": 5, "options": f"-c statement_timeout={STATEMENT_TIMEOUT_MS}"})
         return self._pool
 
 

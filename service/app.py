@@ -17,6 +17,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.cors import CORSMiddleware
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 
+from index_build.pg_schema import DatabaseProblem
 from index_build.store import SearchFilter
 from service.admin import RequestGuard, router as admin_router
 from service.answers import Answer
@@ -39,7 +40,8 @@ passages that answer it: each with its report, page and exact character span, an
 
 MAX_REQUEST_BYTES = 64 * 1024  # any request body but an upload: a question is at most 2,000 characters
 UPLOAD_OVERHEAD_BYTES = 64 * 1024  # the multipart envelope and form fields around an uploaded file
-ECHOED_INPUT_CHARS = 80  # a 422 shows at most this much of the input it refuses
+ECHOED_INPUT_CHARS = 80
+RETRY_AFTER_SECONDS = 2  # a 503's advice while the index database does not answer  # a 422 shows at most this much of the input it refuses
 
 
 async def get_engine(request: Request) -> SearchEngine:
@@ -119,6 +121,7 @@ def create_app(live: LiveIndex, settings: Settings) -> FastAPI:
     app.add_middleware(SecurityHeaders)  # outermost: refusals of RequestGuard get the headers too
     app.add_exception_handler(RequestValidationError, _short_validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(DatabaseProblem, _database_down)
 
     @app.post("/search", response_model=Answer, summary="Answer a question with cited passages",
               max_body_size=MAX_REQUEST_BYTES,
@@ -222,6 +225,13 @@ def _encodable(value):
     if isinstance(value, (list, tuple)):
         return [_encodable(item) for item in value]
     return value
+
+
+async def _database_down(request: Request, error: DatabaseProblem) -> JSONResponse:
+    """The database did not answer (down, restarting, a query over its time limit): a 503 to try again, not a
+    500; the server answers again as soon as the database does, without a restart."""
+    return JSONResponse({"detail": f"The index database is not answering now ({error}); try again shortly."},
+                        status_code=503, headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
 
 
 async def _http_error(request: Request, error: StarletteHTTPException) -> JSONResponse:

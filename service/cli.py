@@ -141,7 +141,7 @@ def _build(args: argparse.Namespace, settings: Settings) -> int:
     if (getattr(args, "if_missing", False) and current_path(settings.index_dir) is not None
             and not needs_conversion(settings.index_dir)):  # an index of the previous format is converted
         print(f"Index already built in {settings.index_dir} (use `citeqa build` to bring it up to date).")
-        return 0
+        return _publish(settings)
     summary = build_index(settings.corpus_dir, settings.index_dir, _embedder(settings), reuse=args.command != "rebuild")
     print(summary.line())
     return _merge_after(settings)
@@ -172,7 +172,7 @@ def _merge(args: argparse.Namespace, settings: Settings) -> int:
     from index_build.merging import merge_segments
 
     print(merge_segments(settings.index_dir, everything=args.all).line())
-    return 0
+    return _publish(settings)
 
 
 def _merge_after(settings: Settings) -> int:
@@ -182,14 +182,29 @@ def _merge_after(settings: Settings) -> int:
     summary = merge_segments(settings.index_dir)
     if summary.merged:
         print(summary.line())
+    return _publish(settings)
+
+
+def _publish(settings: Settings) -> int:
+    """With CITEQA_STORE, the folder's current version copied into PostgreSQL and made current there (the rows of
+    documents already in the database are kept: only what changed is written)."""
+    if settings.store:
+        from index_build.pg_copy import copy_from_folder
+
+        print(copy_from_folder(settings.store, settings.index_dir).line())
     return 0
 
 
-def _list(args: argparse.Namespace, settings: Settings) -> int:
-    from index_build.index_store import load_version
+def _current_version(settings: Settings):
+    """The current version of CITEQA_STORE, or of the index folder (refused with what to run when missing)."""
+    from index_build.sources import version_source
 
-    version = load_version(settings.index_dir)
-    print(f"Index version {version.version} ({settings.index_dir})")
+    return version_source(settings.store, settings.index_dir).open()
+
+
+def _list(args: argparse.Namespace, settings: Settings) -> int:
+    version = _current_version(settings)
+    print(f"Index version {version.version} ({settings.store and 'PostgreSQL' or settings.index_dir})")
     print(f"{'id':<45} {'lang':<4} {'pages':>5} {'chunks':>6}  {'sha256':<12}  indexed")
     for doc in version.documents:
         print(f"{doc['id']:<45} {doc['language']:<4} {doc['pages']:>5} {doc['chunks']:>6}  "
@@ -211,6 +226,7 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
 
     from service.app import create_app
+    from index_build.sources import version_source
     from service.live import LiveIndex
 
     handler = logging.StreamHandler(sys.stderr)
@@ -219,8 +235,8 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     citeqa_log.addHandler(handler)
     citeqa_log.setLevel(logging.INFO)
     citeqa_log.propagate = False
-    live = LiveIndex.open(settings.index_dir, settings.model, settings.model_cache_dir, settings.batch_max,
-                          settings.batch_wait_ms)
+    live = LiveIndex.open(version_source(settings.store, settings.index_dir), settings.model, settings.model_cache_dir,
+                          settings.batch_max, settings.batch_wait_ms)
     # citeqa writes its own request lines (service/request_log.py); uvicorn finishes requests in flight on SIGTERM
     uvicorn.run(create_app(live, settings), host=settings.host, port=settings.port, access_log=False,
                 timeout_graceful_shutdown=30)
@@ -229,19 +245,17 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
 
 def _engine(settings: Settings, version=None):
     """A search engine over ``version`` (default: the current one) with the command line's model."""
-    from index_build.index_store import check_model, load_version
+    from index_build.index_store import check_model
     from service.search import SearchEngine
 
-    version = version or load_version(settings.index_dir)  # a missing index is refused before the model loads
+    version = version or _current_version(settings)  # a missing index is refused before the model loads
     embedder = _embedder(settings)
     check_model(version, settings.model, embedder.fingerprint, embedder.dimension)
     return SearchEngine(embedder, version)
 
 
 def _ask(args: argparse.Namespace, settings: Settings) -> int:
-    from index_build.index_store import load_version
-
-    version = load_version(settings.index_dir)
+    version = _current_version(settings)
     search_filter = _filter_of(args, version)  # refused before the model loads
     engine = _engine(settings, version)
     answer = engine.search(args.question, args.k or settings.default_k, search_filter=search_filter)
@@ -260,10 +274,9 @@ def _ask(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _speakers(args: argparse.Namespace, settings: Settings) -> int:
-    from index_build.index_store import load_version
     from service.filters import SpeakerDirectory
 
-    version = load_version(settings.index_dir)  # no model needed: the directory is in the index
+    version = _current_version(settings)  # no model needed: the directory is in the index
     entries = SpeakerDirectory(version).find(args.query, _filter_of(args, version))
     for entry in entries:
         about = ", ".join(part for part in (entry["role"], entry["organisation"]) if part)

@@ -7,42 +7,48 @@ loaded and checked in a background thread, then swapped in with one assignment.
 from __future__ import annotations
 
 import logging
-import os
 import threading
 import time
 from pathlib import Path
 
 from index_build.embedding import Embedder
-from index_build.index_store import CURRENT_LINK, load_version
+from index_build.index_store import check_model
+from index_build.sources import FolderSource, VersionSource
 from service.batching import BatchingEncoder
 from service.search import SearchEngine
 
 log = logging.getLogger("citeqa")
+CLOSE_AFTER_SECONDS = 60  # a replaced database version's connections are closed this long after the switch
 RETRY_SECONDS = (1, 2, 5, 10, 30, 60)  # waits before trying a version that failed to load again, then every minute
 
 
 class LiveIndex:
-    """Serves the current index version and follows the ``current`` pointer when a writer moves it."""
+    """Serves the current index version and follows it when a writer makes another one current (the folder's
+    ``current`` link, or PostgreSQL's ``citeqa_current`` row: :mod:`index_build.sources`)."""
 
-    def __init__(self, engine: SearchEngine, index_dir: Path):
-        self.index_dir = index_dir
+    def __init__(self, engine: SearchEngine, source: VersionSource | Path):
+        self.source = FolderSource(source) if isinstance(source, (str, Path)) else source
         self._engine = engine
-        self._served_target = engine.version.path.name  # the folder loaded, even if ``current`` moved since
+        self._served_target = self.source.name_of(engine.version)  # even if the current version moved since
         self._loading = threading.Lock()
         self.last_error = ""
         self._failed_target = ""  # the version that failed to load, tried again after the wait
         self._failures = 0
         self._retry_at = 0.0
+        self.source.current_name()  # a database source starts following its current version here, not in a request
 
     @classmethod
-    def open(cls, index_dir: Path, model_name: str, model_cache_dir: Path, batch_max: int = 1,
+    def open(cls, source: VersionSource, model_name: str, model_cache_dir: Path, batch_max: int = 1,
              batch_wait_ms: float = 0.0) -> "LiveIndex":
-        """Load the model and the current version (refusing a missing, corrupt or mismatched one); with
-        ``batch_max`` over 1, concurrent questions are embedded together (:class:`BatchingEncoder`)."""
-        engine = SearchEngine.open(index_dir, model_name, model_cache_dir)
+        """Load the current version and the model, checking they belong together (a missing or corrupt index
+        is refused before the model loads); with ``batch_max`` over 1, concurrent questions are embedded
+        together (:class:`BatchingEncoder`)."""
+        version = source.open()
+        embedder = Embedder.load(model_name, model_cache_dir)
+        check_model(version, model_name, embedder.fingerprint, embedder.dimension)
         if batch_max > 1:  # the engine's translator shares this embedder: every query encoding is batched
-            engine.embedder.encoder = BatchingEncoder(engine.embedder.encoder, batch_max, batch_wait_ms)
-        return cls(engine, index_dir)
+            embedder.encoder = BatchingEncoder(embedder.encoder, batch_max, batch_wait_ms)
+        return cls(SearchEngine(embedder, version), source)
 
     @property
     def embedder(self) -> Embedder:
@@ -55,7 +61,7 @@ class LiveIndex:
         if target == self._served_target:
             if self.last_error:  # ``current`` was pointed back at the version served: nothing is wrong any more
                 self.last_error, self._failed_target, self._failures, self._retry_at = "", "", 0, 0.0
-        elif ((target != self._failed_target or time.monotonic() >= self._retry_at)
+        elif target and ((target != self._failed_target or time.monotonic() >= self._retry_at)
               and not self._loading.locked()):
             threading.Thread(target=self.refresh, name="citeqa-reload", daemon=True).start()
         return self._engine
@@ -73,8 +79,8 @@ class LiveIndex:
                 return False
             try:
                 served = self._engine.version if self._engine is not None else None
-                version = load_version(self.index_dir, fingerprint=self.embedder.fingerprint,  # shared segments
-                                       dimension=self.embedder.dimension, opened=served)  # are not opened again
+                version = self.source.open(fingerprint=self.embedder.fingerprint,  # shared segments
+                                           dimension=self.embedder.dimension, served=served)  # not opened again
                 engine = SearchEngine(self.embedder, version)
             except Exception as error:  # anything (a corrupt version, too many open files): keep serving ours
                 self.last_error = f"{type(error).__name__}: {error}"
@@ -85,14 +91,14 @@ class LiveIndex:
                 log.error("citeqa: not switching to index version %s (try %d, again in %d s): %s",
                           target, self._failures, wait, self.last_error)
                 return False
-            self._engine, self._served_target, self.last_error = engine, version.path.name, ""
+            old = self._engine.version
+            self._engine, self._served_target, self.last_error = engine, self.source.name_of(version), ""
+            if hasattr(old, "close"):  # a database version's connections, once the requests on it are done
+                threading.Timer(CLOSE_AFTER_SECONDS, old.close).start()
             self._failed_target, self._failures, self._retry_at = "", 0, 0.0
             log.info("citeqa: now serving index version %s", version.version)
             return True
 
     def _target(self) -> str:
-        """The name of the version folder ``current`` points at ("" when there is none)."""
-        try:
-            return os.path.basename(os.readlink(self.index_dir / CURRENT_LINK))
-        except OSError:
-            return ""
+        """The name of the current version ("" when there is none)."""
+        return self.source.current_name()

@@ -28,6 +28,9 @@ class Settings(EncoderSettings):
     model_config = SettingsConfigDict(env_prefix="CITEQA_", extra="ignore")
 
     index_dir: Path = Field(Path("var/index"), description="CITEQA_INDEX_DIR: where index versions live")
+    store: str = Field("", description="CITEQA_STORE: empty for the index folder (CITEQA_INDEX_DIR), or "
+                       "postgresql://USER@HOST:PORT/DB to serve from PostgreSQL (builds still write the folder, then "
+                       "copy its version in)")
     corpus_dir: Path = Field(Path("corpus"), description="CITEQA_CORPUS_DIR: report files and reports.json")
     model: str = Field("multilingual-e5-small",
                        description="CITEQA_MODEL: 'multilingual-e5-small' (built offline) or a sentence-transformers name or folder")
