@@ -9,6 +9,7 @@ its rows: versions share them, as segments are shared on disk.
 from __future__ import annotations
 
 import time
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,8 +17,11 @@ import numpy as np
 
 from index_build.index_store import load_version
 from index_build.lexical import EMPTY_TERM, document_terms
-from index_build.pg_schema import WRITER_LOCK, connect, migrate, require_schema, terms_vector, vector_text
+from index_build.pg_schema import WRITER_LOCK, connect, migrate, require_schema, term_frequencies, vector_text
 from index_build.vocabulary import vocabulary_words
+
+KEEP_VERSIONS = 3  # versions kept whatever their age, as the folder store keeps 3
+GRACE_SECONDS = 300  # a replaced version stays this long for servers still answering from it
 
 
 @dataclass
@@ -73,10 +77,24 @@ def copy_from_folder(dsn: str, index_dir: Path) -> CopySummary:
                                (version.version, position, key, first_row, first_sentence))
                 first_row += len(chunks)
                 first_sentence += len(sentence_rows)
-            cursor.execute("INSERT INTO citeqa_current (singleton, version_id) VALUES (true, %s) ON CONFLICT (singleton) "
-                           "DO UPDATE SET version_id = excluded.version_id, switched_at = now()", (version.version,))
+            make_current(cursor, version.version)
     return CopySummary(version.version, len(version.documents), copied, chunks_written, sentences_written,
                        words_written, round(time.perf_counter() - started, 2))
+
+
+def make_current(cursor, version: str) -> None:
+    """Make ``version`` current (in the caller's transaction), mark the one it replaces, and drop the versions
+    replaced more than :data:`GRACE_SECONDS` ago beyond the newest :data:`KEEP_VERSIONS`, with the documents no
+    version holds any more (their chunks, sentences and words go with them)."""
+    cursor.execute("UPDATE citeqa_versions SET replaced_at = now() WHERE replaced_at IS NULL AND id <> %s AND id IN "
+                   "(SELECT version_id FROM citeqa_current)", (version,))
+    cursor.execute("UPDATE citeqa_versions SET replaced_at = NULL WHERE id = %s", (version,))
+    cursor.execute("INSERT INTO citeqa_current (singleton, version_id) VALUES (true, %s) ON CONFLICT (singleton) "
+                   "DO UPDATE SET version_id = excluded.version_id, switched_at = now()", (version,))
+    cursor.execute("DELETE FROM citeqa_versions WHERE replaced_at < now() - make_interval(secs => %s) AND id NOT IN "
+                   "(SELECT id FROM citeqa_versions ORDER BY created_at DESC LIMIT %s)", (GRACE_SECONDS, KEEP_VERSIONS))
+    cursor.execute("DELETE FROM citeqa_documents d WHERE NOT EXISTS (SELECT 1 FROM citeqa_version_documents vd "
+                   "WHERE vd.document_key = d.document_key)")
 
 
 def _copy_document(cursor, version, entry: dict, key: str, chunks: list, sentence_rows: list[int],
@@ -89,16 +107,21 @@ def _copy_document(cursor, version, entry: dict, key: str, chunks: list, sentenc
     ordinal_of = {row: ordinal for ordinal, row in enumerate(sentence_rows)}
     chunk_vectors = version.chunk_vectors([chunk.id for chunk in chunks])
     owner: dict[int, int] = {}
+    passages_with: Counter = Counter()  # term -> passages of the document holding it
     with cursor.copy("COPY citeqa_chunks (document_key, ordinal, page, start_char, end_char, language, text, speakers, "
-                     "sentences, embedding, terms, term_count) FROM STDIN") as copy:
+                     "sentences, embedding, frequencies, term_count) FROM STDIN") as copy:
         for ordinal, (chunk, vector) in enumerate(zip(chunks, chunk_vectors)):
             sentences = [[start, end, ordinal_of[row]] for start, end, row in chunk.sentences]
             for _, _, row in chunk.sentences:
                 owner.setdefault(ordinal_of[row], ordinal)
             terms = document_terms(chunk.text, language) or [EMPTY_TERM]  # as the folder's BM25 counts them
+            passages_with.update(set(terms))
             copy.write_row((key, ordinal, chunk.page, chunk.start, chunk.end, language, chunk.text,
-                            _json(chunk.speakers), _json(sentences), vector_text(vector), terms_vector(terms),
+                            _json(chunk.speakers), _json(sentences), vector_text(vector), _json(term_frequencies(terms)),
                             len(terms)))
+    with cursor.copy("COPY citeqa_document_terms (document_key, term, passages) FROM STDIN") as copy:
+        for term, passages in passages_with.items():
+            copy.write_row((key, term, passages))
     sentence_vectors = version.sentence_vectors(sentence_rows) if sentence_rows else np.zeros((0, 0))
     with cursor.copy("COPY citeqa_sentences (document_key, ordinal, chunk_ordinal, embedding) FROM STDIN") as copy:
         for ordinal, vector in enumerate(sentence_vectors):

@@ -1,7 +1,7 @@
 """The PostgreSQL store's schema (pgvector), its migrations, and the connection that names what went wrong.
 
 Rows are written once and shared by versions, as the folder store's segments are: a document's text, chunks
-(vector, ``tsvector`` of index terms, page, span, speakers) and sentence vectors are keyed by ``document_key`` (its id and content hash), and a version is a list of document keys with the
+(vector, index terms with their frequencies, page, span, speakers) and sentence vectors are keyed by ``document_key`` (its id and content hash), and a version is a list of document keys with the
 first row of each. Every table that Citus would distribute (documents, chunks, sentences) has
 ``document_key`` in its primary key (``index_build/sql/distributed.sql``); the version tables are small reference tables.
 
@@ -29,7 +29,8 @@ CREATE TABLE citeqa_settings (
 CREATE TABLE citeqa_versions (
     id text PRIMARY KEY,
     manifest jsonb NOT NULL,
-    created_at timestamptz NOT NULL DEFAULT now()
+    created_at timestamptz NOT NULL DEFAULT now(),
+    replaced_at timestamptz
 );
 CREATE TABLE citeqa_current (
     singleton boolean PRIMARY KEY DEFAULT true CHECK (singleton),
@@ -54,7 +55,7 @@ CREATE TABLE citeqa_version_documents (
     PRIMARY KEY (version_id, position)
 );
 CREATE TABLE citeqa_chunks (
-    document_key text NOT NULL,
+    document_key text NOT NULL REFERENCES citeqa_documents (document_key) ON DELETE CASCADE,
     ordinal integer NOT NULL,
     page integer NOT NULL,
     start_char integer NOT NULL,
@@ -64,19 +65,25 @@ CREATE TABLE citeqa_chunks (
     speakers jsonb NOT NULL,
     sentences jsonb NOT NULL,
     embedding vector({dimension}) NOT NULL,
-    terms tsvector NOT NULL,
+    frequencies jsonb NOT NULL,
     term_count integer NOT NULL,
     PRIMARY KEY (document_key, ordinal)
 );
 CREATE TABLE citeqa_sentences (
-    document_key text NOT NULL,
+    document_key text NOT NULL REFERENCES citeqa_documents (document_key) ON DELETE CASCADE,
     ordinal integer NOT NULL,
     chunk_ordinal integer NOT NULL,
     embedding vector({dimension}) NOT NULL,
     PRIMARY KEY (document_key, ordinal)
 );
+CREATE TABLE citeqa_document_terms (
+    document_key text NOT NULL REFERENCES citeqa_documents (document_key) ON DELETE CASCADE,
+    term text NOT NULL,
+    passages integer NOT NULL,
+    PRIMARY KEY (document_key, term)
+);
 CREATE TABLE citeqa_vocabulary (
-    document_key text NOT NULL,
+    document_key text NOT NULL REFERENCES citeqa_documents (document_key) ON DELETE CASCADE,
     word text NOT NULL,
     language text NOT NULL,
     embedding vector({dimension}) NOT NULL,
@@ -84,7 +91,7 @@ CREATE TABLE citeqa_vocabulary (
 );
 CREATE INDEX citeqa_chunks_embedding ON citeqa_chunks USING hnsw (embedding vector_ip_ops);
 CREATE INDEX citeqa_sentences_embedding ON citeqa_sentences USING hnsw (embedding vector_ip_ops);
-CREATE INDEX citeqa_chunks_terms ON citeqa_chunks USING gin (terms);
+CREATE INDEX citeqa_chunks_terms ON citeqa_chunks USING gin (frequencies);
 CREATE INDEX citeqa_documents_by_id ON citeqa_documents (document_id);
 """),
 ]
@@ -95,26 +102,21 @@ class DatabaseProblem(RuntimeError):
     """The database cannot be reached or is not in the state asked for; the message says what to do."""
 
 
-def terms_vector(terms: list[str]) -> str:
-    """A ``tsvector`` literal of index terms, each with its positions (from 1) for ``ts_rank_cd``.
+def term_frequencies(terms: list[str]) -> dict[str, int]:
+    """A passage's index terms with how often each occurs: the ``frequencies`` of its row.
 
-    The terms are citeqa's own analysis of a passage (:func:`index_build.lexical.document_terms`: the report
-    language's Snowball stemmer, stop words removed, accents folded), the analysis the folder store's BM25
-    uses: a question's terms, translated terms and word coverage mean the same in both stores. PostgreSQL's
-    own language configurations stem differently and do not fold accents (no ``unaccent`` here)."""
-    positions: dict[str, list[int]] = {}
-    for position, term in enumerate(terms, start=1):
-        positions.setdefault(term, []).append(min(position, 16383))  # PostgreSQL's largest position
-    return " ".join(f"'{_quoted(term)}':{','.join(map(str, found[:256]))}" for term, found in positions.items())
-
-
-def terms_query(terms: list[str]) -> str:
-    """A ``tsquery`` literal that matches any of the terms (for ``::tsquery``, no parsing of its words)."""
-    return " | ".join(f"'{_quoted(term)}'" for term in dict.fromkeys(terms) if term)
-
-
-def _quoted(term: str) -> str:
-    return term.replace("\\", "\\\\").replace("'", "''")
+    The terms are citeqa's own analysis (:func:`index_build.lexical.document_terms`: the report language's
+    Snowball stemmer, stop words removed, accents folded), the analysis the folder store's BM25 uses, so that a
+    question's terms, translated terms and word coverage mean the same in both stores. A GIN index over the
+    JSON finds the passages holding any of a question's terms (``?|``), each term's frequency is read where it
+    matched, and its document frequency is summed from ``citeqa_document_terms`` (passages holding it, per
+    document): BM25 computed in SQL, as the folder computes it. (A ``tsvector`` in the report language's
+    configuration, ranked by ``ts_rank_cd``, cost 0.044 of accuracy@1 on the seed eval; BM25 over its
+    positions, unnested per passage, took 366 ms a question on the library.)"""
+    frequencies: dict[str, int] = {}
+    for term in terms:
+        frequencies[term] = frequencies.get(term, 0) + 1
+    return frequencies
 
 
 @contextlib.contextmanager

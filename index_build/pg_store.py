@@ -5,9 +5,9 @@ so retrieval (``service.search``) runs unchanged over either store. Each retriev
 filter in its ``WHERE``: the version's documents (``document_key = ANY(...)``), and for a filter that keeps
 only some passages of a document (a speaker filter) those passages. Dense candidates come from the HNSW
 indexes (``ORDER BY embedding <#> query``, pgvector's negative inner product, with an iterative scan so that a
-filtered search still finds k rows); lexical candidates from the GIN index of index terms, scored by BM25 in
-SQL as the folder store scores them (PostgreSQL's own ``ts_rank_cd`` cost 0.044 of accuracy@1 on the seed eval:
-README, "PostgreSQL").
+filtered search still finds k rows); lexical candidates from the GIN index of each passage's index terms, scored
+by BM25 in SQL as the folder store scores them (:func:`index_build.pg_schema.term_frequencies` says why not
+PostgreSQL's own ``ts_rank_cd``).
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from typing import Iterator
 import numpy as np
 
 from index_build.chunk_table import Chunk
-from index_build.pg_schema import DatabaseProblem, connect, require_schema, terms_query, vector_text
+from index_build.pg_schema import DatabaseProblem, connect, require_schema, vector_text
 from index_build.store import Hits, SearchFilter
 from index_build.text import fold_accents
 from index_build.vector_index import best_of
@@ -188,25 +188,24 @@ class PostgresStore:
     def search_words(self, terms: list[str], k: int, allowed: np.ndarray | None) -> Hits:
         """BM25 as the folder store computes it (bm25s's Lucene variant, without the (k1 + 1) factor: k1 1.5,
         b 0.75, each term weighed by its IDF over the version's passages, a term asked twice counted twice),
-        summed in SQL over the passages whose index terms match, found through the GIN index."""
+        summed in SQL over the passages holding any of the terms, found through the GIN index."""
         counted = Counter(term for term in terms if term)
-        query = terms_query(list(counted))
-        if not query or not self.count():
+        if not counted or not self.count():
             return Hits()
         where, parameters = self._where(allowed, "ordinal", table="c")
+        asked = list(counted)
         found = self._query(
             "WITH asked AS (SELECT * FROM unnest(%s::text[], %s::int[]) AS a(term, times)), "
-            "weights AS (SELECT term, times * ln(1 + (%s - df + 0.5) / (df + 0.5)) AS weight FROM "
-            "(SELECT term, times, (SELECT count(*) FROM citeqa_chunks WHERE document_key = ANY(%s) "
-            "AND terms @@ quote_literal(term)::tsquery) AS df FROM asked) AS frequencies WHERE df > 0) "
-            "SELECT c.document_key, c.ordinal, sum(w.weight * t.tf / "
-            "(t.tf + %s * (1 - %s + %s * c.term_count / %s))) AS score "
-            "FROM citeqa_chunks c CROSS JOIN LATERAL (SELECT lexeme, array_length(positions, 1) AS tf "
-            "FROM unnest(c.terms)) AS t JOIN weights w ON w.term = t.lexeme "
-            f"WHERE {where} AND c.terms @@ %s::tsquery "
+            "weights AS MATERIALIZED (SELECT a.term, a.times * ln(1 + (%s - d.df + 0.5) / (d.df + 0.5)) AS weight "
+            "FROM asked a JOIN (SELECT term, sum(passages) AS df FROM citeqa_document_terms WHERE document_key = ANY(%s) "
+            "AND term = ANY(%s) GROUP BY term) AS d USING (term)) "
+            "SELECT c.document_key, c.ordinal, sum(w.weight * f.tf / (f.tf + %s * (1 - %s + %s * c.term_count / %s))) "
+            "AS score FROM citeqa_chunks c CROSS JOIN weights w "
+            "CROSS JOIN LATERAL (SELECT (c.frequencies ->> w.term)::float8 AS tf) AS f "
+            f"WHERE {where} AND c.frequencies ?| %s::text[] AND f.tf IS NOT NULL "
             "GROUP BY c.document_key, c.ordinal ORDER BY score DESC LIMIT %s",
-            (list(counted), list(counted.values()), self.count(), self._keys, BM25_K1, BM25_B, BM25_B,
-             self._average_terms, *parameters, query, k))
+            (asked, list(counted.values()), self.count(), self._keys, asked, BM25_K1, BM25_B, BM25_B, self._average_terms,
+             *parameters, asked, k))
         return self._hits(found, k)
 
     def word_coverage(self, variants: list[list[str]]) -> float | None:
@@ -214,8 +213,8 @@ class PostgresStore:
             return None
         candidates = sorted({term for options in variants for term in options if term})
         present = {term for (term,) in self._query(
-            "SELECT t FROM unnest(%s::text[]) AS t WHERE EXISTS (SELECT 1 FROM citeqa_chunks "
-            "WHERE document_key = ANY(%s) AND terms @@ quote_literal(t)::tsquery)", (candidates, self._keys))}
+            "SELECT DISTINCT term FROM citeqa_document_terms WHERE document_key = ANY(%s) AND term = ANY(%s)",
+            (self._keys, candidates))}
         return sum(any(term in present for term in options) for options in variants) / len(variants)
 
     # --- chunks and texts ----------------------------------------------------------------------

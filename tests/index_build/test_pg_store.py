@@ -7,6 +7,7 @@ The folder version of the seed index is copied into a real PostgreSQL (pgvector)
 import numpy as np
 import pytest
 
+from eval import library
 from eval.cli import score_sets
 from eval.runner import load_questions, summarise
 from index_build.index_store import load_version
@@ -113,3 +114,22 @@ def test_the_eval_on_postgresql_is_within_002_of_the_folder(stores, embedder):  
         if metric.startswith(("latency", "chars")) or value is None:
             continue
         assert abs(on_database[metric] - value) <= 0.02, (metric, on_database[metric], value)
+
+
+@pytest.mark.skipif(library.library_dir() is None, reason=library.missing_library_message())
+def test_the_library_eval_on_postgresql_is_within_002_of_the_folder(postgres_dsn, embedder):
+    index_dir = library.ensure_library_index(embedder, show_progress=False)
+    copy_from_folder(postgres_dsn, index_dir)
+    folder, database = load_version(index_dir), open_current(postgres_dsn)
+    try:
+        sets = library.library_question_sets()
+        on_folder = score_sets(SearchEngine(embedder, folder), sets)
+        on_database = score_sets(SearchEngine(embedder, database), sets)
+    finally:
+        database.close()
+    for name in sets:
+        expected, found = summarise(on_folder[name]), summarise(on_database[name])
+        for metric, value in expected.items():
+            if metric.startswith(("latency", "chars")) or value is None:
+                continue
+            assert abs(found[metric] - value) <= 0.02, (name, metric, found[metric], value)

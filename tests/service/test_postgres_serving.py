@@ -27,11 +27,16 @@ def answers(url: str) -> list[list[tuple]]:
     return found
 
 
-def test_serving_from_postgresql(tmp_path, seed_index):
-    (tmp_path / "one").mkdir()
-    (tmp_path / "two").mkdir()
-    settings, live = seed_index(tmp_path / "one")
-    bigger, _ = seed_index(tmp_path / "two", extra_reports=[EXTRA])
+@pytest.fixture(scope="module")
+def folders(tmp_path_factory, seed_index):
+    """(settings of the seed index, settings of the seed and harbour index), each built once."""
+    one, _ = seed_index(tmp_path_factory.mktemp("one"))
+    two, _ = seed_index(tmp_path_factory.mktemp("two"), extra_reports=[EXTRA])
+    return one, two
+
+
+def test_serving_from_postgresql(tmp_path, folders):
+    settings, bigger = folders
     with LocalPostgres() as database:  # its own server: this test stops and starts it
         copy_from_folder(database.dsn, settings.index_dir)
         folder_env = citeqa_env(settings.corpus_dir, settings.index_dir)
@@ -63,3 +68,24 @@ def test_serving_from_postgresql(tmp_path, seed_index):
                 assert back.status_code == 503 and time.monotonic() < deadline, back.text
                 time.sleep(0.5)
             assert back.json()["passages"][0]["document_id"] == "harbour"
+
+
+def test_replaced_versions_are_dropped_after_their_grace_with_the_documents_no_version_holds(folders, postgres_dsn,
+                                                                                           monkeypatch):
+    import psycopg
+
+    from index_build import pg_copy
+
+    small, big = folders
+    copy_from_folder(postgres_dsn, big.index_dir)
+    copy_from_folder(postgres_dsn, small.index_dir)  # the bigger version replaced, kept: within its grace
+    with psycopg.connect(postgres_dsn) as connection:
+        assert connection.execute("SELECT count(*) FROM citeqa_versions").fetchone()[0] == 2
+        assert connection.execute("SELECT count(*) FROM citeqa_documents").fetchone()[0] == 2
+    monkeypatch.setattr(pg_copy, "GRACE_SECONDS", 0)
+    monkeypatch.setattr(pg_copy, "KEEP_VERSIONS", 1)
+    copy_from_folder(postgres_dsn, small.index_dir)
+    with psycopg.connect(postgres_dsn) as connection:
+        assert connection.execute("SELECT id FROM citeqa_versions").fetchall() == [(load_version(small.index_dir).version,)]
+        assert connection.execute("SELECT document_id FROM citeqa_documents").fetchall() == [("seed",)]
+        assert connection.execute("SELECT count(*) FROM citeqa_chunks WHERE document_key LIKE 'harbour@%'").fetchone()[0] == 0
