@@ -89,3 +89,40 @@ def test_replaced_versions_are_dropped_after_their_grace_with_the_documents_no_v
         assert connection.execute("SELECT id FROM citeqa_versions").fetchall() == [(load_version(small.index_dir).version,)]
         assert connection.execute("SELECT document_id FROM citeqa_documents").fetchall() == [("seed",)]
         assert connection.execute("SELECT count(*) FROM citeqa_chunks WHERE document_key LIKE 'harbour@%'").fetchone()[0] == 0
+
+
+def test_two_servers_follow_additions_and_removals_without_a_failed_request(tmp_path, folders, postgres_dsn):
+    """Two `citeqa serve` processes on one database, searched by threads while `citeqa add` and `citeqa remove`
+    (each writing the folder, then copying its version into the database) change the library."""
+    import shutil
+
+    from eval.live_server import SearchLoop, run_citeqa
+
+    small, _ = folders
+    corpus, index_dir = tmp_path / "corpus", tmp_path / "index"
+    shutil.copytree(small.corpus_dir, corpus)
+    shutil.copytree(small.index_dir, index_dir, symlinks=True)
+    env = citeqa_env(corpus, index_dir) | {"CITEQA_STORE": postgres_dsn}
+    built = run_citeqa(env, "build", "--if-missing")  # the folder index is there: it is copied in, not built
+    assert built.returncode == 0 and "made current" in built.stdout, built.stderr
+    report = tmp_path / "harbour.txt"
+    report.write_text(EXTRA["text"], encoding="utf-8")
+    versions_of: dict[str, set[str]] = {}
+    with ServeProcess(env, tmp_path / "a.log") as first, ServeProcess(env, tmp_path / "b.log") as second:
+        with SearchLoop(first.url, 3, QUESTIONS + ["container terminal"]) as loop_a, \
+                SearchLoop(second.url, 3, QUESTIONS + ["container terminal"]) as loop_b:
+            for command in (["add", str(report), "--id", "harbour", "--lang", "en"], ["remove", "harbour"]):
+                done = run_citeqa(env, *command)
+                assert done.returncode == 0 and "made current" in done.stdout, done.stderr
+                version = next(line.split()[2] for line in done.stdout.splitlines() if "copied into PostgreSQL" in line)
+                versions_of[version] = {"seed", "harbour"} if command[0] == "add" else {"seed"}
+                for served in (first, second):
+                    deadline = time.monotonic() + 30
+                    while httpx.get(f"{served.url}/health").json()["index_version"] != version:
+                        assert time.monotonic() < deadline, served.log_tail()
+                        time.sleep(0.2)
+    requests = loop_a.requests + loop_b.requests
+    assert len(requests) > 20 and not [r.error for r in requests if r.error]
+    for request in requests:  # every answer from one whole version: it cites only reports that version holds
+        assert request.cited <= versions_of.get(request.version, {"seed"})
+    assert any("harbour" in r.cited for r in requests)
