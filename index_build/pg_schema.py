@@ -52,6 +52,7 @@ CREATE TABLE citeqa_version_documents (
     document_key text NOT NULL,
     first_row bigint NOT NULL,
     first_sentence bigint NOT NULL,
+    entry jsonb NOT NULL,
     PRIMARY KEY (version_id, position)
 );
 CREATE TABLE citeqa_chunks (

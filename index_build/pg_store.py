@@ -73,12 +73,11 @@ class PostgresStore:
         if found is None:
             raise DatabaseProblem(f"the database has no index version {version!r}")
         rows = connection.execute(
-            "SELECT vd.document_key, vd.first_row, vd.first_sentence, d.entry, "
+            "SELECT vd.document_key, vd.first_row, vd.first_sentence, vd.entry, "
             "(SELECT count(*) FROM citeqa_chunks c WHERE c.document_key = vd.document_key), "
             "(SELECT count(*) FROM citeqa_sentences s WHERE s.document_key = vd.document_key), "
             "(SELECT coalesce(sum(term_count), 0) FROM citeqa_chunks c WHERE c.document_key = vd.document_key) "
-            "FROM citeqa_version_documents vd JOIN citeqa_documents d USING (document_key) "
-            "WHERE vd.version_id = %s ORDER BY vd.position", (version,)).fetchall()
+            "FROM citeqa_version_documents vd WHERE vd.version_id = %s ORDER BY vd.position", (version,)).fetchall()
         keys = [row[0] for row in rows]
         words = connection.execute("SELECT DISTINCT ON (word, language) word, language, embedding::text "
                                    "FROM citeqa_vocabulary WHERE document_key = ANY(%s) ORDER BY word, language",

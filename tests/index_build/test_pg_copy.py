@@ -5,7 +5,8 @@ import psycopg
 import pytest
 
 from index_build.index_store import load_version
-from index_build.pg_copy import copy_from_folder, document_key
+from index_build.pg_copy import copy_from_folder
+from index_build.pg_writer import document_key
 from index_build.lexical import document_terms
 from index_build.pg_schema import vector_text
 from service.cli import main

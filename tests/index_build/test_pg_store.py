@@ -42,7 +42,9 @@ def stores(postgres_server, settings, built_index):
 
 def test_the_version_its_documents_rows_and_vocabulary_are_the_same(stores):
     folder, database = stores
-    assert database.version == folder.version and database.documents == folder.documents
+    where_in_folder = ("segment", "first_row")  # the folder's own bookkeeping
+    assert database.version == folder.version
+    assert database.documents == [{k: v for k, v in doc.items() if k not in where_in_folder} for doc in folder.documents]
     assert (database.count(), database.live_count()) == (folder.count(), folder.live_count())
     assert database.manifest["model"] == folder.manifest["model"]
     assert database.manifest["counts"]["chunks"] == folder.manifest["counts"]["chunks"]

@@ -74,7 +74,7 @@ def test_replaced_versions_are_dropped_after_their_grace_with_the_documents_no_v
                                                                                            monkeypatch):
     import psycopg
 
-    from index_build import pg_copy
+    from index_build import pg_writer
 
     small, big = folders
     copy_from_folder(postgres_dsn, big.index_dir)
@@ -82,8 +82,8 @@ def test_replaced_versions_are_dropped_after_their_grace_with_the_documents_no_v
     with psycopg.connect(postgres_dsn) as connection:
         assert connection.execute("SELECT count(*) FROM citeqa_versions").fetchone()[0] == 2
         assert connection.execute("SELECT count(*) FROM citeqa_documents").fetchone()[0] == 2
-    monkeypatch.setattr(pg_copy, "GRACE_SECONDS", 0)
-    monkeypatch.setattr(pg_copy, "KEEP_VERSIONS", 1)
+    monkeypatch.setattr(pg_writer, "GRACE_SECONDS", 0)
+    monkeypatch.setattr(pg_writer, "KEEP_VERSIONS", 1)
     copy_from_folder(postgres_dsn, small.index_dir)
     with psycopg.connect(postgres_dsn) as connection:
         assert connection.execute("SELECT id FROM citeqa_versions").fetchall() == [(load_version(small.index_dir).version,)]

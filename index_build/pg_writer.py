@@ -1,0 +1,171 @@
+""":class:`PostgresWriter`: the writer side of the store interface for PostgreSQL (:class:`~index_build.store.IndexWriter`).
+
+Changes to the current version are gathered (documents added with their rows, documents kept as they are,
+documents removed) and written by :meth:`PostgresWriter.commit` in one transaction under the writers'
+advisory lock: the rows of documents the database does not hold yet, the new version (its documents in order,
+each with its entry and first rows), and the switch of ``citeqa_current`` to it, with the cleanup of versions
+replaced long enough ago. A document whose content is in the database already keeps its rows.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+
+import numpy as np
+
+from index_build.lexical import EMPTY_TERM, document_terms
+from index_build.pg_schema import WRITER_LOCK, connect, migrate, require_schema, term_frequencies, vector_text
+from index_build.store import DocumentPart
+from index_build.vocabulary import Vocabulary, vocabulary_words
+
+KEEP_VERSIONS = 3  # versions kept whatever their age, as the folder store keeps 3
+GRACE_SECONDS = 300  # a replaced version stays this long for servers still answering from it
+_VERSION_FORMAT = "%Y%m%dT%H%M%S%fZ"  # as the folder's version ids: they sort in creation order
+
+
+def document_key(entry: dict) -> str:
+    """The key of a document's rows: its id and content hash (the same report, the same rows)."""
+    return f"{entry['id']}@{entry['content_hash'][:16]}"
+
+
+@dataclass
+class WriteSummary:
+    """What a commit wrote."""
+
+    version: str = ""
+    documents: int = 0
+    written: int = 0  # documents whose rows were written (the others were in the database already)
+    chunks: int = 0
+    sentences: int = 0
+    words: int = 0
+    chunk_rows: int = field(default=0, repr=False)  # the version's chunks
+
+
+class PostgresWriter:
+    """Add, keep and remove documents of the database's current version, then :meth:`commit` them as a new one."""
+
+    def __init__(self, dsn: str, base_documents: list[dict] | None = None):
+        self.dsn = dsn
+        self._entries: dict[str, dict] = {entry["id"]: entry for entry in base_documents or []}
+        self._parts: dict[str, DocumentPart] = {}
+
+    @property
+    def added(self) -> list[DocumentPart]:
+        return list(self._parts.values())
+
+    def add(self, part: DocumentPart) -> None:
+        """Add a document with its rows (a document of the same id is replaced)."""
+        self._entries[part.entry["id"]] = part.entry
+        self._parts[part.entry["id"]] = part
+
+    def keep(self, entry: dict) -> None:
+        """Hold a document whose rows the database has already (its entry may carry new catalog fields)."""
+        self._entries[entry["id"]] = entry
+        self._parts.pop(entry["id"], None)
+
+    def remove(self, document_id: str) -> None:
+        self._entries.pop(document_id, None)
+        self._parts.pop(document_id, None)
+
+    def commit(self, manifest: dict, vocabulary: Vocabulary | None = None, order: list[str] | None = None,
+               version: str | None = None) -> WriteSummary:
+        """Write the new version (``order``: document ids in the catalog's order; ``version``: its id, by
+        default a new one) and make it current; returns what was written."""
+        version = version or datetime.now(timezone.utc).strftime(_VERSION_FORMAT)
+        order = [document for document in (order or []) if document in self._entries]
+        order += [document for document in self._entries if document not in order]
+        words = vocabulary.as_dict() if vocabulary is not None else {}
+        summary = WriteSummary(version=version, documents=len(order))
+        migrate(self.dsn, int(manifest["model"]["dimension"]))  # a new database gets the schema first
+        with connect(self.dsn) as connection, connection.cursor() as cursor:
+            require_schema(connection)
+            with connection.transaction():
+                cursor.execute("SELECT pg_advisory_xact_lock(%s)", (WRITER_LOCK,))
+                rows = []
+                for document_id in order:
+                    entry = self._entries[document_id]
+                    key = document_key(entry)
+                    cursor.execute("SELECT (SELECT count(*) FROM citeqa_chunks WHERE document_key = %s), "
+                                   "(SELECT count(*) FROM citeqa_sentences WHERE document_key = %s), "
+                                   "EXISTS (SELECT 1 FROM citeqa_documents WHERE document_key = %s)", (key, key, key))
+                    chunks, sentences, present = cursor.fetchone()
+                    if not present:
+                        part = self._parts.get(document_id)
+                        if part is None:
+                            raise ValueError(f"the database holds no rows for {document_id!r} ({key}): add it with "
+                                             "its rows")
+                        chunks, sentences, written_words = _write_document(cursor, part, key, words)
+                        summary.written += 1
+                        summary.chunks += chunks
+                        summary.sentences += sentences
+                        summary.words += written_words
+                    rows.append((entry, key, chunks, sentences))
+                counts = {"documents": len(rows), "chunks": sum(row[2] for row in rows)}
+                stored = {key: value for key, value in manifest.items() if key not in ("segments", "documents")}
+                cursor.execute("INSERT INTO citeqa_versions (id, manifest) VALUES (%s, %s::jsonb) ON CONFLICT (id) "
+                               "DO UPDATE SET manifest = excluded.manifest",
+                               (version, _json({**stored, "version": version, "counts": counts})))
+                cursor.execute("DELETE FROM citeqa_version_documents WHERE version_id = %s", (version,))
+                first_row = first_sentence = 0
+                for position, (entry, key, chunks, sentences) in enumerate(rows):
+                    shown = {name: value for name, value in entry.items() if name not in ("first_row", "segment")}
+                    cursor.execute("INSERT INTO citeqa_version_documents VALUES (%s, %s, %s, %s, %s, %s::jsonb)",
+                                   (version, position, key, first_row, first_sentence, _json(shown)))
+                    first_row += chunks
+                    first_sentence += sentences
+                summary.chunk_rows = first_row
+                make_current(cursor, version)
+        return summary
+
+
+def make_current(cursor, version: str) -> None:
+    """Make ``version`` current (in the caller's transaction), mark the one it replaces, and drop the versions
+    replaced more than :data:`GRACE_SECONDS` ago beyond the newest :data:`KEEP_VERSIONS`, with the documents no
+    version holds any more (their chunks, sentences, terms and words go with them)."""
+    cursor.execute("UPDATE citeqa_versions SET replaced_at = now() WHERE replaced_at IS NULL AND id <> %s AND id IN "
+                   "(SELECT version_id FROM citeqa_current)", (version,))
+    cursor.execute("UPDATE citeqa_versions SET replaced_at = NULL WHERE id = %s", (version,))
+    cursor.execute("INSERT INTO citeqa_current (singleton, version_id) VALUES (true, %s) ON CONFLICT (singleton) "
+                   "DO UPDATE SET version_id = excluded.version_id, switched_at = now()", (version,))
+    cursor.execute("DELETE FROM citeqa_versions WHERE replaced_at < now() - make_interval(secs => %s) AND id NOT IN "
+                   "(SELECT id FROM citeqa_versions ORDER BY created_at DESC LIMIT %s)", (GRACE_SECONDS, KEEP_VERSIONS))
+    cursor.execute("DELETE FROM citeqa_documents d WHERE NOT EXISTS (SELECT 1 FROM citeqa_version_documents vd "
+                   "WHERE vd.document_key = d.document_key)")
+
+
+def _write_document(cursor, part: DocumentPart, key: str, words: dict) -> tuple[int, int, int]:
+    """One document's text, chunks, sentences, term counts and words; returns (chunks, sentences, words)."""
+    entry, language = part.entry, part.entry.get("language", "")
+    cursor.execute("INSERT INTO citeqa_documents VALUES (%s, %s, %s::jsonb, %s, %s, %s, %s)",
+                   (key, entry["id"], _json(entry), language, entry.get("year"), entry.get("publisher") or "", part.text))
+    owner: dict[int, int] = {}
+    passages_with: Counter = Counter()  # term -> passages of the document holding it
+    with cursor.copy("COPY citeqa_chunks (document_key, ordinal, page, start_char, end_char, language, text, speakers, "
+                     "sentences, embedding, frequencies, term_count) FROM STDIN") as copy:
+        for ordinal, (chunk, vector) in enumerate(zip(part.chunks, part.vectors)):
+            for _, _, row in chunk.sentences:
+                owner.setdefault(row, ordinal)
+            terms = document_terms(chunk.text, language) or [EMPTY_TERM]  # as the folder's BM25 counts them
+            passages_with.update(set(terms))
+            copy.write_row((key, ordinal, chunk.page, chunk.start, chunk.end, language, chunk.text,
+                            _json(chunk.speakers), _json(chunk.sentences), vector_text(vector),
+                            _json(term_frequencies(terms)), len(terms)))
+    with cursor.copy("COPY citeqa_document_terms (document_key, term, passages) FROM STDIN") as copy:
+        for term, passages in passages_with.items():
+            copy.write_row((key, term, passages))
+    sentence_vectors = np.asarray(part.sentence_vectors, dtype=np.float32)
+    with cursor.copy("COPY citeqa_sentences (document_key, ordinal, chunk_ordinal, embedding) FROM STDIN") as copy:
+        for ordinal, vector in enumerate(sentence_vectors):
+            copy.write_row((key, ordinal, owner.get(ordinal, 0), vector_text(vector)))
+    own_words = sorted({word for word in vocabulary_words(part.text, language) if (word, language) in words})
+    with cursor.copy("COPY citeqa_vocabulary (document_key, word, language, embedding) FROM STDIN") as copy:
+        for word in own_words:
+            copy.write_row((key, word, language, vector_text(words[(word, language)])))
+    return len(part.chunks), len(sentence_vectors), len(own_words)
+
+
+def _json(value) -> str:
+    return json.dumps(value, ensure_ascii=False)
