@@ -39,7 +39,8 @@ class Spread:
         return f"{self.median:8.2f} ({self.low:.2f}–{self.high:.2f})"
 
 
-def _percentile(values: list[float], share: float) -> float:
+def percentile(values: list[float], share: float) -> float:
+    """The value at ``share`` (0..1) of the sorted values (nearest rank)."""
     ordered = sorted(values)
     return ordered[round(share * (len(ordered) - 1))]
 
@@ -51,7 +52,7 @@ def query_run(embedder, questions: list[str]) -> tuple[float, float]:
         started = time.perf_counter()
         embedder.embed_query(question, remember=False)
         took.append((time.perf_counter() - started) * 1000)
-    return statistics.median(took), _percentile(took, 0.95)
+    return statistics.median(took), percentile(took, 0.95)
 
 
 def passage_run(embedder, texts: list[str]) -> float:

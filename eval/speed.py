@@ -28,7 +28,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from eval.encoder_bench import Spread
+from eval.encoder_bench import Spread, percentile
 from eval.live_server import ServeProcess, citeqa_env
 from eval.runner import load_questions
 from service.search import STAGES
@@ -42,12 +42,6 @@ KEYS = ("model_load_s", "embed_query_ms", "build", "stages_ms", "http", "memory_
 
 class BenchProblem(RuntimeError):
     """The bench cannot run here (a missing load generator, a server that would not start)."""
-
-
-def percentile(values: list[float], share: float) -> float:
-    """The value at ``share`` (0..1) of the sorted values (nearest rank)."""
-    ordered = sorted(values)
-    return ordered[round(share * (len(ordered) - 1))]
 
 
 def spread_of(values: list[float]) -> dict:
