@@ -12,12 +12,17 @@ On the seed corpus (``corpus/``), in a folder of its own, with the encoder the s
   by ``wrk`` at 1, 8 and 32 connections for a fixed time each: requests/s, p50/p95/p99, errors;
 - ``memory_mb``: the server's resident memory at rest (after a warm-up) and after the load.
 
+With ``--servers N``, N ``citeqa serve`` processes share the index (the folder, or the database of CITEQA_STORE),
+each loaded by its own ``wrk`` with its share of the connections: requests/s are summed, latencies are the
+slowest server's, memory is summed.
+
 Every figure is the median of ``runs`` runs, with the lowest and highest run beside it. The question words'
 vectors stay cached in the server (CITEQA_QUERY_CACHE does not touch them), as in a server that has run a while.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import platform
@@ -26,6 +31,7 @@ import statistics
 import subprocess
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from eval.encoder_bench import Spread, percentile
@@ -161,26 +167,38 @@ def measure_stages(engine, questions: list[str], runs: int) -> dict:
 
 
 def measure_http(index_dir: Path, corpus_dir: Path, questions: list[str], work: Path, runs: int, seconds: float,
-                 clients: tuple[int, ...]) -> tuple[dict, dict]:
-    """wrk against ``citeqa serve`` at each number of connections; the server's memory at rest and after."""
+                 clients: tuple[int, ...], servers: int = 1) -> tuple[dict, dict]:
+    """wrk against ``citeqa serve`` at each number of connections (with several servers, one wrk each, the
+    connections shared out: requests/s summed, latencies the slowest server's); the servers' memory at rest
+    and after the load (summed)."""
     script = wrk_script(questions, work / "search.lua")
     env = citeqa_env(corpus_dir, index_dir) | {"CITEQA_QUERY_CACHE": "0", "CITEQA_AUDIT_LOG": str(work / "audit.jsonl")}
-    with ServeProcess(env, work / "serve.log", timeout=300) as server:
-        run_wrk(server.url, script, 1, WARM_UP_SECONDS)  # first calls allocate; the question words get embedded
-        at_rest = resident_mb(server.process.pid)
+    with contextlib.ExitStack() as stack, ThreadPoolExecutor(max_workers=servers) as pool:
+        started = [stack.enter_context(ServeProcess(env, work / f"serve-{n}.log", timeout=300)) for n in range(servers)]
+
+        def load(count: int, load_seconds: float) -> dict:
+            shares = [count // servers + (n < count % servers) for n in range(servers)]
+            done = list(pool.map(lambda pair: run_wrk(pair[0].url, script, pair[1], load_seconds),
+                                 [(server, share) for server, share in zip(started, shares) if share]))
+            return {"requests_per_s": sum(d["requests_per_s"] for d in done),
+                    **{key: max(d[key] for d in done) for key in ("p50_ms", "p95_ms", "p99_ms")},
+                    "errors": sum(d["errors"] for d in done), "requests": sum(d["requests"] for d in done)}
+
+        load(servers, WARM_UP_SECONDS)  # first calls allocate; the question words get embedded
+        at_rest = sum(resident_mb(server.process.pid) for server in started)
         figures = {}
         for count in clients:
-            done = [run_wrk(server.url, script, count, seconds) for _ in range(runs)]
+            done = [load(count, seconds) for _ in range(runs)]
             figures[str(count)] = {key: spread_of([run[key] for run in done])
                                    for key in ("requests_per_s", "p50_ms", "p95_ms", "p99_ms")}
             figures[str(count)]["errors"] = sum(run["errors"] for run in done)
             figures[str(count)]["requests"] = sum(run["requests"] for run in done)
-        after = resident_mb(server.process.pid)
+        after = sum(resident_mb(server.process.pid) for server in started)
     return figures, {"at_rest": round(at_rest, 1), "after_load": round(after, 1)}
 
 
 def run(json_path: Path | None = None, runs: int = 3, seconds: float = 20, clients: tuple[int, ...] = CLIENTS,
-        work: Path | None = None, http_only: bool = False) -> dict:
+        work: Path | None = None, http_only: bool = False, servers: int = 1) -> dict:
     """Every figure, printed as it is measured and written to ``json_path``; with ``http_only``, only the HTTP
     load and memory figures, against the index of CITEQA_INDEX_DIR (to compare server settings quickly)."""
     from index_build.embedding import Embedder
@@ -202,7 +220,8 @@ def run(json_path: Path | None = None, runs: int = 3, seconds: float = 20, clien
                                      "encoder": settings.encoder, "onnx_threads": settings.onnx_threads,
                                      "build_threads": settings.build_threads,
                                      "batch_max": settings.batch_max, "batch_wait_ms": settings.batch_wait_ms,
-                                     "search_concurrency": settings.search_concurrency},
+                                     "search_concurrency": settings.search_concurrency, "servers": servers,
+                                     "store": "postgresql" if settings.store else "folder"},
                          "runs": runs, "seconds": seconds, "questions": len(questions), "model_load_s": model_load_s}
         figures["embed_query_ms"] = measure_embedding(embedder, questions, runs)
         _print_embedding(figures)
@@ -216,7 +235,7 @@ def run(json_path: Path | None = None, runs: int = 3, seconds: float = 20, clien
             _print_stages(figures)
         del embedder  # the server loads its own
         figures["http"], figures["memory_mb"] = measure_http(index_dir, settings.corpus_dir, questions, work, runs,
-                                                             seconds, clients)
+                                                             seconds, clients, servers)
         figures["ratios"] = _ratios(figures)
         _print_http(figures)
     if json_path is not None:
@@ -260,7 +279,8 @@ def _print_stages(figures: dict) -> None:
 
 
 def _print_http(figures: dict) -> None:
-    print(f"http (wrk, {figures['seconds']:g} s a run)   requests/s               p50 ms                   p95 ms"
+    machine = figures["machine"]
+    print(f"http ({machine['servers']} server(s), {machine['store']} store; wrk, {figures['seconds']:g} s a run)   requests/s               p50 ms                   p95 ms"
           "                   p99 ms              errors")
     for clients, row in figures["http"].items():
         print(f"  {clients:>3} clients {Spread(**row['requests_per_s'])!s:>24} {Spread(**row['p50_ms'])!s:>24} "

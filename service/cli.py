@@ -75,6 +75,8 @@ def main(argv: list[str] | None = None) -> int:
                        help="concurrent HTTP connections, one load each (default 1 8 32)")
     bench.add_argument("--http-only", action="store_true", help="only the HTTP load and memory, against the index "
                        "of CITEQA_INDEX_DIR (to compare CITEQA_ONNX_THREADS, CITEQA_BATCH_MAX, CITEQA_SEARCH_CONCURRENCY)")
+    bench.add_argument("--servers", type=int, default=1, metavar="N", help="citeqa serve processes sharing the index, "
+                       "each loaded by its own wrk (default 1)")
     bench.add_argument("--scale", type=int, default=None, metavar="N", help="measure a synthetic index of N chunks instead")
     bench.add_argument("--report", type=Path, default=None, help="with --scale: the report added (default: a 62-page "
                        "library PDF)")
@@ -301,10 +303,11 @@ def _bench(args: argparse.Namespace, settings: Settings) -> int:
     if args.scale is None:
         from eval.speed import BenchProblem, run as run_speed
 
-        if args.runs < 1 or args.seconds < 1 or min(args.clients) < 1:
-            raise ValueError("--runs, --seconds and --clients must be at least 1")
+        if args.runs < 1 or args.seconds < 1 or min(args.clients) < 1 or not 1 <= args.servers <= 16:
+            raise ValueError("--runs, --seconds and --clients must be at least 1, --servers from 1 to 16")
         try:
-            run_speed(args.json, args.runs, args.seconds, tuple(args.clients), http_only=args.http_only)
+            run_speed(args.json, args.runs, args.seconds, tuple(args.clients), http_only=args.http_only,
+                      servers=args.servers)
         except BenchProblem as problem:
             print(f"citeqa: {problem}", file=sys.stderr)
             return 2

@@ -37,3 +37,20 @@ def test_without_wrk_the_bench_says_how_to_install_it(tmp_path, monkeypatch):
 def test_bad_bench_options_are_refused_before_any_work(capsys):
     assert main(["bench", "--runs", "0"]) == 2
     assert "--runs, --seconds and --clients must be at least 1" in capsys.readouterr().err
+    assert main(["bench", "--servers", "0"]) == 2
+
+
+@pytest.mark.slow
+def test_several_servers_share_the_load_and_their_figures_add_up(tmp_path, settings, built_index, monkeypatch):
+    monkeypatch.setenv("CITEQA_INDEX_DIR", str(settings.index_dir))
+    from service.settings import get_settings
+
+    get_settings.cache_clear()
+    try:
+        figures = run(None, runs=1, seconds=2, clients=(3,), work=tmp_path, http_only=True, servers=2)
+    finally:
+        get_settings.cache_clear()
+    assert figures["machine"]["servers"] == 2 and "build" not in figures
+    row = figures["http"]["3"]
+    assert row["errors"] == 0 and row["requests"] > 0 and row["requests_per_s"]["median"] > 0
+    assert figures["memory_mb"]["at_rest"] > 2 * 100  # two servers' memory
