@@ -170,6 +170,14 @@ class PostgresStore:
             best[position - 1] = score if sentence is None else max(score, sentence)
         return chunk, best
 
+    def chunk_vectors(self, rows: list[int]) -> np.ndarray:
+        """The vectors of these chunk rows (a build reuses them, as it does the folder's)."""
+        keys, ordinals = self._pairs(np.asarray(rows, dtype=np.int64))
+        found = self._query("SELECT w.position, c.embedding::text FROM unnest(%s::text[], %s::int[]) WITH ORDINALITY "
+                            "AS w(document_key, ordinal, position) JOIN citeqa_chunks c "
+                            "ON c.document_key = w.document_key AND c.ordinal = w.ordinal", (keys, ordinals))
+        return self._vectors(found, len(keys))
+
     def sentence_vectors(self, rows: list[int]) -> np.ndarray:
         rows = np.asarray(rows, dtype=np.int64)
         owner = np.searchsorted(self._sentence_offsets, rows, side="right") - 1
@@ -178,7 +186,11 @@ class PostgresStore:
         found = self._query("SELECT w.position, s.embedding::text FROM unnest(%s::text[], %s::int[]) WITH ORDINALITY "
                             "AS w(document_key, ordinal, position) JOIN citeqa_sentences s "
                             "ON s.document_key = w.document_key AND s.ordinal = w.ordinal", (keys, ordinals))
-        vectors = np.zeros((len(rows), self._manifest["model"]["dimension"]), dtype=np.float32)
+        return self._vectors(found, len(rows))
+
+    def _vectors(self, found: list[tuple], count: int) -> np.ndarray:
+        """(position from 1, vector text) rows as a matrix in position order."""
+        vectors = np.zeros((count, self._manifest["model"]["dimension"]), dtype=np.float32)
         for position, text in found:
             vectors[position - 1] = _vector(text)
         return vectors

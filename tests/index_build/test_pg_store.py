@@ -64,6 +64,7 @@ def test_chunks_texts_sentences_and_speakers_are_the_same(stores):
     assert database.document_text("no-such-report") is None
     sentence_rows = [row for _, _, row in chunks[3].sentences]
     assert np.array_equal(database.sentence_vectors(sentence_rows), folder.sentence_vectors(sentence_rows))
+    assert np.array_equal(database.chunk_vectors(rows), folder.chunk_vectors(rows))
     assert database.speakers() == folder.speakers()
 
 
