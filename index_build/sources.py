@@ -96,15 +96,12 @@ class PostgresSource:
                 self._current = found
 
     def _read(self) -> str:
-        from index_build.pg_schema import DatabaseProblem, connect
+        from index_build.pg_schema import connect
 
         try:
             with connect(self.dsn) as connection:
                 row = connection.execute("SELECT version_id FROM citeqa_current").fetchone()
-        except (DatabaseProblem, OSError) as error:
-            log.warning("citeqa: cannot read the current version from PostgreSQL: %s", error)
-            return ""
-        except Exception as error:  # psycopg's own errors (a table missing): the version stays unknown
+        except Exception as error:  # down, or psycopg's own errors (a table missing): the version stays unknown
             log.warning("citeqa: cannot read the current version from PostgreSQL: %s", error)
             return ""
         return row[0] if row else ""

@@ -12,7 +12,6 @@ import time
 from pathlib import Path
 
 from index_build.embedding import Embedder
-from index_build.index_store import check_model
 from index_build.sources import FolderSource, VersionSource
 from service.batching import BatchingEncoder
 from service.search import SearchEngine
@@ -43,12 +42,10 @@ class LiveIndex:
         """Load the current version and the model, checking they belong together (a missing or corrupt index
         is refused before the model loads); with ``batch_max`` over 1, concurrent questions are embedded
         together (:class:`BatchingEncoder`)."""
-        version = source.open()
-        embedder = Embedder.load(model_name, model_cache_dir)
-        check_model(version, model_name, embedder.fingerprint, embedder.dimension)
+        engine = SearchEngine.open(source, model_name, model_cache_dir)
         if batch_max > 1:  # the engine's translator shares this embedder: every query encoding is batched
-            embedder.encoder = BatchingEncoder(embedder.encoder, batch_max, batch_wait_ms)
-        return cls(SearchEngine(embedder, version), source)
+            engine.embedder.encoder = BatchingEncoder(engine.embedder.encoder, batch_max, batch_wait_ms)
+        return cls(engine, source)
 
     @property
     def embedder(self) -> Embedder:

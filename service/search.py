@@ -25,10 +25,11 @@ import numpy as np
 
 from index_build.chunk_table import Chunk
 from index_build.embedding import Embedder
-from index_build.index_store import check_model, load_version
+from index_build.index_store import check_model
 from index_build.language import guess_language, is_who_question
 from index_build.text import fold_accents
 from index_build.lexical import query_terms, query_word_variants, terms_of_words
+from index_build.sources import FolderSource, VersionSource
 from index_build.store import Hits, IndexStore, SearchFilter
 from index_build.vector_index import best_of
 from index_build.retrieval import RetrievalSettings, pair_key, settings_for_version
@@ -204,10 +205,11 @@ class SearchEngine:
         self.modes = {"hybrid": [dense, lexical, TranslatedRetriever(version)], "dense": [dense], "bm25": [lexical]}
 
     @classmethod
-    def open(cls, index_dir: Path, model_name: str, model_cache_dir: Path) -> "SearchEngine":
-        """Load the current index version, then the model, checking they belong together (a missing or
-        corrupt index is refused before the model is loaded: in a second, not after it)."""
-        version = load_version(index_dir)
+    def open(cls, source: Path | VersionSource, model_name: str, model_cache_dir: Path) -> "SearchEngine":
+        """Load the current index version (of an index folder, or of any :class:`VersionSource`), then the
+        model, checking they belong together (a missing or corrupt index is refused before the model is
+        loaded: in a second, not after it)."""
+        version = (FolderSource(source) if isinstance(source, (str, Path)) else source).open()
         embedder = Embedder.load(model_name, model_cache_dir)
         check_model(version, model_name, embedder.fingerprint, embedder.dimension)
         return cls(embedder, version)
