@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from index_build.index_store import PreviousVersion, load_version
-from index_build.pg_schema import connect, migrate
-from index_build.pg_writer import PostgresWriter, document_key
+from index_build.pg_schema import migrate
+from index_build.pg_writer import PostgresWriter, held_documents
 
 
 @dataclass
@@ -39,12 +39,10 @@ def copy_from_folder(dsn: str, index_dir: Path) -> CopySummary:
     started = time.perf_counter()
     version = load_version(index_dir)
     migrate(dsn, int(version.manifest["model"]["dimension"]))  # a new database gets the schema first
-    with connect(dsn) as connection:
-        held = {key for (key,) in connection.execute("SELECT document_key FROM citeqa_documents WHERE document_key = "
-                                                     "ANY(%s)", ([document_key(doc) for doc in version.documents],))}
+    held = held_documents(dsn, version.documents, version.manifest)
     previous, writer = PreviousVersion(version), PostgresWriter(dsn)
     for entry in version.documents:
-        if document_key(entry) in held:
+        if entry["id"] in held:
             writer.keep(entry)
         else:
             writer.add(previous.part(entry["id"]))

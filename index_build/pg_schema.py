@@ -95,6 +95,40 @@ CREATE INDEX citeqa_sentences_embedding ON citeqa_sentences USING hnsw (embeddin
 CREATE INDEX citeqa_chunks_terms ON citeqa_chunks USING gin (frequencies);
 CREATE INDEX citeqa_documents_by_id ON citeqa_documents (document_id);
 """),
+    # Word vectors once per model and word (a library of replicas or of one language repeats most words), each
+    # document's words as small rows; a document's counts stored when written, so that opening a version of a
+    # million chunks reads one row a document instead of counting its chunks.
+    (2, """
+CREATE TABLE citeqa_words (
+    model text NOT NULL,
+    language text NOT NULL,
+    word text NOT NULL,
+    embedding vector({dimension}) NOT NULL,
+    PRIMARY KEY (model, language, word)
+);
+CREATE TABLE citeqa_document_words (
+    document_key text NOT NULL REFERENCES citeqa_documents (document_key) ON DELETE CASCADE,
+    language text NOT NULL,
+    word text NOT NULL,
+    PRIMARY KEY (document_key, language, word)
+);
+CREATE INDEX citeqa_document_words_by_word ON citeqa_document_words (language, word);
+INSERT INTO citeqa_words
+    SELECT DISTINCT ON (language, word) coalesce(v.manifest #>> '{{model,fingerprint}}', ''), w.language, w.word,
+           w.embedding
+    FROM citeqa_vocabulary w CROSS JOIN LATERAL (SELECT manifest FROM citeqa_versions ORDER BY created_at DESC
+                                                 LIMIT 1) v
+    ORDER BY language, word;
+INSERT INTO citeqa_document_words SELECT document_key, language, word FROM citeqa_vocabulary;
+DROP TABLE citeqa_vocabulary;
+ALTER TABLE citeqa_documents ADD COLUMN chunks integer, ADD COLUMN sentences integer, ADD COLUMN term_total bigint;
+UPDATE citeqa_documents d SET
+    chunks = (SELECT count(*) FROM citeqa_chunks c WHERE c.document_key = d.document_key),
+    sentences = (SELECT count(*) FROM citeqa_sentences s WHERE s.document_key = d.document_key),
+    term_total = (SELECT coalesce(sum(term_count), 0) FROM citeqa_chunks c WHERE c.document_key = d.document_key);
+ALTER TABLE citeqa_documents ALTER COLUMN chunks SET NOT NULL, ALTER COLUMN sentences SET NOT NULL,
+    ALTER COLUMN term_total SET NOT NULL;
+"""),
 ]
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 

@@ -73,15 +73,15 @@ class PostgresStore:
         if found is None:
             raise DatabaseProblem(f"the database has no index version {version!r}")
         rows = connection.execute(
-            "SELECT vd.document_key, vd.first_row, vd.first_sentence, vd.entry, "
-            "(SELECT count(*) FROM citeqa_chunks c WHERE c.document_key = vd.document_key), "
-            "(SELECT count(*) FROM citeqa_sentences s WHERE s.document_key = vd.document_key), "
-            "(SELECT coalesce(sum(term_count), 0) FROM citeqa_chunks c WHERE c.document_key = vd.document_key) "
-            "FROM citeqa_version_documents vd WHERE vd.version_id = %s ORDER BY vd.position", (version,)).fetchall()
+            "SELECT vd.document_key, vd.first_row, vd.first_sentence, vd.entry, d.chunks, d.sentences, d.term_total "
+            "FROM citeqa_version_documents vd JOIN citeqa_documents d USING (document_key) "
+            "WHERE vd.version_id = %s ORDER BY vd.position", (version,)).fetchall()
         keys = [row[0] for row in rows]
-        words = connection.execute("SELECT DISTINCT ON (word, language) word, language, embedding::text "
-                                   "FROM citeqa_vocabulary WHERE document_key = ANY(%s) ORDER BY word, language",
-                                   (keys,)).fetchall()
+        words = connection.execute(
+            "SELECT w.word, w.language, w.embedding::text FROM citeqa_words w WHERE w.model = %s AND "
+            "(w.language, w.word) IN (SELECT language, word FROM citeqa_document_words WHERE document_key = ANY(%s)) "
+            "ORDER BY w.word, w.language",
+            (found[0]["model"]["fingerprint"], keys)).fetchall()
         dimension = int(found[0]["model"]["dimension"])
         vocabulary = (Vocabulary([(word, language) for word, language, _ in words],
                                  np.vstack([_vector(text) for _, _, text in words])) if words

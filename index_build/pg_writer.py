@@ -9,6 +9,7 @@ replaced long enough ago. A document whose content is in the database already ke
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections import Counter
 from dataclasses import dataclass, field
@@ -26,9 +27,26 @@ GRACE_SECONDS = 300  # a replaced version stays this long for servers still answ
 _VERSION_FORMAT = "%Y%m%dT%H%M%S%fZ"  # as the folder's version ids: they sort in creation order
 
 
-def document_key(entry: dict) -> str:
-    """The key of a document's rows: its id and content hash (the same report, the same rows)."""
-    return f"{entry['id']}@{entry['content_hash'][:16]}"
+def document_key(entry: dict, manifest: dict) -> str:
+    """The key of a document's rows: its id and a hash of what makes them (its content and language, the
+    model, the chunking and the pipeline of the version's ``manifest``): the same key, the same rows."""
+    made_by = json.dumps([entry["content_hash"], entry.get("language", ""), manifest["model"]["fingerprint"],
+                          manifest.get("chunking"), manifest.get("pipeline")], sort_keys=True)
+    return f"{entry['id']}@{hashlib.sha256(made_by.encode()).hexdigest()[:16]}"
+
+
+def held_documents(dsn: str, entries: list[dict], manifest: dict) -> set[str]:
+    """The ids of the documents among ``entries`` whose rows the database holds for this ``manifest``."""
+    from index_build.pg_schema import schema_version
+
+    keys = {document_key(entry, manifest): entry["id"] for entry in entries}
+    with connect(dsn) as connection:
+        if schema_version(connection) == 0:
+            return set()
+        require_schema(connection)
+        found = connection.execute("SELECT document_key FROM citeqa_documents WHERE document_key = ANY(%s)",
+                                   (list(keys),)).fetchall()
+    return {keys[key] for (key,) in found}
 
 
 @dataclass
@@ -85,24 +103,25 @@ class PostgresWriter:
             with connection.transaction():
                 cursor.execute("SELECT pg_advisory_xact_lock(%s)", (WRITER_LOCK,))
                 rows = []
+                fingerprint = manifest["model"]["fingerprint"]
                 for document_id in order:
                     entry = self._entries[document_id]
-                    key = document_key(entry)
-                    cursor.execute("SELECT (SELECT count(*) FROM citeqa_chunks WHERE document_key = %s), "
-                                   "(SELECT count(*) FROM citeqa_sentences WHERE document_key = %s), "
-                                   "EXISTS (SELECT 1 FROM citeqa_documents WHERE document_key = %s)", (key, key, key))
-                    chunks, sentences, present = cursor.fetchone()
-                    if not present:
+                    key = document_key(entry, manifest)
+                    cursor.execute("SELECT chunks, sentences FROM citeqa_documents WHERE document_key = %s", (key,))
+                    present = cursor.fetchone()
+                    if present is not None:
+                        chunks, sentences = present
+                    else:
                         part = self._parts.get(document_id)
                         if part is None:
                             raise ValueError(f"the database holds no rows for {document_id!r} ({key}): add it with "
                                              "its rows")
-                        chunks, sentences, written_words = _write_document(cursor, part, key, words)
+                        chunks, sentences = _write_document(cursor, part, key, words)
                         summary.written += 1
                         summary.chunks += chunks
                         summary.sentences += sentences
-                        summary.words += written_words
                     rows.append((entry, key, chunks, sentences))
+                summary.words = _write_words(cursor, fingerprint, words)
                 counts = {"documents": len(rows), "chunks": sum(row[2] for row in rows)}
                 stored = {key: value for key, value in manifest.items() if key not in ("segments", "documents")}
                 cursor.execute("INSERT INTO citeqa_versions (id, manifest) VALUES (%s, %s::jsonb) ON CONFLICT (id) "
@@ -134,21 +153,34 @@ def make_current(cursor, version: str) -> None:
                    "(SELECT id FROM citeqa_versions ORDER BY created_at DESC LIMIT %s)", (GRACE_SECONDS, KEEP_VERSIONS))
     cursor.execute("DELETE FROM citeqa_documents d WHERE NOT EXISTS (SELECT 1 FROM citeqa_version_documents vd "
                    "WHERE vd.document_key = d.document_key)")
+    if cursor.rowcount:  # the word vectors no document uses any more (found first, then deleted by key: Citus
+        # does not let a change of a reference table read a distributed one)
+        cursor.execute("SELECT language, word FROM citeqa_words EXCEPT SELECT language, word FROM citeqa_document_words")
+        unused = cursor.fetchall()
+        if unused:
+            cursor.execute("DELETE FROM citeqa_words w USING unnest(%s::text[], %s::text[]) AS t(language, word) "
+                           "WHERE w.language = t.language AND w.word = t.word",
+                           ([language for language, _ in unused], [word for _, word in unused]))
 
 
-def _write_document(cursor, part: DocumentPart, key: str, words: dict) -> tuple[int, int, int]:
-    """One document's text, chunks, sentences, term counts and words; returns (chunks, sentences, words)."""
+def _write_document(cursor, part: DocumentPart, key: str, words: dict) -> tuple[int, int]:
+    """One document's text, chunks, sentences, term counts and the list of its words (their vectors are
+    :func:`_write_words`'); returns (chunks, sentences)."""
     entry, language = part.entry, part.entry.get("language", "")
-    cursor.execute("INSERT INTO citeqa_documents VALUES (%s, %s, %s::jsonb, %s, %s, %s, %s)",
-                   (key, entry["id"], _json(entry), language, entry.get("year"), entry.get("publisher") or "", part.text))
+    sentence_vectors = np.asarray(part.sentence_vectors, dtype=np.float32)
+    chunk_terms = [document_terms(chunk.text, language) or [EMPTY_TERM] for chunk in part.chunks]  # as the folder's
+    # BM25 counts them
+    cursor.execute("INSERT INTO citeqa_documents (document_key, document_id, entry, language, year, publisher, text, "
+                   "chunks, sentences, term_total) VALUES (%s, %s, %s::jsonb, %s, %s, %s, %s, %s, %s, %s)",
+                   (key, entry["id"], _json(entry), language, entry.get("year"), entry.get("publisher") or "", part.text,
+                    len(part.chunks), len(sentence_vectors), sum(len(terms) for terms in chunk_terms)))
     owner: dict[int, int] = {}
     passages_with: Counter = Counter()  # term -> passages of the document holding it
     with cursor.copy("COPY citeqa_chunks (document_key, ordinal, page, start_char, end_char, language, text, speakers, "
                      "sentences, embedding, frequencies, term_count) FROM STDIN") as copy:
-        for ordinal, (chunk, vector) in enumerate(zip(part.chunks, part.vectors)):
+        for ordinal, (chunk, vector, terms) in enumerate(zip(part.chunks, part.vectors, chunk_terms)):
             for _, _, row in chunk.sentences:
                 owner.setdefault(row, ordinal)
-            terms = document_terms(chunk.text, language) or [EMPTY_TERM]  # as the folder's BM25 counts them
             passages_with.update(set(terms))
             copy.write_row((key, ordinal, chunk.page, chunk.start, chunk.end, language, chunk.text,
                             _json(chunk.speakers), _json(chunk.sentences), vector_text(vector),
@@ -156,15 +188,29 @@ def _write_document(cursor, part: DocumentPart, key: str, words: dict) -> tuple[
     with cursor.copy("COPY citeqa_document_terms (document_key, term, passages) FROM STDIN") as copy:
         for term, passages in passages_with.items():
             copy.write_row((key, term, passages))
-    sentence_vectors = np.asarray(part.sentence_vectors, dtype=np.float32)
     with cursor.copy("COPY citeqa_sentences (document_key, ordinal, chunk_ordinal, embedding) FROM STDIN") as copy:
         for ordinal, vector in enumerate(sentence_vectors):
             copy.write_row((key, ordinal, owner.get(ordinal, 0), vector_text(vector)))
     own_words = sorted({word for word in vocabulary_words(part.text, language) if (word, language) in words})
-    with cursor.copy("COPY citeqa_vocabulary (document_key, word, language, embedding) FROM STDIN") as copy:
+    with cursor.copy("COPY citeqa_document_words (document_key, language, word) FROM STDIN") as copy:
         for word in own_words:
-            copy.write_row((key, word, language, vector_text(words[(word, language)])))
-    return len(part.chunks), len(sentence_vectors), len(own_words)
+            copy.write_row((key, language, word))
+    return len(part.chunks), len(sentence_vectors)
+
+
+def _write_words(cursor, model: str, words: dict) -> int:
+    """The vectors of the words the database does not hold yet for this model; returns how many were written."""
+    if not words:
+        return 0
+    languages, texts = zip(*((language, word) for word, language in words))
+    cursor.execute("SELECT t.language, t.word FROM unnest(%s::text[], %s::text[]) AS t(language, word) "
+                   "WHERE NOT EXISTS (SELECT 1 FROM citeqa_words w WHERE w.model = %s AND w.language = t.language "
+                   "AND w.word = t.word)", (list(languages), list(texts), model))
+    missing = cursor.fetchall()
+    with cursor.copy("COPY citeqa_words (model, language, word, embedding) FROM STDIN") as copy:
+        for language, word in missing:
+            copy.write_row((model, language, word, vector_text(words[(word, language)])))
+    return len(missing)
 
 
 def _json(value) -> str:

@@ -7,13 +7,17 @@
 -- machines citeqa is developed on):
 -- * every primary key of a distributed table holds its distribution column: citeqa_documents (document_key),
 --   citeqa_chunks (document_key, ordinal), citeqa_sentences (document_key, ordinal),
---   citeqa_vocabulary (document_key, language, word);
--- * the four share one column type (text) and are co-located, so a document's rows live on one node;
--- * the small tables (schema, settings, versions, the current pointer, each version's list of documents) are
---   reference tables, copied to every node; their foreign keys point only at other reference tables;
+--   citeqa_document_terms (document_key, term), citeqa_document_words (document_key, language, word);
+-- * the five share one column type (text) and are co-located, so a document's rows live on one node;
+-- * the small tables (schema, settings, versions, the current pointer, each version's list of documents, the
+--   word vectors: one row a word) are reference tables, copied to every node; their foreign keys point only at
+--   other reference tables;
 -- * no foreign key points from a reference table into a distributed one, and none uses SET NULL or SET DEFAULT;
--- * citeqa's writes to the distributed tables name document_key (COPY, INSERT, and an UPDATE of one document's
---   rows): each goes to one shard. Its searches order by a vector distance or a text rank with LIMIT, which
+-- * citeqa's writes to the distributed tables name document_key (COPY, INSERT), or delete the documents no
+--   version lists (a subquery over a reference table); a change of a reference table (the unused word vectors)
+--   never reads a distributed table: the words are selected first (EXCEPT, planned recursively), then deleted by
+--   key. Reading a version's words joins the reference table with a non-correlated subquery over
+--   citeqa_document_words (IN), which Citus plans recursively. Its searches order by a vector distance or a text rank with LIMIT, which
 --   Citus pushes down to every shard and merges.
 -- Untested here: the statements below, the plans Citus makes, and HNSW recall across shards.
 
@@ -25,4 +29,6 @@ SELECT create_reference_table('citeqa_version_documents');
 SELECT create_distributed_table('citeqa_documents', 'document_key');
 SELECT create_distributed_table('citeqa_chunks', 'document_key', colocate_with => 'citeqa_documents');
 SELECT create_distributed_table('citeqa_sentences', 'document_key', colocate_with => 'citeqa_documents');
-SELECT create_distributed_table('citeqa_vocabulary', 'document_key', colocate_with => 'citeqa_documents');
+SELECT create_reference_table('citeqa_words');
+SELECT create_distributed_table('citeqa_document_terms', 'document_key', colocate_with => 'citeqa_documents');
+SELECT create_distributed_table('citeqa_document_words', 'document_key', colocate_with => 'citeqa_documents');

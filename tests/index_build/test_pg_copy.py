@@ -36,8 +36,10 @@ def test_the_current_version_is_copied_row_for_row_and_made_current(postgres_dsn
         assert [r[0] for r in nearest] == version.search_chunks(question, 3, None).rows.tolist()
         found = connection.execute("SELECT count(*) FROM citeqa_chunks WHERE frequencies ? 'enfant'").fetchone()[0]
         assert found == sum("enfant" in document_terms(c.text, "fr") for c in chunks) > 0  # enfant(s), stemmed
-        words = connection.execute("SELECT count(*) FROM citeqa_vocabulary").fetchone()[0]
+        words = connection.execute("SELECT count(*) FROM citeqa_words").fetchone()[0]
         assert words == summary.words and 0 < words <= len(version.vocabulary.entries)
+        used = connection.execute("SELECT count(*) FROM citeqa_document_words").fetchone()[0]
+        assert used == words  # one document: each word it uses, once
 
 
 def test_copying_the_same_version_again_writes_no_rows_twice(postgres_dsn, settings, built_index):
@@ -47,12 +49,12 @@ def test_copying_the_same_version_again_writes_no_rows_twice(postgres_dsn, setti
     with psycopg.connect(postgres_dsn) as connection:
         assert connection.execute("SELECT count(*) FROM citeqa_chunks").fetchone()[0] == first.chunks
         assert connection.execute("SELECT document_key FROM citeqa_version_documents").fetchall() == [
-            (document_key(load_version(settings.index_dir).documents[0]),)]
+            (document_key(load_version(settings.index_dir).documents[0], load_version(settings.index_dir).manifest),)]
 
 
 def test_the_command_line_migrates_copies_and_says_what_failed(postgres_dsn, settings, built_index, capsys, tmp_path):
     assert main(["db", "--dsn", postgres_dsn, "migrate"]) == 0
-    assert "Schema version 1: applied 1" in capsys.readouterr().out
+    assert "Schema version 2: applied 1, 2" in capsys.readouterr().out
     assert main(["db", "--dsn", postgres_dsn, "copy-from", str(settings.index_dir)]) == 0
     assert "made current" in capsys.readouterr().out
     assert main(["db", "--dsn", postgres_dsn, "copy-from", str(tmp_path / "nothing")]) == 2
