@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import json
 import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -15,12 +14,12 @@ from index_build.cleaning import CleanDocument, Paragraph, clean_pages
 from index_build.corpus import ReportInfo, content_hash, file_stamp, known_content_hash, load_catalog
 from index_build.embedding import Embedder
 from index_build.chunk_table import Chunk
-from index_build.folder_writer import FolderWriter
-from index_build.index_store import IndexProblem, PreviousVersion, current_path, load_previous, writer_lock
+from index_build.index_store import PreviousVersion
 from index_build.reading import RawReport, read_report
 from index_build.retrieval import default_settings, manifest_entry
 from index_build.speakers import Speaker, attribute_speakers
 from index_build.store import DocumentPart
+from index_build.targets import BuildTarget, Committed, VersionWriter, as_target
 from index_build.text import sentence_spans
 from index_build.vocabulary import build_vocabulary
 
@@ -114,7 +113,7 @@ class BuildSummary:
     """What a build changed, for the command line and the admin API."""
 
     version: str
-    path: str
+    path: str  # the version's folder, or the database
     added: list[str] = field(default_factory=list)
     replaced: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
@@ -126,53 +125,50 @@ class BuildSummary:
 
     def line(self) -> str:
         """One line for people."""
-        return (f"Index version {self.version}: {len(self.added)} added, {len(self.replaced)} replaced, "
+        return (f"Index version {self.version} in {self.path}: {len(self.added)} added, {len(self.replaced)} replaced, "
                 f"{len(self.unchanged)} unchanged, {len(self.removed)} removed; {self.documents} documents, "
                 f"{self.chunks} chunks ({self.embedded_chunks} embedded) in {self.seconds:.1f} s")
 
 
-def build_index(corpus_dir: Path, index_dir: Path, embedder: Embedder, *,
+def build_index(corpus_dir: Path, target: Path | BuildTarget, embedder: Embedder, *,
                 chunk_size: int = DEFAULT_CHUNK_SIZE, chunk_overlap: int = DEFAULT_CHUNK_OVERLAP,
                 show_progress: bool = True, reuse: bool = True) -> BuildSummary:
-    """Make the index match the corpus, as a new version switched atomically.
+    """Make the index (a folder's path, or any :class:`~index_build.targets.BuildTarget`) match the corpus, as a
+    new version switched atomically.
 
     With ``reuse``, documents whose content, model and chunking are unchanged keep their
     chunks and vectors from the current version: only new or changed reports are embedded.
     """
-    with writer_lock(index_dir):
-        return build_locked(corpus_dir, index_dir, embedder, chunk_size=chunk_size, chunk_overlap=chunk_overlap,
+    target = as_target(target)
+    with target.lock():
+        return build_locked(corpus_dir, target, embedder, chunk_size=chunk_size, chunk_overlap=chunk_overlap,
                             show_progress=show_progress, reuse=reuse)
 
 
-def build_locked(corpus_dir: Path, index_dir: Path, embedder: Embedder, *,
+def build_locked(corpus_dir: Path, target: Path | BuildTarget, embedder: Embedder, *,
                  chunk_size: int = DEFAULT_CHUNK_SIZE, chunk_overlap: int = DEFAULT_CHUNK_OVERLAP,
                  show_progress: bool = True, reuse: bool = True,
                  prepared: dict[str, PreparedReport] | None = None) -> BuildSummary:
     """:func:`build_index` for a caller that already holds the writer lock; ``prepared`` holds reports
     the caller has read and chunked already (used when their content is the corpus file's)."""
     started = time.perf_counter()
+    target = as_target(target)
     catalog = load_catalog(corpus_dir)
     chunking = {"size": chunk_size, "overlap": chunk_overlap}
-    previous = _reusable_version(index_dir, embedder, chunking) if reuse else None
+    previous = _reusable_version(target, embedder, chunking) if reuse else None
     old_docs = {doc["id"]: doc for doc in previous.documents} if previous else {}
     pipeline = pipeline_version()  # read once, before any report is prepared
     same_pipeline = previous is not None and previous.manifest.get("pipeline") == pipeline
-    in_place = previous.store if previous is not None else None  # its segments are kept; else all is written again
     known = _KnownVectors(previous) if previous is not None else None
-    writer = FolderWriter(index_dir, in_place if same_pipeline else None)
+    writer = target.writer(previous, same_pipeline)
     summary = BuildSummary(version="", path="")
     for info in catalog:
         old = old_docs.get(info.id)
         stamp = file_stamp(corpus_dir / info.source_file)
         digest = known_content_hash(corpus_dir / info.source_file, old)
         if old is not None and old["content_hash"] == digest and same_pipeline:
-            summary.unchanged.append(info.id)
-            if in_place is None or old.get("language") != info.language:  # an older format, or another stemmer:
-                part = previous.part(info.id, info.model_dump())              # written again, not embedded
-                part.entry["file_stamp"] = stamp
-                writer.add(part)
-            else:  # kept where it is; the catalog's title, year or publisher may have changed
-                writer.update(info.id, {**info.model_dump(), "file_stamp": stamp})
+            summary.unchanged.append(info.id)  # the catalog's title, year or publisher may have changed
+            writer.carry_over(previous, info.id, {**info.model_dump(), "file_stamp": stamp})
             continue
         ready = (prepared or {}).get(info.id)
         usable = ready is not None and ready.content_hash == digest and ready.info == info and (
@@ -189,19 +185,18 @@ def build_locked(corpus_dir: Path, index_dir: Path, embedder: Embedder, *,
     summary.removed = sorted(set(old_docs) - {info.id for info in catalog})
     for document_id in summary.removed:
         writer.remove(document_id)
-    path = _commit(writer, embedder, chunking, pipeline, previous, show_progress, [info.id for info in catalog])
-    summary.version, summary.path = path.name, str(path)
-    written = json.loads((path / "manifest.json").read_text(encoding="utf-8"))["counts"]
-    summary.documents, summary.chunks = written["documents"], written["chunks"]
+    committed = _commit(writer, embedder, chunking, pipeline, previous, show_progress, [info.id for info in catalog])
+    summary.version, summary.path = committed.version, committed.where
+    summary.documents, summary.chunks = committed.documents, committed.chunks
     summary.seconds = round(time.perf_counter() - started, 2)
     return summary
 
 
-def is_up_to_date(corpus_dir: Path, index_dir: Path, embedder: Embedder, *, chunk_size: int = DEFAULT_CHUNK_SIZE,
-                  chunk_overlap: int = DEFAULT_CHUNK_OVERLAP) -> bool:
+def is_up_to_date(corpus_dir: Path, target: Path | BuildTarget, embedder: Embedder, *,
+                  chunk_size: int = DEFAULT_CHUNK_SIZE, chunk_overlap: int = DEFAULT_CHUNK_OVERLAP) -> bool:
     """True when the current version holds exactly the corpus's reports, unchanged, built by this model,
     chunking and pipeline: a build would change nothing."""
-    previous = _reusable_version(index_dir, embedder, {"size": chunk_size, "overlap": chunk_overlap})
+    previous = _reusable_version(as_target(target), embedder, {"size": chunk_size, "overlap": chunk_overlap})
     if previous is None or previous.manifest.get("pipeline") != pipeline_version():
         return False
     documents = {doc["id"]: doc for doc in previous.documents}
@@ -210,15 +205,10 @@ def is_up_to_date(corpus_dir: Path, index_dir: Path, embedder: Embedder, *, chun
                        for info in load_catalog(corpus_dir)}
 
 
-def _reusable_version(index_dir: Path, embedder: Embedder, chunking: dict) -> PreviousVersion | None:
+def _reusable_version(target: BuildTarget, embedder: Embedder, chunking: dict) -> PreviousVersion | None:
     """The current version, if its vectors can be reused with this model and chunking."""
-    if current_path(index_dir) is None:
-        return None
-    try:
-        version = load_previous(index_dir, fingerprint=embedder.fingerprint, dimension=embedder.dimension)
-    except IndexProblem:
-        return None  # corrupt or another model: rebuild everything
-    return version if version.manifest.get("chunking") == chunking else None
+    version = target.previous(embedder.fingerprint, embedder.dimension)
+    return version if version is not None and version.manifest.get("chunking") == chunking else None
 
 
 class _KnownVectors:
@@ -278,8 +268,8 @@ def _new_part(report: PreparedReport, embedder: Embedder, show_progress: bool,
     return DocumentPart(entry, report.document.text, report.chunks, vectors, sentence_vectors), embedded
 
 
-def _commit(writer: FolderWriter, embedder: Embedder, chunking: dict, pipeline: str,
-            previous: PreviousVersion | None, show_progress: bool, order: list[str]) -> Path:
+def _commit(writer: VersionWriter, embedder: Embedder, chunking: dict, pipeline: str,
+            previous: PreviousVersion | None, show_progress: bool, order: list[str]) -> Committed:
     """Make the vocabulary of the added documents (embedding only the words the previous version did not
     have) and write the new version."""
     parts = writer.added

@@ -162,7 +162,7 @@ def connect(dsn: str) -> Iterator:
     try:
         connection = psycopg.connect(dsn, connect_timeout=CONNECT_TIMEOUT_S)
     except psycopg.OperationalError as error:
-        raise DatabaseProblem(f"cannot connect to PostgreSQL at {_without_password(dsn)}: "
+        raise DatabaseProblem(f"cannot connect to PostgreSQL at {without_password(dsn)}: "
                               f"{str(error).strip().splitlines()[0]}") from None
     with connection:
         yield connection
@@ -233,7 +233,7 @@ def vector_text(vector) -> str:
     return "[" + ",".join(repr(float(value)) for value in vector) + "]"
 
 
-def _without_password(dsn: str) -> str:
+def without_password(dsn: str) -> str:
     from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
     try:

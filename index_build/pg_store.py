@@ -20,7 +20,8 @@ from typing import Iterator
 import numpy as np
 
 from index_build.chunk_table import Chunk
-from index_build.pg_schema import DatabaseProblem, connect, require_schema, vector_text
+from index_build.pg_schema import (SCHEMA_VERSION, DatabaseProblem, connect, require_schema, schema_version,
+                                   vector_text)
 from index_build.store import Hits, SearchFilter
 from index_build.text import fold_accents
 from index_build.vector_index import best_of
@@ -39,8 +40,22 @@ def open_current(dsn: str) -> "PostgresStore":
         require_schema(connection)
         found = connection.execute("SELECT version_id FROM citeqa_current").fetchone()
         if found is None:
-            raise DatabaseProblem("the database holds no index version yet: copy one in (`citeqa db copy-from FOLDER`)")
+            raise DatabaseProblem("the database holds no index version yet: build one (`citeqa build` with CITEQA_STORE set) "
+                                  "or copy one in (`citeqa db copy-from FOLDER`)")
         return PostgresStore.read(dsn, connection, found[0])
+
+
+def current_entries(dsn: str) -> list[dict] | None:
+    """The current version's document entries, in order (None when the database holds no version yet)."""
+    with connect(dsn) as connection:
+        if schema_version(connection) == 0:
+            return None
+        require_schema(connection)
+        found = connection.execute("SELECT version_id FROM citeqa_current").fetchone()
+        if found is None:
+            return None
+        return [row[0] for row in connection.execute("SELECT entry FROM citeqa_version_documents WHERE version_id = %s "
+                                                     "ORDER BY position", (found[0],))]
 
 
 class PostgresStore:
@@ -57,6 +72,7 @@ class PostgresStore:
         self._position = {entry["id"]: index for index, entry in enumerate(entries)}
         self._key_index = {key: index for index, key in enumerate(keys)}
         self._manifest = {**manifest, "version": version, "documents": entries, "store": "postgresql",
+                          "format_version": SCHEMA_VERSION,
                           "counts": {**manifest.get("counts", {}), "documents": len(entries), "chunks": total_rows}}
         self._vocabulary = vocabulary
         self._average_terms = average_terms or 1.0  # index terms per passage, for BM25's length normalisation

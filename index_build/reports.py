@@ -12,9 +12,9 @@ from index_build.builder import BuildSummary, PreparedReport, build_locked, prep
 from index_build.isolation import read_report_isolated
 from index_build.corpus import ReportInfo, content_hash, known_content_hash, load_catalog, save_catalog, slug
 from index_build.embedding import Embedder
-from index_build.index_store import current_documents, writer_lock
 from index_build.language import guess_language
 from index_build.reading import SUPPORTED_SUFFIXES, UnreadableReport
+from index_build.targets import BuildTarget, as_target
 
 
 class ReportExists(ValueError):
@@ -38,28 +38,30 @@ class NewReport:
     replace: bool = False  # an existing report with the same id is replaced only when this says so
 
 
-def add_reports(corpus_dir: Path, index_dir: Path, embedder: Embedder, reports: list[NewReport],
+def add_reports(corpus_dir: Path, target: Path | BuildTarget, embedder: Embedder, reports: list[NewReport],
                 show_progress: bool = True) -> BuildSummary:
     """Copy the files into the corpus, register them and index only what is new or changed.
 
     The same content already in the corpus is recognised by its hash and not added twice; a
     file with the id of an existing report replaces it when its ``replace`` says so and is refused
     (:class:`ReportExists`) otherwise. A file that cannot be read is refused before anything
-    changes; if indexing fails, the corpus is put back as it was.
+    changes; if indexing fails, the corpus is put back as it was. ``target``: the index (a folder's path, or any
+    :class:`~index_build.targets.BuildTarget`).
     """
-    with writer_lock(index_dir):
+    target = as_target(target)
+    with target.lock():
         catalog = load_catalog(corpus_dir)
         before = list(catalog)
         written: list[Path] = []
         prepared: dict[str, PreparedReport] = {}
         saved = False
         try:
-            indexed = current_documents(index_dir)
+            indexed = target.current_documents()
             for report in reports:
                 catalog = _register(corpus_dir, catalog, report, written, prepared, indexed)
             save_catalog(corpus_dir, catalog)
             saved = True
-            summary = build_locked(corpus_dir, index_dir, embedder, show_progress=show_progress, prepared=prepared)
+            summary = build_locked(corpus_dir, target, embedder, show_progress=show_progress, prepared=prepared)
         except BaseException:
             if saved:
                 save_catalog(corpus_dir, before)
@@ -70,17 +72,18 @@ def add_reports(corpus_dir: Path, index_dir: Path, embedder: Embedder, reports: 
         return summary
 
 
-def remove_report(corpus_dir: Path, index_dir: Path, embedder: Embedder, report_id: str,
+def remove_report(corpus_dir: Path, target: Path | BuildTarget, embedder: Embedder, report_id: str,
                   show_progress: bool = False) -> BuildSummary:
     """Unregister a report, delete its corpus file and build a version without it."""
-    with writer_lock(index_dir):
+    target = as_target(target)
+    with target.lock():
         catalog = load_catalog(corpus_dir)
         remaining = [report for report in catalog if report.id != report_id]
         if len(remaining) == len(catalog):
             raise UnknownReport(f"no report with id {report_id!r}; `citeqa list` shows the ids")
         save_catalog(corpus_dir, remaining)
         try:
-            summary = build_locked(corpus_dir, index_dir, embedder, show_progress=show_progress)
+            summary = build_locked(corpus_dir, target, embedder, show_progress=show_progress)
         except BaseException:
             save_catalog(corpus_dir, catalog)
             raise

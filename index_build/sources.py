@@ -107,10 +107,15 @@ class PostgresSource:
         return row[0] if row else ""
 
 
+def is_postgres(store: str) -> bool:
+    """Whether CITEQA_STORE names PostgreSQL (False: empty, the index folder; anything else is a ValueError)."""
+    if not store:
+        return False
+    if store.startswith(("postgresql://", "postgres://")):
+        return True
+    raise ValueError(f"CITEQA_STORE must be empty (the index folder) or a postgresql:// address, not {store[:40]!r}")
+
+
 def version_source(store: str, index_dir: Path) -> VersionSource:
     """The source of CITEQA_STORE (a postgresql:// address) or, when it is empty, of the folder CITEQA_INDEX_DIR."""
-    if not store:
-        return FolderSource(index_dir)
-    if store.startswith(("postgresql://", "postgres://")):
-        return PostgresSource(store)
-    raise ValueError(f"CITEQA_STORE must be empty (the index folder) or a postgresql:// address, not {store[:40]!r}")
+    return PostgresSource(store) if is_postgres(store) else FolderSource(index_dir)

@@ -24,6 +24,7 @@ from index_build.index_store import IndexProblem
 from index_build.merging import merge_segments, needs_merge
 from index_build.reading import SUPPORTED_SUFFIXES, UnreadableReport
 from index_build.reports import NewReport, ReportExists, UnknownReport, add_reports, remove_report
+from index_build.targets import build_target
 from service.audit import AuditLog
 from service.jobs import Job
 from service.live import LiveIndex
@@ -237,7 +238,7 @@ def upload_document(
 
     def work() -> dict:
         try:
-            summary = add_reports(settings.corpus_dir, settings.index_dir, live.embedder, [report], show_progress=False)
+            summary = add_reports(settings.corpus_dir, build_target(settings.store, settings.index_dir), live.embedder, [report], show_progress=False)
         except ReportExists as error:
             raise HTTPException(status.HTTP_409_CONFLICT, str(error)) from error
         except (UnreadableReport, CorpusError, IndexProblem, ValueError) as error:
@@ -267,7 +268,7 @@ def delete_document(request: Request, document_id: Annotated[str, PathParameter(
 
     def work() -> dict:
         try:
-            summary = remove_report(settings.corpus_dir, settings.index_dir, live.embedder, document_id)
+            summary = remove_report(settings.corpus_dir, build_target(settings.store, settings.index_dir), live.embedder, document_id)
         except UnknownReport as error:
             raise HTTPException(status.HTTP_404_NOT_FOUND, error.args[0]) from error
         live.refresh()
@@ -285,7 +286,7 @@ def rebuild(request: Request) -> JSONResponse:
     settings, live = _context(request)
 
     def work() -> dict:
-        summary = build_index(settings.corpus_dir, settings.index_dir, live.embedder, show_progress=False, reuse=False)
+        summary = build_index(settings.corpus_dir, build_target(settings.store, settings.index_dir), live.embedder, show_progress=False, reuse=False)
         live.refresh()
         return {"status": "rebuilt", "index_version": summary.version, "summary": summary.line(),
                 **_queue_merge(request)}

@@ -172,7 +172,8 @@ def create_app(live: LiveIndex, settings: Settings) -> FastAPI:
         live = request.app.state.live
         return {"ready": True, "documents": manifest["counts"]["documents"], "chunks": manifest["counts"]["chunks"],
                 "model": manifest["model"]["name"], "model_fingerprint": manifest["model"]["fingerprint"],
-                "index_version": manifest["version"], "format_version": manifest["format_version"],
+                "index_version": manifest["version"], "store": manifest.get("store", "folder"),
+                "format_version": manifest["format_version"],
                 "current_on_disk": live.current_on_disk, "last_error": live.last_error}
 
     @app.get("/metrics", summary="Prometheus metrics: requests and latency by route and status, the index served",

@@ -138,13 +138,12 @@ def _filter_of(args: argparse.Namespace, version):
 
 def _build(args: argparse.Namespace, settings: Settings) -> int:
     from index_build.builder import build_index
-    from index_build.index_store import current_path, needs_conversion
 
-    if (getattr(args, "if_missing", False) and current_path(settings.index_dir) is not None
-            and not needs_conversion(settings.index_dir)):  # an index of the previous format is converted
-        print(f"Index already built in {settings.index_dir} (use `citeqa build` to bring it up to date).")
-        return _publish(settings)
-    summary = build_index(settings.corpus_dir, settings.index_dir, _embedder(settings), reuse=args.command != "rebuild")
+    target = _target(settings)
+    if getattr(args, "if_missing", False) and target.has_current():  # an index of the previous format is converted
+        print(f"Index already built in {target.describe()} (use `citeqa build` to bring it up to date).")
+        return 0
+    summary = build_index(settings.corpus_dir, target, _embedder(settings), reuse=args.command != "rebuild")
     print(summary.line())
     return _merge_after(settings)
 
@@ -159,42 +158,44 @@ def _add(args: argparse.Namespace, settings: Settings) -> int:
         raise ValueError(f"no such file: {', '.join(missing)}")
     reports = [NewReport(path, args.id, args.title, args.lang, args.year, args.publisher, args.replace)
                for path in args.paths]
-    print(add_reports(settings.corpus_dir, settings.index_dir, _embedder(settings), reports).line())
+    print(add_reports(settings.corpus_dir, _target(settings), _embedder(settings), reports).line())
     return _merge_after(settings)
 
 
 def _remove(args: argparse.Namespace, settings: Settings) -> int:
     from index_build.reports import remove_report
 
-    print(remove_report(settings.corpus_dir, settings.index_dir, _embedder(settings), args.id).line())
+    print(remove_report(settings.corpus_dir, _target(settings), _embedder(settings), args.id).line())
     return _merge_after(settings)
 
 
 def _merge(args: argparse.Namespace, settings: Settings) -> int:
     from index_build.merging import merge_segments
 
+    if settings.store:
+        print("Nothing to merge: the index is in PostgreSQL (CITEQA_STORE), which has no segments.")
+        return 0
     print(merge_segments(settings.index_dir, everything=args.all).line())
-    return _publish(settings)
+    return 0
 
 
 def _merge_after(settings: Settings) -> int:
-    """After a change, the merge the policy asks for (the new version is already current and served)."""
+    """After a change to the index folder, the merge the policy asks for (the new version is already current and
+    served). PostgreSQL has no segments to merge."""
     from index_build.merging import merge_segments
 
-    summary = merge_segments(settings.index_dir)
-    if summary.merged:
-        print(summary.line())
-    return _publish(settings)
-
-
-def _publish(settings: Settings) -> int:
-    """With CITEQA_STORE, the folder's current version copied into PostgreSQL and made current there (the rows of
-    documents already in the database are kept: only what changed is written)."""
-    if settings.store:
-        from index_build.pg_copy import copy_from_folder
-
-        print(copy_from_folder(settings.store, settings.index_dir).line())
+    if not settings.store:
+        summary = merge_segments(settings.index_dir)
+        if summary.merged:
+            print(summary.line())
     return 0
+
+
+def _target(settings: Settings):
+    """Where builds write: PostgreSQL when CITEQA_STORE is set, else the index folder."""
+    from index_build.targets import build_target
+
+    return build_target(settings.store, settings.index_dir)
 
 
 def _current_version(settings: Settings):

@@ -137,7 +137,8 @@ class HealthResponse(BaseModel):
     model: str
     model_fingerprint: str
     index_version: str = Field(description="The version served")
-    format_version: int
+    store: str = Field(description="What holds the index: folder (the embedded store) or postgresql")
+    format_version: int = Field(description="The index folder's format, or the database's schema version")
     current_on_disk: str = Field("", description="The version `current` points at: when it differs from "
                                                  "index_version, it is loading or failed to load (see last_error)")
     last_error: str = Field("", description="Why the newest version could not be switched to (empty when it was)")

@@ -46,3 +46,30 @@ def test_a_passage_s_terms_are_counted_and_found_through_the_gin_index(postgres_
         plan = "\n".join(row[0] for row in connection.execute(
             "EXPLAIN SELECT 1 FROM citeqa_chunks WHERE frequencies ?| ARRAY['enfant']").fetchall())
     assert "citeqa_chunks_terms" in plan
+
+
+def test_migration_2_keeps_the_words_and_counts_of_a_schema_1_database(postgres_dsn, monkeypatch):
+    from index_build import pg_schema
+
+    monkeypatch.setattr(pg_schema, "MIGRATIONS", pg_schema.MIGRATIONS[:1])  # this citeqa as it was at schema 1
+    monkeypatch.setattr(pg_schema, "SCHEMA_VERSION", 1)
+    assert migrate(postgres_dsn, 3) == [1]
+    manifest = '{"model": {"name": "m", "fingerprint": "f", "dimension": 3}}'
+    with psycopg.connect(postgres_dsn) as connection:
+        connection.execute("INSERT INTO citeqa_versions (id, manifest) VALUES ('v1', %s::jsonb)", (manifest,))
+        for key in ("a@1", "b@1"):
+            connection.execute("INSERT INTO citeqa_documents VALUES (%s, %s, '{}', 'fr', NULL, '', 'Les abeilles.')",
+                               (key, key[0]))
+            connection.execute("INSERT INTO citeqa_chunks VALUES (%s, 0, 1, 0, 13, 'fr', 'Les abeilles.', '[]', '[]', "
+                               "'[1,0,0]', '{\"abeil\": 1}', 1)", (key,))
+            connection.execute("INSERT INTO citeqa_vocabulary VALUES (%s, 'abeilles', 'fr', '[0,1,0]')", (key,))
+    monkeypatch.undo()
+    assert migrate(postgres_dsn, 3) == [2]
+    with psycopg.connect(postgres_dsn) as connection:
+        assert connection.execute("SELECT model, language, word, embedding::text FROM citeqa_words").fetchall() == [
+            ("f", "fr", "abeilles", "[0,1,0]")]  # once, for the model of the newest version
+        assert connection.execute("SELECT document_key FROM citeqa_document_words ORDER BY 1").fetchall() == [
+            ("a@1",), ("b@1",)]
+        assert connection.execute("SELECT chunks, sentences, term_total FROM citeqa_documents").fetchall() == [
+            (1, 0, 1), (1, 0, 1)]
+        assert connection.execute("SELECT to_regclass('citeqa_vocabulary')").fetchone()[0] is None

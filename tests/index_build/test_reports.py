@@ -1,13 +1,17 @@
-"""Adding, replacing and removing reports: counts, ids and answers as expected, nothing duplicated."""
+"""Adding, replacing and removing reports: counts, ids and answers as expected, nothing duplicated, in the index
+folder and in PostgreSQL (the same code, another target)."""
 
+import contextlib
 import json
 
 import pytest
 
 from index_build.corpus import load_catalog
-from index_build.index_store import current_path, load_version
+from index_build.index_store import load_version
+from index_build.pg_store import open_current
 from index_build.reading import UnreadableReport
 from index_build.reports import NewReport, ReportExists, UnknownReport, add_reports, remove_report
+from index_build.targets import FolderTarget, PostgresTarget
 from service.search import SearchEngine
 
 pytestmark = pytest.mark.slow
@@ -27,73 +31,96 @@ def corpus(tmp_path):
     return folder
 
 
+@pytest.fixture(params=["folder", "postgresql"])
+def target(request, tmp_path):
+    """Where the reports are indexed: a fresh index folder, or a fresh PostgreSQL database."""
+    if request.param == "folder":
+        return FolderTarget(tmp_path / "index")
+    return PostgresTarget(request.getfixturevalue("postgres_dsn"))
+
+
+@contextlib.contextmanager
+def current(target):
+    """The target's current version, open."""
+    version = load_version(target.index_dir) if isinstance(target, FolderTarget) else open_current(target.dsn)
+    try:
+        yield version
+    finally:
+        getattr(version, "close", lambda: None)()
+
+
 def write(tmp_path, name, text):
     path = tmp_path / name
     path.write_text(text, encoding="utf-8")
     return path
 
 
-def documents(index_dir):
-    return {doc["id"]: doc for doc in load_version(index_dir).documents}
+def documents(target):
+    with current(target) as version:
+        return {doc["id"]: doc for doc in version.documents}
 
 
-def test_add_replace_remove_and_re_add(tmp_path, corpus, embedder):
-    index_dir = tmp_path / "index"
+def test_add_replace_remove_and_re_add(tmp_path, corpus, embedder, target):
     bees = write(tmp_path, "abeilles.txt", BEES)
 
-    summary = add_reports(corpus, index_dir, embedder, [NewReport(bees, title="Les abeilles", year=2024)], False)
+    summary = add_reports(corpus, target, embedder, [NewReport(bees, title="Les abeilles", year=2024)], False)
     assert summary.added == ["abeilles"] and summary.embedded_chunks >= 1
-    assert documents(index_dir)["abeilles"]["language"] == "fr"  # guessed
+    assert documents(target)["abeilles"]["language"] == "fr"  # guessed
 
-    again = add_reports(corpus, index_dir, embedder, [NewReport(bees)], False)
+    again = add_reports(corpus, target, embedder, [NewReport(bees)], False)
     assert again.unchanged == ["abeilles"] and again.embedded_chunks == 0  # the same content is not duplicated
     assert [r.id for r in load_catalog(corpus)] == ["abeilles"]
 
     port = write(tmp_path, "harbour report.md", PORT)
-    both = add_reports(corpus, index_dir, embedder, [NewReport(port, language="en")], False)
+    both = add_reports(corpus, target, embedder, [NewReport(port, language="en")], False)
     assert both.added == ["harbour-report"] and both.unchanged == ["abeilles"]
-    assert both.embedded_chunks == load_version(index_dir).count() - documents(index_dir)["abeilles"]["chunks"]
+    with current(target) as version:
+        assert both.embedded_chunks == version.count() - documents(target)["abeilles"]["chunks"]
 
     write(tmp_path, "abeilles.txt", BEES_V2)
     with pytest.raises(ReportExists, match="replace"):  # same id, other content: not without asking
-        add_reports(corpus, index_dir, embedder, [NewReport(bees)], False)
-    replaced = add_reports(corpus, index_dir, embedder, [NewReport(bees, replace=True)], False)
+        add_reports(corpus, target, embedder, [NewReport(bees)], False)
+    replaced = add_reports(corpus, target, embedder, [NewReport(bees, replace=True)], False)
     assert replaced.replaced == ["abeilles"] and replaced.unchanged == ["harbour-report"]
     assert len(list(corpus.glob("abeilles-*.txt"))) == 1  # the old file is gone
-    engine = SearchEngine(embedder, load_version(index_dir))
-    answer = engine.search("Qui a demandé un registre des ruchers ?", 3)
-    assert "Alan Turing" in [s.name for s in answer.speakers]
-    assert engine.search("container terminal capacity", 1).passages[0].document_id == "harbour-report"
+    with current(target) as version:
+        engine = SearchEngine(embedder, version)
+        answer = engine.search("Qui a demandé un registre des ruchers ?", 3)
+        assert "Alan Turing" in [s.name for s in answer.speakers]
+        assert engine.search("container terminal capacity", 1).passages[0].document_id == "harbour-report"
 
-    removed = remove_report(corpus, index_dir, embedder, "abeilles")
-    assert removed.removed == ["abeilles"] and set(documents(index_dir)) == {"harbour-report"}
+    removed = remove_report(corpus, target, embedder, "abeilles")
+    assert removed.removed == ["abeilles"] and set(documents(target)) == {"harbour-report"}
     assert not list(corpus.glob("abeilles-*"))
     with pytest.raises(UnknownReport):
-        remove_report(corpus, index_dir, embedder, "abeilles")
+        remove_report(corpus, target, embedder, "abeilles")
 
-    re_added = add_reports(corpus, index_dir, embedder, [NewReport(bees)], False)
+    re_added = add_reports(corpus, target, embedder, [NewReport(bees)], False)
     assert re_added.added == ["abeilles"]
-    version = load_version(index_dir)
-    assert sorted(doc["id"] for doc in version.documents) == ["abeilles", "harbour-report"]
-    chunks = list(version.iter_chunks())
-    assert len({(c.document_id, c.start) for c in chunks}) == len(chunks)  # nothing twice
+    with current(target) as version:
+        assert sorted(doc["id"] for doc in version.documents) == ["abeilles", "harbour-report"]
+        chunks = list(version.iter_chunks())
+        assert len({(c.document_id, c.start) for c in chunks}) == len(chunks)  # nothing twice
 
 
-def test_a_bad_report_is_refused_and_changes_nothing(tmp_path, corpus, embedder):
-    index_dir = tmp_path / "index"
-    add_reports(corpus, index_dir, embedder, [NewReport(write(tmp_path, "a.txt", BEES))], False)
-    before = (current_path(index_dir), (corpus / "reports.json").read_text(encoding="utf-8"), sorted(corpus.iterdir()))
+def version_name(target):
+    with current(target) as version:
+        return version.version
+
+
+def test_a_bad_report_is_refused_and_changes_nothing(tmp_path, corpus, embedder, target):
+    add_reports(corpus, target, embedder, [NewReport(write(tmp_path, "a.txt", BEES))], False)
+    before = (version_name(target), (corpus / "reports.json").read_text(encoding="utf-8"), sorted(corpus.iterdir()))
     for bad in [write(tmp_path, "empty.txt", "   \n\n "), write(tmp_path, "notes.docx", "PK"),
                 write(tmp_path, "broken.pdf", "%PDF-1.4 nothing")]:
         with pytest.raises((UnreadableReport, ValueError)):
-            add_reports(corpus, index_dir, embedder, [NewReport(bad)], False)
-    assert before == (current_path(index_dir), (corpus / "reports.json").read_text(encoding="utf-8"),
+            add_reports(corpus, target, embedder, [NewReport(bad)], False)
+    assert before == (version_name(target), (corpus / "reports.json").read_text(encoding="utf-8"),
                       sorted(corpus.iterdir()))
 
 
-def test_removing_the_last_report_leaves_an_empty_index_that_still_answers(tmp_path, corpus, embedder):
-    index_dir = tmp_path / "index"
-    add_reports(corpus, index_dir, embedder, [NewReport(write(tmp_path, "a.txt", BEES))], False)
-    remove_report(corpus, index_dir, embedder, "a")
-    answer = SearchEngine(embedder, load_version(index_dir)).search("abeilles", 5)
-    assert answer.passages == []
+def test_removing_the_last_report_leaves_an_empty_index_that_still_answers(tmp_path, corpus, embedder, target):
+    add_reports(corpus, target, embedder, [NewReport(write(tmp_path, "a.txt", BEES))], False)
+    remove_report(corpus, target, embedder, "a")
+    with current(target) as version:
+        assert SearchEngine(embedder, version).search("abeilles", 5).passages == []

@@ -93,7 +93,7 @@ def test_replaced_versions_are_dropped_after_their_grace_with_the_documents_no_v
 
 def test_two_servers_follow_additions_and_removals_without_a_failed_request(tmp_path, folders, postgres_dsn):
     """Two `citeqa serve` processes on one database, searched by threads while `citeqa add` and `citeqa remove`
-    (each writing the folder, then copying its version into the database) change the library."""
+    (each writing its new version straight into the database) change the library."""
     import shutil
 
     from eval.live_server import SearchLoop, run_citeqa
@@ -101,10 +101,12 @@ def test_two_servers_follow_additions_and_removals_without_a_failed_request(tmp_
     small, _ = folders
     corpus, index_dir = tmp_path / "corpus", tmp_path / "index"
     shutil.copytree(small.corpus_dir, corpus)
-    shutil.copytree(small.index_dir, index_dir, symlinks=True)
     env = citeqa_env(corpus, index_dir) | {"CITEQA_STORE": postgres_dsn}
-    built = run_citeqa(env, "build", "--if-missing")  # the folder index is there: it is copied in, not built
-    assert built.returncode == 0 and "made current" in built.stdout, built.stderr
+    built = run_citeqa(env, "build", "--if-missing")  # built into the database: no index folder is made
+    assert built.returncode == 0 and "1 added" in built.stdout and "PostgreSQL" in built.stdout, built.stderr
+    assert not index_dir.exists()
+    again = run_citeqa(env, "build", "--if-missing")
+    assert again.returncode == 0 and "already built in PostgreSQL" in again.stdout, again.stderr
     report = tmp_path / "harbour.txt"
     report.write_text(EXTRA["text"], encoding="utf-8")
     versions_of: dict[str, set[str]] = {}
@@ -113,8 +115,9 @@ def test_two_servers_follow_additions_and_removals_without_a_failed_request(tmp_
                 SearchLoop(second.url, 3, QUESTIONS + ["container terminal"]) as loop_b:
             for command in (["add", str(report), "--id", "harbour", "--lang", "en"], ["remove", "harbour"]):
                 done = run_citeqa(env, *command)
-                assert done.returncode == 0 and "made current" in done.stdout, done.stderr
-                version = next(line.split()[2] for line in done.stdout.splitlines() if "copied into PostgreSQL" in line)
+                assert done.returncode == 0 and "Index version" in done.stdout, done.stderr
+                version = next(line.split()[2].rstrip(":") for line in done.stdout.splitlines()
+                               if line.startswith("Index version"))
                 versions_of[version] = {"seed", "harbour"} if command[0] == "add" else {"seed"}
                 for served in (first, second):
                     deadline = time.monotonic() + 30
