@@ -13,6 +13,12 @@ has something to get wrong. The measurement runs in a fresh process (the build's
   exact search over the same version;
 - ``add_report_s``: adding one 60-page report to the N-chunk index, end to end (``citeqa add``'s path);
 - ``embed_report_s``: embedding that report's chunks, sentences and new words alone, same encoder.
+
+With ``--store postgresql://…`` the same index is loaded into that database (``citeqa db copy-from``: its HNSW
+indexes built once after the rows; ``load_s``) and measured there with the same keys: ``open_s`` opens the
+database's current version, ``rss_gb`` is the citeqa process's own memory (``database_gb``: the database's size
+on disk), recall is against exact search over the same rows (the folder's), and the report is added through the
+database (``citeqa add`` with CITEQA_STORE). The database's current version is replaced: give one for the bench.
 """
 
 from __future__ import annotations
@@ -34,6 +40,7 @@ REPO = Path(__file__).resolve().parent.parent
 ADDED_REPORT = "iom_eval_dialogue_binational_haiti_rd_rapport_initial_2025_fr.pdf"  # 62 pages, French
 NOISE = 0.02  # standard deviation of the noise added to each coordinate of a replicated unit vector
 QUESTIONS = 100
+INDEX_MEMORY = "8GB"  # maintenance_work_mem for the HNSW builds of the bench's load (a million vectors fit)
 KEYS = ("chunks", "open_s", "rss_gb", "search_p50_ms", "search_p95_ms", "recall_at_10", "add_report_s",
         "embed_report_s")
 
@@ -104,13 +111,41 @@ def _perturbed(vectors: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     return (noisy / np.linalg.norm(noisy, axis=1, keepdims=True)).astype(np.float32)
 
 
-def measure(corpus: Path, index: Path, report: Path, search_only: bool = False) -> dict:
-    """The figures, in this (fresh) process (``search_only``: not the report's embedding and addition)."""
+def load_into(store: str, index: Path) -> float:
+    """Copy the synthetic index into the database at ``store`` (only what it does not hold); returns the seconds."""
+    from index_build.pg_copy import copy_from_folder
+
+    started = time.perf_counter()
+    print(copy_from_folder(store, index, index_memory=INDEX_MEMORY).line(), flush=True)
+    return round(time.perf_counter() - started, 1)
+
+
+def _open(index: Path, store: str, embedder):
+    """The version to measure: the folder's, or the database's current one."""
+    from index_build.index_store import load_version
+    from index_build.pg_store import open_current
+
+    if store:
+        return open_current(store)
+    return load_version(index, fingerprint=embedder.fingerprint, dimension=embedder.dimension)
+
+
+def _database_gb(store: str) -> float:
+    from index_build.pg_schema import connect
+
+    with connect(store) as connection:
+        return round(connection.execute("SELECT pg_database_size(current_database())").fetchone()[0] / 2**30, 2)
+
+
+def measure(corpus: Path, index: Path, report: Path, search_only: bool = False, store: str = "") -> dict:
+    """The figures, in this (fresh) process (``search_only``: not the report's embedding and addition; ``store``:
+    a database holding the same index)."""
     from index_build.builder import number_sentences, prepare_report
     from index_build.corpus import ReportInfo
     from index_build.embedding import Embedder
     from index_build.index_store import load_version
     from index_build.reports import NewReport, add_reports
+    from index_build.targets import PostgresTarget
     from index_build.vocabulary import vocabulary_words
     from service.search import SearchEngine
     from service.settings import get_settings
@@ -122,8 +157,8 @@ def measure(corpus: Path, index: Path, report: Path, search_only: bool = False) 
                  for line in path.read_text(encoding="utf-8").splitlines() if line.strip()][:QUESTIONS]
     vectors = [embedder.embed_query(question) for question in questions]
     started = time.perf_counter()
-    store = load_version(index, fingerprint=embedder.fingerprint, dimension=embedder.dimension)
-    engine = SearchEngine(embedder, store)
+    version = _open(index, store, embedder)
+    engine = SearchEngine(embedder, version)
     open_s = time.perf_counter() - started
     for question, vector in zip(questions, vectors):  # warm-up: word vectors of the translator, page cache
         engine.search(question, 10, vector=vector)
@@ -135,11 +170,14 @@ def measure(corpus: Path, index: Path, report: Path, search_only: bool = False) 
         approximate.append({(p.document_id, p.start) for p in answer.passages})
     memory = rss_gb()
     took_sorted = sorted(took)
-    figures = {"chunks": store.live_count(), "open_s": round(open_s, 3), "rss_gb": round(memory, 3),
+    figures = {"store": "postgresql" if store else "folder", "chunks": version.live_count(),
+               "open_s": round(open_s, 3), "rss_gb": round(memory, 3),
                "rss_anon_gb": round(rss_gb("RssAnon"), 3), "rss_file_gb": round(rss_gb("RssFile"), 3),
                "search_p50_ms": round(statistics.median(took_sorted), 2),
                "search_p95_ms": round(took_sorted[min(len(took) - 1, int(0.95 * len(took)))], 2),
-               "search": store.describe()["search"]}
+               "search": version.describe()["search"]}
+    if store:
+        figures["database_gb"] = _database_gb(store)
     print(json.dumps(figures), flush=True)  # each stage's figures as soon as they are known
     exact = SearchEngine(embedder, load_version(index, fingerprint=embedder.fingerprint, exact=True))
     recall = []
@@ -154,7 +192,7 @@ def measure(corpus: Path, index: Path, report: Path, search_only: bool = False) 
     language = "fr" if "_fr." in report.name or ".fr." in report.name else "en"
     info = ReportInfo(id="scale-bench-added", title="added by the bench", language=language, source_file=report.name)
     prepared = prepare_report(report, info)
-    known_words = set(store.vocabulary.entries)
+    known_words = set(version.vocabulary.entries)
     sentences = number_sentences(prepared.chunks, {info.id: prepared.document.text})
     new_words = sorted(w for w in vocabulary_words(prepared.document.text, language) if (w, language) not in known_words)
     started = time.perf_counter()
@@ -163,18 +201,21 @@ def measure(corpus: Path, index: Path, report: Path, search_only: bool = False) 
     embedder.embed_words(new_words, False, remember=False)
     figures["embed_report_s"] = round(time.perf_counter() - started, 1)
     print(json.dumps(figures), flush=True)
-    del engine, store
+    getattr(version, "close", lambda: None)()
+    del engine, version
+    target = PostgresTarget(store) if store else index
     started = time.perf_counter()
-    add_reports(corpus, index, embedder, [NewReport(report, id=info.id, language=language)], show_progress=False)
+    add_reports(corpus, target, embedder, [NewReport(report, id=info.id, language=language)], show_progress=False)
     figures["add_report_s"] = round(time.perf_counter() - started, 1)
     return figures
 
 
 def run(chunks: int, json_path: Path | None, work: Path | None = None, report: Path | None = None,
-        search_only: bool = False) -> dict:
+        search_only: bool = False, store: str = "") -> dict:
     """Build the N-chunk index, measure it in a fresh process, print and write the figures (``report``: the
     report added, by default the library's 62-page French evaluation). ``search_only`` reuses the synthetic
-    index a previous run left (when there is one) and measures the search only."""
+    index a previous run left (when there is one) and measures the search only. ``store``: load the index into
+    this PostgreSQL database and measure it there."""
     from eval import library
 
     folder = library.library_dir()
@@ -190,17 +231,27 @@ def run(chunks: int, json_path: Path | None, work: Path | None = None, report: P
         if built.returncode:
             raise SystemExit(f"building the synthetic index failed:\n{built.stderr[-3000:]}")
         print(f"synthetic index of {chunks} chunks built in {time.perf_counter() - started:.0f} s ({work})", flush=True)
+    load_s = None
+    if store:
+        loaded = subprocess.run([sys.executable, "-m", "eval.scale", "--load", store, str(index)],
+                                capture_output=True, text=True, cwd=REPO, env=os.environ)
+        if loaded.returncode:
+            raise SystemExit(f"loading the synthetic index into PostgreSQL failed:\n{loaded.stderr[-3000:]}")
+        load_s = float(loaded.stdout.strip().splitlines()[-1])
+        print(f"loaded into PostgreSQL in {load_s:.0f} s", flush=True)
     command = [sys.executable, "-m", "eval.scale", "--measure", str(corpus), str(index), str(report)]
-    child = subprocess.run(command + (["--search-only"] if search_only else []),
+    child = subprocess.run(command + (["--search-only"] if search_only else []) + (["--store", store] if store else []),
                            capture_output=True, text=True, cwd=REPO, env=os.environ)
     lines = [line for line in child.stdout.splitlines() if line.startswith("{")]
     if not lines:
         raise SystemExit(f"the measurement failed:\n{child.stderr[-3000:]}")
     figures = json.loads(lines[-1])
+    if load_s is not None:
+        figures["load_s"] = load_s
     if child.returncode:  # killed on the way (out of memory in the add, say): what it measured, and why not more
         figures["failed"] = (f"the measurement stopped with code {child.returncode} after these figures"
                              f"{': ' + child.stderr.strip().splitlines()[-1] if child.stderr.strip() else ''}")
-    for key in KEYS:
+    for key in KEYS + (("load_s", "database_gb") if store else ()):
         print(f"{key:16} {figures.get(key, 'not measured')}")
     if "failed" in figures:
         print(f"{'failed':16} {figures['failed']}")
@@ -220,7 +271,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--build", nargs=3, metavar=("N", "WORK", "REPORT_NAME"), help=argparse.SUPPRESS)
     parser.add_argument("--search-only", action="store_true",
                         help="reuse the synthetic index of an earlier run and measure the search only")
+    parser.add_argument("--store", default="", metavar="postgresql://…",
+                        help="load the index into this PostgreSQL database and measure it there (its current "
+                             "version is replaced)")
+    parser.add_argument("--load", nargs=2, metavar=("DSN", "INDEX"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.load:
+        print(load_into(args.load[0], Path(args.load[1])))
+        return 0
     if args.build:
         from index_build.embedding import Embedder
         from service.settings import get_settings
@@ -230,9 +288,9 @@ def main(argv: list[str] | None = None) -> int:
                         args.build[2])
         return 0
     if args.measure:
-        print(json.dumps(measure(*args.measure, search_only=args.search_only)))
+        print(json.dumps(measure(*args.measure, search_only=args.search_only, store=args.store)))
         return 0
-    run(args.scale, args.json, report=args.report, search_only=args.search_only)
+    run(args.scale, args.json, report=args.report, search_only=args.search_only, store=args.store)
     return 0
 
 

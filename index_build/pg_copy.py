@@ -13,7 +13,7 @@ from pathlib import Path
 
 from index_build.index_store import PreviousVersion, load_version
 from index_build.pg_schema import migrate
-from index_build.pg_writer import PostgresWriter, held_documents
+from index_build.pg_writer import INDEX_MEMORY, PostgresWriter, held_documents
 
 
 @dataclass
@@ -34,8 +34,9 @@ class CopySummary:
                 f"{self.sentences} sentences, {self.words} words, in {self.seconds:.1f} s")
 
 
-def copy_from_folder(dsn: str, index_dir: Path) -> CopySummary:
-    """Copy the current version of the folder store at ``index_dir`` into the database at ``dsn``."""
+def copy_from_folder(dsn: str, index_dir: Path, index_memory: str = INDEX_MEMORY) -> CopySummary:
+    """Copy the current version of the folder store at ``index_dir`` into the database at ``dsn`` (``index_memory``:
+    for a first load, the memory its HNSW indexes are built with)."""
     started = time.perf_counter()
     version = load_version(index_dir)
     migrate(dsn, int(version.manifest["model"]["dimension"]))  # a new database gets the schema first
@@ -47,6 +48,6 @@ def copy_from_folder(dsn: str, index_dir: Path) -> CopySummary:
         else:
             writer.add(previous.part(entry["id"]))
     written = writer.commit(version.manifest, version.vocabulary, [doc["id"] for doc in version.documents],
-                            version=version.version)
+                            version=version.version, index_memory=index_memory)
     return CopySummary(version.version, written.documents, written.written, written.chunks, written.sentences,
                        written.words, round(time.perf_counter() - started, 2))

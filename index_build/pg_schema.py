@@ -18,6 +18,12 @@ from typing import Iterator
 WRITER_LOCK = 0x63697465  # the advisory lock a migration or a writer holds ("cite")
 CONNECT_TIMEOUT_S = 5
 
+#: The HNSW indexes of the passage and sentence vectors (pgvector's defaults: m 16, ef_construction 64); a first
+#: load drops them and builds them once after its rows (:class:`~index_build.pg_writer.PostgresWriter`).
+VECTOR_INDEXES = """
+CREATE INDEX citeqa_chunks_embedding ON citeqa_chunks USING hnsw (embedding vector_ip_ops);
+CREATE INDEX citeqa_sentences_embedding ON citeqa_sentences USING hnsw (embedding vector_ip_ops);
+"""
 # Each entry: the schema version it makes and its SQL; {dimension} is the model's vector length.
 MIGRATIONS: list[tuple[int, str]] = [
     (1, """
@@ -90,8 +96,7 @@ CREATE TABLE citeqa_vocabulary (
     embedding vector({dimension}) NOT NULL,
     PRIMARY KEY (document_key, language, word)
 );
-CREATE INDEX citeqa_chunks_embedding ON citeqa_chunks USING hnsw (embedding vector_ip_ops);
-CREATE INDEX citeqa_sentences_embedding ON citeqa_sentences USING hnsw (embedding vector_ip_ops);
+""" + VECTOR_INDEXES + """
 CREATE INDEX citeqa_chunks_terms ON citeqa_chunks USING gin (frequencies);
 CREATE INDEX citeqa_documents_by_id ON citeqa_documents (document_id);
 """),
@@ -112,7 +117,7 @@ CREATE TABLE citeqa_document_words (
     word text NOT NULL,
     PRIMARY KEY (document_key, language, word)
 );
-CREATE INDEX citeqa_document_words_by_word ON citeqa_document_words (language, word);
+CREATE INDEX citeqa_document_words_by_word ON citeqa_document_words (language, word, document_key);
 INSERT INTO citeqa_words
     SELECT DISTINCT ON (language, word) coalesce(v.manifest #>> '{{model,fingerprint}}', ''), w.language, w.word,
            w.embedding

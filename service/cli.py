@@ -80,6 +80,9 @@ def main(argv: list[str] | None = None) -> int:
     bench.add_argument("--scale", type=int, default=None, metavar="N", help="measure a synthetic index of N chunks instead")
     bench.add_argument("--report", type=Path, default=None, help="with --scale: the report added (default: a 62-page "
                        "library PDF)")
+    bench.add_argument("--store", default="", metavar="postgresql://…",
+                       help="with --scale: load the synthetic index into this PostgreSQL database and measure it there "
+                            "(its current version is replaced: give the bench a database of its own)")
     bench.add_argument("--search-only", action="store_true",
                        help="with --scale: reuse the synthetic index of an earlier run and measure the search only")
 
@@ -91,6 +94,9 @@ def main(argv: list[str] | None = None) -> int:
     copy_from = database_commands.add_parser("copy-from", help="copy the current version of an index folder into "
                                              "the database and make it current, without embedding anything")
     copy_from.add_argument("folder", type=Path, help="the index folder (CITEQA_INDEX_DIR of the embedded store)")
+    copy_from.add_argument("--index-memory", default="1GB", metavar="SIZE",
+                           help="maintenance_work_mem for building the vector indexes of a first load (default 1GB; "
+                                "an index that fits in it is built in memory, far faster)")
 
     args = parser.parse_args(argv)
     try:
@@ -301,6 +307,11 @@ def _eval(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _bench(args: argparse.Namespace, settings: Settings) -> int:
+    from index_build.sources import is_postgres
+
+    if args.store and (args.scale is None or not is_postgres(args.store)):
+        raise ValueError("--store takes a postgresql:// address and goes with --scale (the HTTP bench serves "
+                         "CITEQA_STORE)")
     if args.scale is None:
         from eval.speed import BenchProblem, run as run_speed
 
@@ -317,7 +328,7 @@ def _bench(args: argparse.Namespace, settings: Settings) -> int:
 
     if args.scale < 1:
         raise ValueError("--scale must be a positive number of chunks")
-    run(args.scale, args.json, report=args.report, search_only=args.search_only)
+    run(args.scale, args.json, report=args.report, search_only=args.search_only, store=args.store)
     return 0
 
 
@@ -325,7 +336,7 @@ def _database(args: argparse.Namespace, settings: Settings) -> int:
     if args.db_command == "copy-from":
         from index_build.pg_copy import copy_from_folder
 
-        print(copy_from_folder(args.dsn, args.folder).line())
+        print(copy_from_folder(args.dsn, args.folder, args.index_memory).line())
         return 0
     from index_build.pg_schema import SCHEMA_VERSION, migrate
 
