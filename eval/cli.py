@@ -30,6 +30,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-library", dest="library", action="store_false",
                         help="only the single-report eval (by default the library eval follows it: the seed report "
                              "and ../shared/corpus_extra in one index, built once and cached under var/library)")
+    parser.add_argument("--library-store", default="", metavar="postgresql://…",
+                        help="build the library index into this PostgreSQL database (its current version is replaced: "
+                             "give it a database of its own) and score it there, instead of under var/library")
 
 
 def run(args: argparse.Namespace, engine=None) -> int:
@@ -71,17 +74,24 @@ def _report_floors(label: str, summary: dict, floors: dict[str, float]) -> list[
 
 def _library_sets(args: argparse.Namespace, engine) -> dict[str, list[QuestionResult]]:
     """The seed questions and the library questions, scored on the library index (empty without its files)."""
-    from index_build.index_store import load_version
+    from index_build.sources import version_source
     from service.search import SearchEngine
 
-    index_dir = library.ensure_library_index(engine.embedder)
+    store = getattr(args, "library_store", "")
+    index_dir = library.ensure_library_index(engine.embedder, store=store)
     if index_dir is None:
         print(library.missing_library_message())
         return {}
-    version = load_version(index_dir, fingerprint=engine.embedder.fingerprint, dimension=engine.embedder.dimension)
-    library_engine = SearchEngine(engine.embedder, version)
-    sets = score_sets(library_engine, library.library_question_sets(args.questions))
-    print_sets(sets, f"citeqa eval — the library index ({len(version.documents)} reports, {version.live_count()} chunks)")
+    version = version_source(store, index_dir).open(fingerprint=engine.embedder.fingerprint,
+                                                    dimension=engine.embedder.dimension)
+    try:
+        library_engine = SearchEngine(engine.embedder, version)
+        sets = score_sets(library_engine, library.library_question_sets(args.questions))
+    finally:
+        getattr(version, "close", lambda: None)()
+    where = "PostgreSQL" if store else "folder"
+    print_sets(sets, f"citeqa eval — the library index ({len(version.documents)} reports, {version.live_count()} chunks, "
+                     f"{where})")
     return sets
 
 

@@ -85,18 +85,21 @@ def make_library_corpus(target: Path, seed_corpus: Path, folder: Path) -> Path:
 
 
 def ensure_library_index(embedder, seed_corpus: Path = REPO / "corpus", work_dir: Path = DEFAULT_WORK_DIR,
-                         show_progress: bool = True) -> Path | None:
+                         show_progress: bool = True, store: str = "") -> Path | None:
     """The library's index folder (seed corpus + library), built when missing or out of date; None without
-    the library's files. Reports already embedded are reused by content hash."""
+    the library's files. Reports already embedded are reused by content hash. ``store``: build it into this
+    PostgreSQL database instead (its current version is replaced; the folder's path is still returned)."""
     from index_build.builder import build_index, is_up_to_date
+    from index_build.targets import build_target
 
     folder = library_dir()
     if folder is None:
         return None
     corpus = make_library_corpus(work_dir / "corpus", seed_corpus, folder)
     index_dir = work_dir / "index"
-    if not is_up_to_date(corpus, index_dir, embedder):
-        print(build_index(corpus, index_dir, embedder, show_progress=show_progress).line(), file=sys.stderr)
+    target = build_target(store, index_dir)
+    if not is_up_to_date(corpus, target, embedder):
+        print(build_index(corpus, target, embedder, show_progress=show_progress).line(), file=sys.stderr)
     return index_dir
 
 

@@ -120,16 +120,23 @@ def test_the_eval_on_postgresql_is_within_002_of_the_folder(stores, embedder):  
 
 
 @pytest.mark.skipif(library.library_dir() is None, reason=library.missing_library_message())
-def test_the_library_eval_on_postgresql_is_within_002_of_the_folder(postgres_dsn, embedder):
+def test_the_library_eval_on_postgresql_is_within_002_of_the_folder(postgres_dsn, embedder, capsys):
+    """`citeqa eval --library-store DSN`'s library part, against the same sets scored on the folder."""
+    import argparse
+    from types import SimpleNamespace
+
+    from eval.cli import _library_sets
+    from eval.runner import QUESTIONS_FILE
+
     index_dir = library.ensure_library_index(embedder, show_progress=False)
-    copy_from_folder(postgres_dsn, index_dir)
-    folder, database = load_version(index_dir), open_current(postgres_dsn)
-    try:
-        sets = library.library_question_sets()
-        on_folder = score_sets(SearchEngine(embedder, folder), sets)
-        on_database = score_sets(SearchEngine(embedder, database), sets)
-    finally:
-        database.close()
+    copy_from_folder(postgres_dsn, index_dir)  # the same rows: the eval's check finds the database up to date
+    on_database = _library_sets(argparse.Namespace(questions=QUESTIONS_FILE, library_store=postgres_dsn),
+                                SimpleNamespace(embedder=embedder))
+    printed = capsys.readouterr()
+    assert "PostgreSQL)" in printed.out and "Index version" not in printed.err  # scored there, nothing rebuilt
+    sets = library.library_question_sets()
+    on_folder = score_sets(SearchEngine(embedder, load_version(index_dir)), sets)
+    assert set(on_database) == set(sets)
     for name in sets:
         expected, found = summarise(on_folder[name]), summarise(on_database[name])
         for metric, value in expected.items():
