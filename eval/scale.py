@@ -17,7 +17,7 @@ has something to get wrong. The measurement runs in a fresh process (the build's
 With ``--store postgresql://…`` the same index is loaded into that database (``citeqa db copy-from``: its HNSW
 indexes built once after the rows; ``load_s``) and measured there with the same keys: ``open_s`` opens the
 database's current version, ``rss_gb`` is the citeqa process's own memory (``database_gb``: the database's size
-on disk), recall is against exact search over the same rows (the folder's), and the report is added through the
+on disk), recall is against exact search (every row scanned) in the same database, and the report is added through the
 database (``citeqa add`` with CITEQA_STORE). The database's current version is replaced: give one for the bench.
 """
 
@@ -144,6 +144,7 @@ def measure(corpus: Path, index: Path, report: Path, search_only: bool = False, 
     from index_build.corpus import ReportInfo
     from index_build.embedding import Embedder
     from index_build.index_store import load_version
+    from index_build.pg_store import open_current
     from index_build.reports import NewReport, add_reports
     from index_build.targets import PostgresTarget
     from index_build.vocabulary import vocabulary_words
@@ -179,11 +180,13 @@ def measure(corpus: Path, index: Path, report: Path, search_only: bool = False, 
     if store:
         figures["database_gb"] = _database_gb(store)
     print(json.dumps(figures), flush=True)  # each stage's figures as soon as they are known
-    exact = SearchEngine(embedder, load_version(index, fingerprint=embedder.fingerprint, exact=True))
+    exact = SearchEngine(embedder, open_current(store, exact=True) if store
+                         else load_version(index, fingerprint=embedder.fingerprint, exact=True))
     recall = []
     for question, vector, found in zip(questions, vectors, approximate):
         truth = {(p.document_id, p.start) for p in exact.search(question, 10, vector=vector).passages}
         recall.append(len(found & truth) / max(len(truth), 1))
+    getattr(exact.version, "close", lambda: None)()
     del exact
     figures["recall_at_10"] = round(float(np.mean(recall)), 4)
     print(json.dumps(figures), flush=True)

@@ -1,7 +1,7 @@
 """The PostgreSQL store's schema (pgvector), its migrations, and the connection that names what went wrong.
 
 Rows are written once and shared by versions, as the folder store's segments are: a document's text, chunks
-(vector, index terms with their frequencies, page, span, speakers) and sentence vectors are keyed by ``document_key`` (its id and content hash), and a version is a list of document keys with the
+(vector, page, span, speakers; its index terms as postings) and sentence vectors are keyed by ``document_key`` (its id and content hash), and a version is a list of document keys with the
 first row of each. Every table that Citus would distribute (documents, chunks, sentences) has
 ``document_key`` in its primary key (``index_build/sql/distributed.sql``); the version tables are small reference tables.
 
@@ -14,16 +14,21 @@ from __future__ import annotations
 import contextlib
 from typing import Iterator
 
+import numpy as np
+
 
 WRITER_LOCK = 0x63697465  # the advisory lock a migration or a writer holds ("cite")
 CONNECT_TIMEOUT_S = 5
 
-#: The HNSW indexes of the passage and sentence vectors (pgvector's defaults: m 16, ef_construction 64); a first
-#: load drops them and builds them once after its rows (:class:`~index_build.pg_writer.PostgresWriter`).
-VECTOR_INDEXES = """
+#: The indexes a first load drops and builds once after its rows (:class:`~index_build.pg_writer.PostgresWriter`):
+#: the HNSW indexes of the passage and sentence vectors (pgvector's defaults: m 16, ef_construction 64) and the
+#: postings by term (schema 2), read index-only by BM25.
+BULK_INDEXES = """
 CREATE INDEX citeqa_chunks_embedding ON citeqa_chunks USING hnsw (embedding vector_ip_ops);
 CREATE INDEX citeqa_sentences_embedding ON citeqa_sentences USING hnsw (embedding vector_ip_ops);
+CREATE INDEX citeqa_postings_by_term ON citeqa_postings (term) INCLUDE (document_key, ordinal, tf, term_count);
 """
+BULK_INDEX_NAMES = ("citeqa_chunks_embedding", "citeqa_sentences_embedding", "citeqa_postings_by_term")
 # Each entry: the schema version it makes and its SQL; {dimension} is the model's vector length.
 MIGRATIONS: list[tuple[int, str]] = [
     (1, """
@@ -96,13 +101,16 @@ CREATE TABLE citeqa_vocabulary (
     embedding vector({dimension}) NOT NULL,
     PRIMARY KEY (document_key, language, word)
 );
-""" + VECTOR_INDEXES + """
+CREATE INDEX citeqa_chunks_embedding ON citeqa_chunks USING hnsw (embedding vector_ip_ops);
+CREATE INDEX citeqa_sentences_embedding ON citeqa_sentences USING hnsw (embedding vector_ip_ops);
 CREATE INDEX citeqa_chunks_terms ON citeqa_chunks USING gin (frequencies);
 CREATE INDEX citeqa_documents_by_id ON citeqa_documents (document_id);
 """),
     # Word vectors once per model and word (a library of replicas or of one language repeats most words), each
     # document's words as small rows; a document's counts stored when written, so that opening a version of a
-    # million chunks reads one row a document instead of counting its chunks.
+    # million chunks reads one row a document instead of counting its chunks; the passages' term frequencies as
+    # postings (one narrow row a term and passage, read index-only by term) instead of a jsonb per passage, whose
+    # rows BM25 had to fetch and parse (716 ms a search at 100k chunks).
     (2, """
 CREATE TABLE citeqa_words (
     model text NOT NULL,
@@ -133,6 +141,20 @@ UPDATE citeqa_documents d SET
     term_total = (SELECT coalesce(sum(term_count), 0) FROM citeqa_chunks c WHERE c.document_key = d.document_key);
 ALTER TABLE citeqa_documents ALTER COLUMN chunks SET NOT NULL, ALTER COLUMN sentences SET NOT NULL,
     ALTER COLUMN term_total SET NOT NULL;
+CREATE TABLE citeqa_postings (
+    document_key text NOT NULL REFERENCES citeqa_documents (document_key) ON DELETE CASCADE,
+    ordinal integer NOT NULL,
+    term text NOT NULL,
+    tf integer NOT NULL,
+    term_count integer NOT NULL,
+    PRIMARY KEY (document_key, ordinal, term)
+);
+INSERT INTO citeqa_postings
+    SELECT c.document_key, c.ordinal, f.key, f.value::integer, c.term_count
+    FROM citeqa_chunks c CROSS JOIN LATERAL jsonb_each_text(c.frequencies) f;
+DROP INDEX citeqa_chunks_terms;
+ALTER TABLE citeqa_chunks DROP COLUMN frequencies;
+CREATE INDEX citeqa_postings_by_term ON citeqa_postings (term) INCLUDE (document_key, ordinal, tf, term_count);
 """),
 ]
 SCHEMA_VERSION = MIGRATIONS[-1][0]
@@ -140,23 +162,6 @@ SCHEMA_VERSION = MIGRATIONS[-1][0]
 
 class DatabaseProblem(RuntimeError):
     """The database cannot be reached or is not in the state asked for; the message says what to do."""
-
-
-def term_frequencies(terms: list[str]) -> dict[str, int]:
-    """A passage's index terms with how often each occurs: the ``frequencies`` of its row.
-
-    The terms are citeqa's own analysis (:func:`index_build.lexical.document_terms`: the report language's
-    Snowball stemmer, stop words removed, accents folded), the analysis the folder store's BM25 uses, so that a
-    question's terms, translated terms and word coverage mean the same in both stores. A GIN index over the
-    JSON finds the passages holding any of a question's terms (``?|``), each term's frequency is read where it
-    matched, and its document frequency is summed from ``citeqa_document_terms`` (passages holding it, per
-    document): BM25 computed in SQL, as the folder computes it. (A ``tsvector`` in the report language's
-    configuration, ranked by ``ts_rank_cd``, cost 0.044 of accuracy@1 on the seed eval; BM25 over its
-    positions, unnested per passage, took 366 ms a question on the library.)"""
-    frequencies: dict[str, int] = {}
-    for term in terms:
-        frequencies[term] = frequencies.get(term, 0) + 1
-    return frequencies
 
 
 @contextlib.contextmanager
@@ -235,7 +240,8 @@ def require_schema(connection) -> None:
 
 def vector_text(vector) -> str:
     """A vector as pgvector's text input ('[0.1,0.2,...]'), each float in its shortest exact form."""
-    return "[" + ",".join(repr(float(value)) for value in vector) + "]"
+    return "[" + ",".join(map(repr, np.asarray(vector, dtype=np.float32).tolist())) + "]"  # tolist: Python floats at
+    # once (far faster than numpy scalars one by one)
 
 
 def without_password(dsn: str) -> str:

@@ -5,9 +5,16 @@ so retrieval (``service.search``) runs unchanged over either store. Each retriev
 filter in its ``WHERE``: the version's documents (``document_key = ANY(...)``), and for a filter that keeps
 only some passages of a document (a speaker filter) those passages. Dense candidates come from the HNSW
 indexes (``ORDER BY embedding <#> query``, pgvector's negative inner product, with an iterative scan so that a
-filtered search still finds k rows); lexical candidates from the GIN index of each passage's index terms, scored
-by BM25 in SQL as the folder store scores them (:func:`index_build.pg_schema.term_frequencies` says why not
-PostgreSQL's own ``ts_rank_cd``).
+filtered search still finds k rows); lexical candidates from the postings of the question's terms, scored by
+BM25 in SQL as the folder store scores them.
+
+The terms are citeqa's own analysis (:func:`index_build.lexical.document_terms`: the report language's Snowball
+stemmer, stop words removed, accents folded), the folder's, so that a question's terms, translated terms and word
+coverage mean the same in both stores; each term's document frequency is summed from ``citeqa_document_terms``
+(passages holding it, per document). PostgreSQL's own ranking was measured first: a ``tsvector`` in the report
+language's configuration ranked by ``ts_rank_cd`` cost 0.044 of accuracy@1 on the seed eval; BM25 over a
+tsvector's positions took 366 ms a question on the library; over a jsonb of term frequencies per passage
+(GIN-indexed), 6.6 ms on the library but 716 ms a search at 100k chunks, hence the postings.
 """
 
 from __future__ import annotations
@@ -34,15 +41,18 @@ POOL_WAIT_SECONDS = 5  # a request waits this long for a connection before its 5
 MIN_EF_SEARCH = 40  # pgvector's default; raised to k for larger k
 
 
-def open_current(dsn: str) -> "PostgresStore":
-    """The current version of the database at ``dsn``, or a :class:`DatabaseProblem` saying what to run."""
+def open_current(dsn: str, exact: bool = False) -> "PostgresStore":
+    """The current version of the database at ``dsn``, or a :class:`DatabaseProblem` saying what to run
+    (``exact``: vector searches scan every row instead of the HNSW indexes, to measure their recall)."""
     with connect(dsn) as connection:
         require_schema(connection)
         found = connection.execute("SELECT version_id FROM citeqa_current").fetchone()
         if found is None:
             raise DatabaseProblem("the database holds no index version yet: build one (`citeqa build` with CITEQA_STORE set) "
                                   "or copy one in (`citeqa db copy-from FOLDER`)")
-        return PostgresStore.read(dsn, connection, found[0])
+        store = PostgresStore.read(dsn, connection, found[0])
+    store.exact = exact
+    return store
 
 
 def current_entries(dsn: str) -> list[dict] | None:
@@ -80,6 +90,7 @@ class PostgresStore:
                                                                entry.get("language", "") == language)
                                 for language in sorted({entry.get("language", "") for entry in entries})}
         self._pool = None
+        self.exact = False  # True: vector searches scan every row (the truth the HNSW indexes' recall is measured on)
         self.document_text = lru_cache(maxsize=64)(self._read_text)
 
     @classmethod
@@ -132,8 +143,9 @@ class PostgresStore:
         return self.count()
 
     def describe(self) -> dict:
+        kind = "exact" if self.exact else "hnsw"
         return {"store": "postgresql", "version": self.version, "counts": self._manifest["counts"],
-                "model": self._manifest["model"], "search": {"chunks": {"kind": "hnsw"}, "sentences": {"kind": "hnsw"}}}
+                "model": self._manifest["model"], "search": {"chunks": {"kind": kind}, "sentences": {"kind": kind}}}
 
     # --- filters -------------------------------------------------------------------------------
     def allowed(self, search_filter: SearchFilter | None) -> np.ndarray | None:
@@ -215,24 +227,22 @@ class PostgresStore:
     def search_words(self, terms: list[str], k: int, allowed: np.ndarray | None) -> Hits:
         """BM25 as the folder store computes it (bm25s's Lucene variant, without the (k1 + 1) factor: k1 1.5,
         b 0.75, each term weighed by its IDF over the version's passages, a term asked twice counted twice),
-        summed in SQL over the passages holding any of the terms, found through the GIN index."""
+        summed in SQL over the postings of the terms (read index-only by term)."""
         counted = Counter(term for term in terms if term)
         if not counted or not self.count():
             return Hits()
-        where, parameters = self._where(allowed, "ordinal", table="c")
+        where, parameters = self._where(allowed, "ordinal", table="p")
         asked = list(counted)
         found = self._query(
             "WITH asked AS (SELECT * FROM unnest(%s::text[], %s::int[]) AS a(term, times)), "
             "weights AS MATERIALIZED (SELECT a.term, a.times * ln(1 + (%s - d.df + 0.5) / (d.df + 0.5)) AS weight "
             "FROM asked a JOIN (SELECT term, sum(passages) AS df FROM citeqa_document_terms WHERE document_key = ANY(%s) "
             "AND term = ANY(%s) GROUP BY term) AS d USING (term)) "
-            "SELECT c.document_key, c.ordinal, sum(w.weight * f.tf / (f.tf + %s * (1 - %s + %s * c.term_count / %s))) "
-            "AS score FROM citeqa_chunks c CROSS JOIN weights w "
-            "CROSS JOIN LATERAL (SELECT (c.frequencies ->> w.term)::float8 AS tf) AS f "
-            f"WHERE {where} AND c.frequencies ?| %s::text[] AND f.tf IS NOT NULL "
-            "GROUP BY c.document_key, c.ordinal ORDER BY score DESC LIMIT %s",
+            "SELECT p.document_key, p.ordinal, sum(w.weight * p.tf / (p.tf + %s * (1 - %s + %s * p.term_count / %s))) "
+            "AS score FROM weights w JOIN citeqa_postings p ON p.term = w.term "
+            f"WHERE {where} GROUP BY p.document_key, p.ordinal ORDER BY score DESC LIMIT %s",
             (asked, list(counted.values()), self.count(), self._keys, asked, BM25_K1, BM25_B, BM25_B, self._average_terms,
-             *parameters, asked, k))
+             *parameters, k))
         return self._hits(found, k)
 
     def word_coverage(self, variants: list[list[str]]) -> float | None:
@@ -357,8 +367,9 @@ class PostgresStore:
                 with connection.transaction():
                     if vectors:
                         connection.execute("SELECT set_config('hnsw.iterative_scan', 'relaxed_order', true), "
-                                           "set_config('hnsw.ef_search', %s, true)",
-                                           (str(max(MIN_EF_SEARCH, vectors)),))
+                                           "set_config('hnsw.ef_search', %s, true), "
+                                           "set_config('enable_indexscan', %s, true)",
+                                           (str(max(MIN_EF_SEARCH, vectors)), "off" if self.exact else "on"))
                     return connection.execute(sql, parameters).fetchall()
         except (psycopg.OperationalError, psycopg.errors.QueryCanceled, PoolTimeout) as error:
             raise DatabaseProblem(f"the database did not answer: {str(error).strip().splitlines()[0]}") from None

@@ -18,7 +18,7 @@ from datetime import datetime, timezone
 import numpy as np
 
 from index_build.lexical import EMPTY_TERM, document_terms
-from index_build.pg_schema import (VECTOR_INDEXES, WRITER_LOCK, connect, migrate, require_schema, term_frequencies,
+from index_build.pg_schema import (BULK_INDEX_NAMES, BULK_INDEXES, WRITER_LOCK, connect, migrate, require_schema,
                                    vector_text)
 from index_build.store import DocumentPart
 from index_build.vocabulary import Vocabulary, vocabulary_words
@@ -112,7 +112,7 @@ class PostgresWriter:
                 cursor.execute("SELECT NOT EXISTS (SELECT 1 FROM citeqa_documents)")
                 first_load = bool(self._parts) and cursor.fetchone()[0]
                 if first_load:
-                    cursor.execute("DROP INDEX citeqa_chunks_embedding, citeqa_sentences_embedding")
+                    cursor.execute(f"DROP INDEX {', '.join(BULK_INDEX_NAMES)}")
                 rows = []
                 fingerprint = manifest["model"]["fingerprint"]
                 for document_id in order:
@@ -135,7 +135,9 @@ class PostgresWriter:
                 summary.words = _write_words(cursor, fingerprint, words)
                 if first_load:
                     cursor.execute("SELECT set_config('maintenance_work_mem', %s, true)", (index_memory,))
-                    cursor.execute(VECTOR_INDEXES)
+                    cursor.execute(BULK_INDEXES)
+                    cursor.execute("ANALYZE citeqa_chunks, citeqa_sentences, citeqa_postings, citeqa_document_terms, "
+                                   "citeqa_documents, citeqa_document_words")  # a first load's plans need statistics
                 counts = {"documents": len(rows), "chunks": sum(row[2] for row in rows)}
                 stored = {key: value for key, value in manifest.items() if key not in ("segments", "documents")}
                 cursor.execute("INSERT INTO citeqa_versions (id, manifest) VALUES (%s, %s::jsonb) ON CONFLICT (id) "
@@ -151,6 +153,10 @@ class PostgresWriter:
                     first_sentence += sentences
                 summary.chunk_rows = first_row
                 make_current(cursor, version)
+            if first_load:  # the visibility map, so that BM25 reads the postings index-only from the first question
+                connection.commit()
+                connection.autocommit = True
+                cursor.execute("VACUUM citeqa_postings, citeqa_document_terms")
         return summary
 
 
@@ -191,14 +197,17 @@ def _write_document(cursor, part: DocumentPart, key: str, words: dict) -> tuple[
     owner: dict[int, int] = {}
     passages_with: Counter = Counter()  # term -> passages of the document holding it
     with cursor.copy("COPY citeqa_chunks (document_key, ordinal, page, start_char, end_char, language, text, speakers, "
-                     "sentences, embedding, frequencies, term_count) FROM STDIN") as copy:
+                     "sentences, embedding, term_count) FROM STDIN") as copy:
         for ordinal, (chunk, vector, terms) in enumerate(zip(part.chunks, part.vectors, chunk_terms)):
             for _, _, row in chunk.sentences:
                 owner.setdefault(row, ordinal)
             passages_with.update(set(terms))
             copy.write_row((key, ordinal, chunk.page, chunk.start, chunk.end, language, chunk.text,
-                            _json(chunk.speakers), _json(chunk.sentences), vector_text(vector),
-                            _json(term_frequencies(terms)), len(terms)))
+                            _json(chunk.speakers), _json(chunk.sentences), vector_text(vector), len(terms)))
+    with cursor.copy("COPY citeqa_postings (document_key, ordinal, term, tf, term_count) FROM STDIN") as copy:
+        for ordinal, terms in enumerate(chunk_terms):
+            for term, frequency in Counter(terms).items():
+                copy.write_row((key, ordinal, term, frequency, len(terms)))
     with cursor.copy("COPY citeqa_document_terms (document_key, term, passages) FROM STDIN") as copy:
         for term, passages in passages_with.items():
             copy.write_row((key, term, passages))

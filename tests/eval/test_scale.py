@@ -44,6 +44,7 @@ def test_the_bench_on_postgresql_gives_the_same_keys(tmp_path, capsys, postgres_
         assert connection.execute("SELECT count(*) FROM citeqa_version_documents vd JOIN citeqa_current c "
                                   "USING (version_id) WHERE vd.entry->>'id' = 'scale-bench-added'").fetchone()[0] == 1
         indexes = [row[0] for row in connection.execute("SELECT indexname FROM pg_indexes WHERE indexname LIKE "
-                                                        "'citeqa_%_embedding'")]
-    assert sorted(indexes) == ["citeqa_chunks_embedding", "citeqa_sentences_embedding"]  # built again after the load
+                                                        "ANY(ARRAY['citeqa_chunks_embedding', 'citeqa_sentences_embedding', "
+                                                        "'citeqa_postings_by_term'])")]
+    assert len(indexes) == 3  # dropped for the first load, built again after its rows
     assert "load_s" in capsys.readouterr().out

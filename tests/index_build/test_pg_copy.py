@@ -34,7 +34,7 @@ def test_the_current_version_is_copied_row_for_row_and_made_current(postgres_dsn
         nearest = connection.execute("SELECT ordinal FROM citeqa_chunks ORDER BY embedding <#> %s::vector LIMIT 3",
                                      (vector_text(question),)).fetchall()
         assert [r[0] for r in nearest] == version.search_chunks(question, 3, None).rows.tolist()
-        found = connection.execute("SELECT count(*) FROM citeqa_chunks WHERE frequencies ? 'enfant'").fetchone()[0]
+        found = connection.execute("SELECT count(*) FROM citeqa_postings WHERE term = 'enfant'").fetchone()[0]
         assert found == sum("enfant" in document_terms(c.text, "fr") for c in chunks) > 0  # enfant(s), stemmed
         words = connection.execute("SELECT count(*) FROM citeqa_words").fetchone()[0]
         assert words == summary.words and 0 < words <= len(version.vocabulary.entries)

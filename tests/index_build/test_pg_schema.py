@@ -4,8 +4,7 @@ import psycopg
 import pytest
 
 from eval.live_server import free_port
-from index_build.pg_schema import (SCHEMA_VERSION, DatabaseProblem, connect, migrate, require_schema, schema_version,
-                                   term_frequencies)
+from index_build.pg_schema import SCHEMA_VERSION, DatabaseProblem, connect, migrate, require_schema, schema_version
 
 
 def test_migrations_apply_once_and_record_the_schema(postgres_dsn):
@@ -19,7 +18,7 @@ def test_migrations_apply_once_and_record_the_schema(postgres_dsn):
         indexes = {row[0]: row[1] for row in connection.execute(
             "SELECT indexname, indexdef FROM pg_indexes WHERE tablename LIKE 'citeqa_%'")}
     assert "hnsw" in indexes["citeqa_chunks_embedding"] and "vector_ip_ops" in indexes["citeqa_chunks_embedding"]
-    assert "gin" in indexes["citeqa_chunks_terms"]
+    assert "(term) INCLUDE (document_key, ordinal, tf, term_count)" in indexes["citeqa_postings_by_term"]
 
 
 def test_a_database_for_other_vectors_or_without_the_schema_is_refused_with_what_to_run(postgres_dsn):
@@ -38,14 +37,13 @@ def test_an_unreachable_server_is_named_without_its_password():
     assert "secret" not in str(refused.value)
 
 
-def test_a_passage_s_terms_are_counted_and_found_through_the_gin_index(postgres_dsn):
-    assert term_frequencies(["enfant", "proteg", "enfant", "l'ecol"]) == {"enfant": 2, "proteg": 1, "l'ecol": 1}
+def test_bm25_reads_the_postings_of_a_term_from_its_index(postgres_dsn):
     migrate(postgres_dsn, 384)
     with psycopg.connect(postgres_dsn) as connection:
         connection.execute("SET enable_seqscan = off")  # the table is empty: without this, a scan is cheaper
         plan = "\n".join(row[0] for row in connection.execute(
-            "EXPLAIN SELECT 1 FROM citeqa_chunks WHERE frequencies ?| ARRAY['enfant']").fetchall())
-    assert "citeqa_chunks_terms" in plan
+            "EXPLAIN SELECT document_key, ordinal, tf, term_count FROM citeqa_postings WHERE term = 'enfant'").fetchall())
+    assert "citeqa_postings_by_term" in plan  # index-only once vacuumed (a first load is)
 
 
 def test_migration_2_keeps_the_words_and_counts_of_a_schema_1_database(postgres_dsn, monkeypatch):
@@ -73,3 +71,5 @@ def test_migration_2_keeps_the_words_and_counts_of_a_schema_1_database(postgres_
         assert connection.execute("SELECT chunks, sentences, term_total FROM citeqa_documents").fetchall() == [
             (1, 0, 1), (1, 0, 1)]
         assert connection.execute("SELECT to_regclass('citeqa_vocabulary')").fetchone()[0] is None
+        assert connection.execute("SELECT document_key, ordinal, term, tf, term_count FROM citeqa_postings "
+                                  "ORDER BY 1").fetchall() == [("a@1", 0, "abeil", 1, 1), ("b@1", 0, "abeil", 1, 1)]

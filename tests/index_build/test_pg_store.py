@@ -143,3 +143,17 @@ def test_the_library_eval_on_postgresql_is_within_002_of_the_folder(postgres_dsn
             if metric.startswith(("latency", "chars")) or value is None:
                 continue
             assert abs(found[metric] - value) <= 0.02, (name, metric, found[metric], value)
+
+
+def test_exact_search_scans_every_row_and_agrees_with_the_folder(stores, embedder):
+    folder, database = stores
+    exact = open_current(database.dsn, exact=True)
+    try:
+        assert exact.describe()["search"]["chunks"]["kind"] == "exact"
+        question = embedder.embed_query("Qui a parlé de la protection des enfants ?")
+        for search in ("search_chunks", "search_sentences"):
+            found, expected = getattr(exact, search)(question, 10, None), getattr(folder, search)(question, 10, None)
+            assert found.rows.tolist() == expected.rows.tolist()
+            assert np.allclose(found.scores, expected.scores, atol=1e-5)
+    finally:
+        exact.close()
