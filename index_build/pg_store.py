@@ -155,9 +155,10 @@ class PostgresStore:
         if search_filter.speakers:
             speaking = np.zeros(self.count(), dtype=bool)
             patterns = [fold_accents(name).strip() for name in search_filter.speakers]
+            where, parameters = self._where(mask, "ordinal")
             for key, ordinal, speakers in self._query(
-                    "SELECT document_key, ordinal, speakers FROM citeqa_chunks WHERE document_key = ANY(%s) "
-                    "AND speakers <> '[]'::jsonb", (self._keys_of(mask),)):
+                    f"SELECT document_key, ordinal, speakers FROM citeqa_chunks WHERE {where} "
+                    "AND speakers <> '[]'::jsonb", parameters):
                 if any(pattern in fold_accents(speaker.get(field) or "") for speaker in speakers
                        for field in ("name", "organisation") for pattern in patterns):
                     speaking[self._row(key, ordinal)] = True
@@ -232,16 +233,17 @@ class PostgresStore:
         if not counted or not self.count():
             return Hits()
         where, parameters = self._where(allowed, "ordinal", table="p")
+        in_version, version = self._where(None, "")
         asked = list(counted)
         found = self._query(
             "WITH asked AS (SELECT * FROM unnest(%s::text[], %s::int[]) AS a(term, times)), "
             "weights AS MATERIALIZED (SELECT a.term, a.times * ln(1 + (%s - d.df + 0.5) / (d.df + 0.5)) AS weight "
-            "FROM asked a JOIN (SELECT term, sum(passages) AS df FROM citeqa_document_terms WHERE document_key = ANY(%s) "
+            f"FROM asked a JOIN (SELECT term, sum(passages) AS df FROM citeqa_document_terms WHERE {in_version} "
             "AND term = ANY(%s) GROUP BY term) AS d USING (term)) "
             "SELECT p.document_key, p.ordinal, sum(w.weight * p.tf / (p.tf + %s * (1 - %s + %s * p.term_count / %s))) "
             "AS score FROM weights w JOIN citeqa_postings p ON p.term = w.term "
             f"WHERE {where} GROUP BY p.document_key, p.ordinal ORDER BY score DESC LIMIT %s",
-            (asked, list(counted.values()), self.count(), self._keys, asked, BM25_K1, BM25_B, BM25_B, self._average_terms,
+            (asked, list(counted.values()), self.count(), *version, asked, BM25_K1, BM25_B, BM25_B, self._average_terms,
              *parameters, k))
         return self._hits(found, k)
 
@@ -249,9 +251,10 @@ class PostgresStore:
         if not variants or not self._keys:
             return None
         candidates = sorted({term for options in variants for term in options if term})
+        in_version, version = self._where(None, "")
         present = {term for (term,) in self._query(
-            "SELECT DISTINCT term FROM citeqa_document_terms WHERE document_key = ANY(%s) AND term = ANY(%s)",
-            (self._keys, candidates))}
+            f"SELECT DISTINCT term FROM citeqa_document_terms WHERE {in_version} AND term = ANY(%s)",
+            (*version, candidates))}
         return sum(any(term in present for term in options) for options in variants) / len(variants)
 
     # --- chunks and texts ----------------------------------------------------------------------
@@ -276,10 +279,11 @@ class PostgresStore:
     def speakers(self) -> list[dict]:
         found: dict[tuple[str, str, str], dict] = {}
         documents = dict(zip(self._keys, (entry["id"] for entry in self._entries)))
+        in_version, version = self._where(None, "", "c")
         for key, name, role, organisation, passages in self._query(
                 "SELECT c.document_key, s->>'name', coalesce(s->>'role', ''), coalesce(s->>'organisation', ''), count(*) "
-                "FROM citeqa_chunks c, jsonb_array_elements(c.speakers) AS s WHERE c.document_key = ANY(%s) "
-                "GROUP BY 1, 2, 3, 4 ORDER BY 2, 3, 4, 1", (self._keys,)):
+                f"FROM citeqa_chunks c, jsonb_array_elements(c.speakers) AS s WHERE {in_version} "
+                "GROUP BY 1, 2, 3, 4 ORDER BY 2, 3, 4, 1", version):
             entry = found.setdefault((fold_accents(name), role, organisation),
                                      {"name": name, "role": role, "organisation": organisation, "documents": [],
                                       "passages": 0})
@@ -307,30 +311,30 @@ class PostgresStore:
                 mask[self._row_offsets[index]:self._row_offsets[index + 1]] = True
         return mask
 
-    def _keys_of(self, mask: np.ndarray) -> list[str]:
-        return [key for index, key in enumerate(self._keys)
-                if mask[self._row_offsets[index]:self._row_offsets[index + 1]].any()]
-
     def _where(self, allowed: np.ndarray | None, ordinal: str, table: str = "") -> tuple[str, tuple]:
-        """The filter as SQL over ``table``'s rows: whole documents by key, and the passages kept (by the column
-        ``ordinal``, a chunk's ordinal) of a document partly kept."""
+        """The filter as SQL over ``table``'s rows: the version's documents (joined by key from
+        ``citeqa_version_documents``, not sent: a million-chunk version has thousands), those whose rows are all
+        kept (by position), and the passages kept (by the column ``ordinal``, a chunk's ordinal) of a document
+        partly kept."""
         key = f"{table}.document_key" if table else "document_key"
         ordinal = f"{table}.{ordinal}" if table else ordinal
+        in_version = f"{key} IN (SELECT document_key FROM citeqa_version_documents WHERE version_id = %s"
         if allowed is None:
-            return f"{key} = ANY(%s)", (self._keys,)
+            return in_version + ")", (self._version,)
         whole, part_keys, part_ordinals = [], [], []
         for index, document in enumerate(self._keys):
             kept = allowed[self._row_offsets[index]:self._row_offsets[index + 1]]
-            if kept.all():
-                whole.append(document)
+            if kept.all() and len(kept):
+                whole.append(index)
             elif kept.any():
                 ordinals = np.flatnonzero(kept).tolist()
                 part_keys += [document] * len(ordinals)
                 part_ordinals += ordinals
+        documents = (in_version + " AND position = ANY(%s::int[]))", (self._version, whole))
         if not part_keys:
-            return f"{key} = ANY(%s)", (whole,)
-        return (f"({key} = ANY(%s) OR ({key}, {ordinal}) IN (SELECT * FROM unnest(%s::text[], %s::int[])))",
-                (whole, part_keys, part_ordinals))
+            return documents
+        return (f"({documents[0]} OR ({key}, {ordinal}) IN (SELECT * FROM unnest(%s::text[], %s::int[])))",
+                (*documents[1], part_keys, part_ordinals))
 
     def _row(self, key: str, ordinal: int) -> int:
         return int(self._row_offsets[self._key_index[key]]) + int(ordinal)
