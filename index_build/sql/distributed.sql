@@ -7,8 +7,9 @@
 -- machines citeqa is developed on):
 -- * every primary key of a distributed table holds its distribution column: citeqa_documents (document_key),
 --   citeqa_chunks (document_key, ordinal), citeqa_sentences (document_key, ordinal),
---   citeqa_document_terms (document_key, term), citeqa_document_words (document_key, language, word);
--- * the five share one column type (text) and are co-located, so a document's rows live on one node;
+--   citeqa_document_terms (document_key, term), citeqa_document_words (document_key, language, word),
+--   citeqa_postings (document_key, ordinal, term);
+-- * the six share one column type (text) and are co-located, so a document's rows live on one node;
 -- * the small tables (schema, settings, versions, the current pointer, each version's list of documents, the
 --   word vectors: one row a word) are reference tables, copied to every node; their foreign keys point only at
 --   other reference tables;
@@ -17,7 +18,10 @@
 --   version lists (a subquery over a reference table); a change of a reference table (the unused word vectors)
 --   never reads a distributed table: the words are selected first (EXCEPT, planned recursively), then deleted by
 --   key. Reading a version's words joins the reference table with a non-correlated subquery over
---   citeqa_document_words (IN), which Citus plans recursively. Its searches order by a vector distance or a text rank with LIMIT, which
+--   citeqa_document_words (IN), which Citus plans recursively; a search keeps a version's rows with
+--   `document_key IN (SELECT document_key FROM citeqa_version_documents ...)`, a distributed table joined with a
+--   reference table (supported on any column). A first load drops and recreates indexes inside its transaction
+--   (DDL that Citus propagates to the shards). Its searches order by a vector distance or a text rank with LIMIT, which
 --   Citus pushes down to every shard and merges.
 -- Untested here: the statements below, the plans Citus makes, and HNSW recall across shards.
 
@@ -32,3 +36,4 @@ SELECT create_distributed_table('citeqa_sentences', 'document_key', colocate_wit
 SELECT create_reference_table('citeqa_words');
 SELECT create_distributed_table('citeqa_document_terms', 'document_key', colocate_with => 'citeqa_documents');
 SELECT create_distributed_table('citeqa_document_words', 'document_key', colocate_with => 'citeqa_documents');
+SELECT create_distributed_table('citeqa_postings', 'document_key', colocate_with => 'citeqa_documents');
