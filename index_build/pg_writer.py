@@ -19,7 +19,7 @@ import numpy as np
 
 from index_build.lexical import EMPTY_TERM, document_terms
 from index_build.pg_schema import (BULK_INDEX_NAMES, BULK_INDEXES, WRITER_LOCK, connect, migrate, require_schema,
-                                   vector_text)
+                                   schema_version, vector_text)
 from index_build.store import DocumentPart
 from index_build.vocabulary import Vocabulary, vocabulary_words
 
@@ -40,8 +40,6 @@ def document_key(entry: dict, manifest: dict) -> str:
 
 def held_documents(dsn: str, entries: list[dict], manifest: dict) -> set[str]:
     """The ids of the documents among ``entries`` whose rows the database holds for this ``manifest``."""
-    from index_build.pg_schema import schema_version
-
     keys = {document_key(entry, manifest): entry["id"] for entry in entries}
     with connect(dsn) as connection:
         if schema_version(connection) == 0:
