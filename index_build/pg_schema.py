@@ -17,7 +17,9 @@ from typing import Iterator
 import numpy as np
 
 
-WRITER_LOCK = 0x63697465  # the advisory lock a migration or a writer holds ("cite")
+WRITER_LOCK = 0x63697465  # the advisory lock a migration or a writer's commit holds ("cite")
+BUILD_LOCK = 0x63697462  # the advisory lock a build holds from start to commit ("citb": another key than the
+# commit's, so that a build's own commit never waits on it)
 CONNECT_TIMEOUT_S = 5
 
 #: The indexes a first load drops and builds once after its rows (:class:`~index_build.pg_writer.PostgresWriter`):

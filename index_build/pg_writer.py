@@ -94,9 +94,10 @@ class PostgresWriter:
         """Write the new version (``order``: document ids in the catalog's order; ``version``: its id, by
         default a new one) and make it current; returns what was written.
 
-        Into a database that holds no rows yet (a first load: nothing is served), the HNSW indexes are dropped
-        and built once after the rows, with ``index_memory`` of ``maintenance_work_mem``: far faster than
-        inserting a million vectors into the graph one by one."""
+        Into a database that holds no rows yet (a first load: nothing is served), the HNSW and term indexes
+        (:data:`~index_build.pg_schema.BULK_INDEXES`) are dropped and built once after the rows, with
+        ``index_memory`` of ``maintenance_work_mem``: far faster than inserting a million vectors into the graph
+        one by one."""
         version = version or datetime.now(timezone.utc).strftime(_VERSION_FORMAT)
         order = [document for document in (order or []) if document in self._entries]
         order += [document for document in self._entries if document not in order]

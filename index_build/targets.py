@@ -21,8 +21,6 @@ from index_build.index_store import (IndexProblem, MANIFEST_FILE, PreviousVersio
 from index_build.store import DocumentPart
 from index_build.vocabulary import Vocabulary
 
-BUILD_LOCK = 0x63697462  # the advisory lock a build holds from start to commit ("citb"; the commit's is another)
-
 
 @dataclass
 class Committed:
@@ -162,7 +160,7 @@ class PostgresTarget:
 
     @contextlib.contextmanager
     def lock(self, wait: bool = True) -> Iterator[None]:
-        from index_build.pg_schema import connect
+        from index_build.pg_schema import BUILD_LOCK, connect
 
         with connect(self.dsn) as connection:  # a session lock, held by this connection for the whole build
             connection.autocommit = True

@@ -94,7 +94,7 @@ def main(argv: list[str] | None = None) -> int:
     copy_from = database_commands.add_parser("copy-from", help="copy the current version of an index folder into "
                                              "the database and make it current, without embedding anything")
     copy_from.add_argument("folder", type=Path, help="the index folder (CITEQA_INDEX_DIR of the embedded store)")
-    copy_from.add_argument("--index-memory", default="1GB", metavar="SIZE",
+    copy_from.add_argument("--index-memory", default=None, metavar="SIZE",
                            help="maintenance_work_mem for building the vector indexes of a first load (default 1GB; "
                                 "an index that fits in it is built in memory, far faster)")
 
@@ -336,7 +336,8 @@ def _database(args: argparse.Namespace, settings: Settings) -> int:
     if args.db_command == "copy-from":
         from index_build.pg_copy import copy_from_folder
 
-        print(copy_from_folder(args.dsn, args.folder, args.index_memory).line())
+        memory = {"index_memory": args.index_memory} if args.index_memory else {}  # else copy_from_folder's default
+        print(copy_from_folder(args.dsn, args.folder, **memory).line())
         return 0
     from index_build.pg_schema import SCHEMA_VERSION, migrate
 
