@@ -11,10 +11,10 @@ export HOST PORT
 export HF_HUB_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: install run serve index test eval bench swap-bench soak clean chromium wrk lock audit
+.PHONY: install run serve index test eval bench swap-bench soak clean chromium wrk apertium lock audit
 
 ## install: create .venv with the locked dependencies (hash-checked; torch is the CPU build) and citeqa (editable)
-install: $(STAMP)
+install: apertium $(STAMP)
 
 $(STAMP): pyproject.toml $(LOCK)
 	$(PYTHON) -m venv $(VENV)
@@ -51,6 +51,10 @@ index: install
 ## chromium: Debian's headless Chromium for the browser tests (never `playwright install`)
 chromium:
 	command -v chromium >/dev/null || (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium)
+
+## apertium: Debian's Apertium with the English-Spanish and French-Spanish pairs, for translating questions
+apertium:
+	command -v apertium >/dev/null || (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends apertium lttoolbox apertium-lex-tools apertium-eng-spa apertium-fr-es)
 
 ## wrk: Debian's HTTP load generator, for `citeqa bench` and its test
 wrk:

@@ -45,6 +45,16 @@ class EvidenceLocator:
         found = self._text.find(normalise(evidence))
         return None if found < 0 else self._offsets[found]
 
+    def pages(self, evidence: str) -> list[int]:
+        """Every page where the evidence starts, in order (a running header repeats on each page)."""
+        wanted, found, pages = normalise(evidence), 0, []
+        while wanted and (found := self._text.find(wanted, found)) >= 0:
+            page = self.document.page_at(self._offsets[found])
+            if page not in pages:
+                pages.append(page)
+            found += 1
+        return pages
+
     def page(self, evidence: str) -> int | None:
         """The page where the evidence starts (None when it is not in the report)."""
         offset = self.offset(evidence)

@@ -144,11 +144,17 @@ def check_questions(questions: list[dict], paths: dict[str, Path]) -> list[Evide
             if source not in paths:
                 problems.append(EvidenceProblem(qid, f"unknown evidence document {source!r}"))
                 continue
-            found = _locator(locators, source, paths).page(string)
-            if found is None:
+            found = _locator(locators, source, paths).pages(string)
+            given = page if isinstance(page, list) else [page]
+            if not found:
                 problems.append(EvidenceProblem(qid, f"evidence not in {source}: {string!r}"))
-            elif found != page:
-                problems.append(EvidenceProblem(qid, f"evidence {string[:40]!r} starts on page {found}, not {page}"))
+            elif given == found:
+                continue
+            elif len(found) > 1:
+                problems.append(EvidenceProblem(qid, f"evidence {string[:40]!r} starts on each of pages {found}: "
+                                                     f"give them all, as a list"))
+            else:
+                problems.append(EvidenceProblem(qid, f"evidence {string[:40]!r} starts on page {found[0]}, not {page}"))
         named = " ".join(normalise(_locator(locators, source, paths).document.text) for source in set(documents))
         for name in question.get("expected_speakers", []):
             if normalise(name) not in named:

@@ -85,6 +85,41 @@ def print_sets(sets: dict[str, list[QuestionResult]], title: str, console: Conso
         _print_failures(console, results, name)
 
 
+COMPARED = ("accuracy@5", "MRR@10", "speaker_recall@5", "page_accuracy", "abstention", "false_abstention")
+
+
+def print_fold_comparison(schemes: dict[str, dict[str, list[QuestionResult]]], console: Console | None = None,
+                          title: str = "held-out figures by fold scheme") -> None:
+    """Held-out figures of several fold schemes (e.g. folds of questions against folds of reports) side by
+    side, for each question set: overall, by question language, and same- against other-language."""
+    console = console or Console(width=160)
+    table = Table(title=title, title_justify="left")
+    table.add_column("set / group")
+    table.add_column("n", justify="right")
+    for scheme in schemes:
+        for metric in ("accuracy@5", "MRR@10"):
+            table.add_column(f"{scheme}\n{metric}", justify="right")
+    first = next(iter(schemes.values()))
+    for name, results in first.items():
+        groups = [("all", lambda r: True)]
+        groups += [(f"lang={v}", lambda r, v=v: r.lang == v) for v in sorted({r.lang for r in results})]
+        groups += [(f"{v}-language", lambda r, v=v: r.pairing == v) for v in ("same", "other")]
+        for label, keep in groups:
+            members = [r for r in results if keep(r)]
+            if not members:
+                continue
+            cells = []
+            for sets in schemes.values():
+                summary = summarise([r for r in sets[name] if keep(r)])
+                cells += [_cell(summary.get(metric), metric) for metric in ("accuracy@5", "MRR@10")]
+            table.add_row(f"{name}: {label}", str(len(members)), *cells)
+        for metric in COMPARED[2:]:
+            values = [summarise(sets[name]).get(metric) for sets in schemes.values()]
+            if any(value is not None for value in values):
+                table.add_row(f"{name}: {metric}", "", *(cell for value in values for cell in (_cell(value, metric), "")))
+    console.print(table)
+
+
 def _print_failures(console: Console, results: list[QuestionResult], system: str) -> None:
     failed = [r for r in results if r.metrics.get("accuracy@5") == 0.0 or r.metrics.get("abstention") == 0.0
               or r.metrics.get("false_abstention") == 1.0]

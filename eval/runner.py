@@ -47,7 +47,8 @@ class Question:
     evidence: list[str]
     answer: str
     document_id: str = ""
-    evidence_pages: list[int] = field(default_factory=list)  # the page where each evidence string starts
+    evidence_pages: list[int | list[int]] = field(default_factory=list)  # the page where each evidence string
+    # starts, or every page where it does when it repeats (a running header)
     evidence_documents: list[str] = field(default_factory=list)  # the report of each evidence string, where it
     # is not document_id (a declaration's translation answers it too); empty: all in document_id
 
@@ -110,7 +111,8 @@ def _page_accuracy(question: Question, passage: dict, text: str) -> float | None
     passage that runs over the page break); None when the eval gives no pages."""
     if len(question.evidence_pages) != len(question.evidence):
         return None
-    pages = [page for evidence, page in zip(question.evidence, question.evidence_pages) if normalise(evidence) in text]
+    pages = [page for evidence, given in zip(question.evidence, question.evidence_pages) if normalise(evidence) in text
+             for page in (given if isinstance(given, list) else [given])]
     return float(any(passage.get("page") in (page, page - 1) for page in pages))
 
 

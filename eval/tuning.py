@@ -1,11 +1,16 @@
-"""Choose every retrieval weight and threshold by k-fold cross-validation, and report held-out figures.
+"""Choose every retrieval weight and threshold by cross-validation held out by report, and report held-out figures.
 
-``python -m eval.tuning [--folds 5] [--write]``: the seed questions and the library questions are asked
-once on the library index (the seed report and ``../shared/corpus_extra``); then, for each fold, the
-ranking settings that score best on the other folds are chosen from a grid, the abstention thresholds
-of each (question language, report language) pair are set from the other folds' answerable questions,
-and the held-out fold is scored with them. The held-out figures are printed; ``--write`` stores the
-settings chosen on all the questions in ``index_build/retrieval.json`` (the defaults).
+``python -m eval.tuning [--report-folds N] [--folds 5] [--write]``: the seed questions and the library
+questions are asked once on the library index (the seed report and ``../shared/corpus_extra``). Then, for
+each fold, the ranking settings that score best on the other folds are chosen from a grid, the abstention
+thresholds of each (question language, report language) pair are set from the other folds' answerable
+questions, and the held-out fold is scored with them.
+
+The folds hold **whole reports** out (every question about a report is in the same fold, so each figure says
+how the settings do on reports they were not fitted on): leave-one-report-out by default, or N folds of
+reports. The same is done with folds of questions (stratified by language and kind, reports shared between
+fitting and scoring) and both are printed side by side; the threshold margin is chosen on the report folds.
+``--write`` stores the settings chosen on all the questions in ``index_build/retrieval.json`` (the defaults).
 """
 
 from __future__ import annotations
@@ -20,17 +25,19 @@ import time
 from pathlib import Path
 
 from eval import library
-from eval.report import print_sets
+from eval.report import print_fold_comparison, print_sets
 from eval.runner import DEPTH, Question, QuestionResult, relevant_chunks, score_answer, summarise
 from index_build.language import is_who_question
 from index_build.retrieval import DEFAULTS_FILE, RetrievalSettings, pair_key
 
-GRID = {  # ranking settings, tried together (lexical_weight stays 1.0: only the ratios matter in the fusion)
-    "dense_fusion": ("global", "centred", "per_language"),
-    "dense_weight": (0.5, 0.75, 1.0, 1.5),
-    "translated_weight": (0.5, 0.75, 1.0),
+GRID = {  # ranking settings, tried together (lexical_weight stays 1.0: only the ratios matter in the fusion; the
+    # dense fusion stays global: centred and per-language rankings lost under every earlier cross-validation)
+    "dense_weight": (0.5, 0.75, 1.0),
+    "translated_weight": (0.5, 1.0),
     "translated_dense_weight": (0.0, 0.25, 0.5),
-    "sentence_weight": (0.3, 0.5, 0.7),
+    "mt_dense_weight": (0.0, 0.5, 1.0),
+    "mt_lexical_weight": (0.0, 0.5, 1.0),
+    "sentence_weight": (0.5, 0.7),
     "rrf_k": (10.0, 30.0),
 }
 WHO_GRID = {  # tried next, on the who questions only, with the ranking chosen
@@ -38,6 +45,13 @@ WHO_GRID = {  # tried next, on the who questions only, with the ranking chosen
     "repeated_report_factor": (0.7, 0.85, 1.0),
 }
 COVERAGES = (0.0, 0.1, 0.2, 0.3)  # candidate minimum word coverage
+UNKNOWN_WORDS = (1, 2, 3)  # candidate numbers of unknown words that refuse a question
+LEVERS = {  # what each translation lever adds: the cross-validation run again with the lever's weights held at 0
+    "no machine-translated question": {"mt_dense_weight": 0.0, "mt_lexical_weight": 0.0},
+    "no word-by-word translation": {"translated_weight": 0.0, "translated_dense_weight": 0.0},
+    "no translation at all": {"mt_dense_weight": 0.0, "mt_lexical_weight": 0.0, "translated_weight": 0.0,
+                              "translated_dense_weight": 0.0},
+}
 MARGINS = (0.0, 0.005, 0.01, 0.02)  # how far thresholds sit under the lowest answerable question of their pair
 MAX_FALSE_ABSTENTION = 0.02  # the held-out false abstention a margin may cost, on every question set
 
@@ -46,6 +60,39 @@ def grid(space: dict[str, tuple] = GRID) -> list[RetrievalSettings]:
     """Every combination of the grid's values."""
     names = list(space)
     return [RetrievalSettings(**dict(zip(names, values))) for values in itertools.product(*space.values())]
+
+
+def report_groups(questions: list[Question]) -> list[frozenset[str]]:
+    """Reports that must be held out together: those a question's evidence spans (a declaration and its
+    translation), merged until no two groups share a report; sorted for a stable order."""
+    groups: list[set[str]] = []
+    for question in questions:
+        if question.is_negative or not question.document_id:
+            continue
+        members = {question.document_id, *question.evidence_documents}
+        touching = [group for group in groups if group & members]
+        for group in touching:
+            members |= group
+            groups.remove(group)
+        groups.append(members)
+    return sorted((frozenset(group) for group in groups), key=lambda group: sorted(group))
+
+
+def report_folds_of(questions: list[Question], folds: int | None = None) -> list[int]:
+    """A fold number for each question such that every question about a report (group) is in one fold:
+    one fold per report group (``folds`` None), or the groups dealt over ``folds`` folds. Negatives, which
+    no report answers, are dealt over the folds in turn."""
+    groups = report_groups(questions)
+    count = len(groups) if folds is None else min(folds, len(groups))
+    fold_of_report = {report: index % count for index, group in enumerate(groups) for report in group}
+    assignment, negatives = [], 0
+    for question in questions:
+        if question.document_id in fold_of_report:
+            assignment.append(fold_of_report[question.document_id])
+        else:
+            assignment.append(negatives % count)
+            negatives += 1
+    return assignment
 
 
 def folds_of(questions: list[Question], folds: int, seed: int = 0) -> list[int]:
@@ -117,6 +164,17 @@ class Tuner:
             min_word_coverage=c))[0] for i in indexes if not self.questions[i].is_negative)]
         return max(allowed, default=0.0)
 
+    def unknown_words_limit(self, indexes: list[int], settings: RetrievalSettings) -> int:
+        """The fewest unknown words (UNKNOWN_WORDS) that refuse at most MAX_FALSE_ABSTENTION / 2 of these
+        answerable questions; 0 (never refuse for that) when none does."""
+        answerable = [i for i in indexes if not self.questions[i].is_negative]
+        for limit in UNKNOWN_WORDS:
+            refused = sum(not self.engine.answerability(self.retrieved[i], settings.with_(max_unknown_words=limit))[0]
+                          for i in answerable)
+            if answerable and refused / len(answerable) <= MAX_FALSE_ABSTENTION / 2:
+                return limit
+        return 0
+
     def fit(self, indexes: list[int], candidates: list[RetrievalSettings], margin: float) -> RetrievalSettings:
         """The best ranking settings on these questions, then the best who-question factors on their who
         questions, then the thresholds."""
@@ -125,7 +183,8 @@ class Tuner:
         best = max((best.with_(**dict(zip(WHO_GRID, values))) for values in itertools.product(*WHO_GRID.values())),
                    key=lambda settings: self.ranking_score(who, settings) + self.speaker_score(who, settings))
         best = best.with_(abstain_below=self.thresholds(indexes, margin))
-        return best.with_(min_word_coverage=self.coverage(indexes, best))
+        best = best.with_(min_word_coverage=self.coverage(indexes, best))
+        return best.with_(max_unknown_words=self.unknown_words_limit(indexes, best))
 
     def result(self, index: int, settings: RetrievalSettings) -> QuestionResult:
         """One question answered with the settings, abstention included."""
@@ -139,13 +198,12 @@ class Tuner:
                               question.document_id, pairing)
 
 
-def cross_validate(tuner: Tuner, folds: int, candidates: list[RetrievalSettings],
+def cross_validate(tuner: Tuner, assignment: list[int], candidates: list[RetrievalSettings],
                    margin: float) -> tuple[list[QuestionResult], list[RetrievalSettings]]:
-    """Held-out results of every question, and the settings chosen for each fold."""
-    assignment = folds_of(tuner.questions, folds)
+    """Held-out results of every question under a fold assignment, and the settings chosen for each fold."""
     results: list[QuestionResult | None] = [None] * len(tuner.questions)
     chosen = []
-    for fold in range(folds):
+    for fold in sorted(set(assignment)):
         train = [i for i, f in enumerate(assignment) if f != fold]
         settings = tuner.fit(train, candidates, margin)
         chosen.append(settings)
@@ -155,15 +213,20 @@ def cross_validate(tuner: Tuner, folds: int, candidates: list[RetrievalSettings]
     return [r for r in results if r is not None], chosen
 
 
-def choose_margin(tuner: Tuner, folds: int, candidates: list[RetrievalSettings],
+def without(candidates: list[RetrievalSettings], fixed: dict) -> list[RetrievalSettings]:
+    """The candidates with some settings held at a value (duplicates dropped, order kept)."""
+    found = {json.dumps(c.with_(**fixed).to_dict(), sort_keys=True): c.with_(**fixed) for c in candidates}
+    return list(found.values())
+
+
+def choose_margin(tuner: Tuner, assignment: list[int], candidates: list[RetrievalSettings],
                   sets: dict[str, list[Question]]) -> tuple[float, list[QuestionResult], list[RetrievalSettings]]:
     """The smallest threshold margin (the most abstention) whose held-out false abstention stays within
     MAX_FALSE_ABSTENTION on every question set, with its held-out results and the settings of each fold."""
     for margin in MARGINS:
-        results, chosen = cross_validate(tuner, folds, candidates, margin)
-        by_id = {result.id: result for result in results}
-        refused = {name: summarise([by_id[q.id] for q in members]).get("false_abstention") or 0.0
-                   for name, members in sets.items()}
+        results, chosen = cross_validate(tuner, assignment, candidates, margin)
+        refused = {name: summarise(members).get("false_abstention") or 0.0
+                   for name, members in _by_set(sets, results).items()}
         print(f"threshold margin {margin}: held-out false abstention "
               + ", ".join(f"{name} {value:.3f}" for name, value in refused.items()))
         if all(value <= MAX_FALSE_ABSTENTION for value in refused.values()):
@@ -174,7 +237,11 @@ def choose_margin(tuner: Tuner, folds: int, candidates: list[RetrievalSettings],
 def main(argv: list[str] | None = None) -> int:
     """Cross-validate, print the held-out figures, optionally write the defaults."""
     parser = argparse.ArgumentParser(prog="python -m eval.tuning", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--folds", type=int, default=5)
+    parser.add_argument("--report-folds", type=int, default=None,
+                        help="folds of whole reports (default: one per report, leave-one-report-out)")
+    parser.add_argument("--folds", type=int, default=5, help="folds of questions, printed beside the report folds")
+    parser.add_argument("--levers", action="store_true",
+                        help="also cross-validate with each translation lever off (LEVERS) and print the figures")
     parser.add_argument("--write", action="store_true", help=f"write the settings chosen on all questions to {DEFAULTS_FILE}")
     args = parser.parse_args(argv)
     from index_build.embedding import Embedder
@@ -195,25 +262,41 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     tuner = Tuner(engine, questions)
     candidates = grid()
-    margin, results, chosen = choose_margin(tuner, args.folds, candidates, sets)
-    by_id = {result.id: result for result in results}
-    print_sets({name: [by_id[q.id] for q in members] for name, members in sets.items()},
-               f"held-out figures, {args.folds}-fold cross-validation over {len(questions)} questions, "
+    by_report = report_folds_of(questions, args.report_folds)
+    folds_name = (f"{len(set(by_report))} folds of whole reports"
+                  + (" (leave-one-report-out)" if args.report_folds is None else ""))
+    margin, results, chosen = choose_margin(tuner, by_report, candidates, sets)
+    by_question, _ = cross_validate(tuner, folds_of(questions, args.folds), candidates, margin)
+    print_sets(_by_set(sets, results),
+               f"held out by report: {folds_name} over {len(questions)} questions, "
                f"{len(candidates)} ranking settings, threshold margin {margin} "
                f"(library index: {len(version.documents)} reports)")
+    print_fold_comparison({f"{args.folds} question folds": _by_set(sets, by_question),
+                           folds_name: _by_set(sets, results)})
+    if args.levers:
+        schemes = {"all levers": _by_set(sets, results)}
+        for lever, fixed in LEVERS.items():
+            schemes[lever] = _by_set(sets, cross_validate(tuner, by_report, without(candidates, fixed), margin)[0])
+        print_fold_comparison(schemes, title=f"held out by report ({folds_name}), each lever off")
     for fold, fitted in enumerate(chosen):
         print(f"fold {fold}: {json.dumps(_ranking_part(fitted))} thresholds {fitted.abstain_below} "
-              f"coverage {fitted.min_word_coverage}")
+              f"coverage {fitted.min_word_coverage} unknown words {fitted.max_unknown_words}")
     final = tuner.fit(list(range(len(questions))), candidates, margin)
     print(f"chosen on all questions: {json.dumps(final.with_(tuning=False).to_dict())}  "
           f"({time.perf_counter() - started:.0f} s)")
     if args.write:
         DEFAULTS_FILE.write_text(json.dumps({
-            "chosen_by": f"python -m eval.tuning --folds {args.folds} --write",
+            "chosen_by": "python -m eval.tuning --write (threshold margin held out by report: "
+                         f"{folds_name})",
             "questions": len(questions), "grid": GRID, "who_grid": WHO_GRID, "threshold_margin": margin,
             "settings": final.with_(tuning=False).to_dict()}, indent=2) + "\n", encoding="utf-8")
         print(f"Written to {DEFAULTS_FILE}")
     return 0
+
+
+def _by_set(sets: dict[str, list[Question]], results: list[QuestionResult]) -> dict[str, list[QuestionResult]]:
+    by_id = {result.id: result for result in results}
+    return {name: [by_id[q.id] for q in members] for name, members in sets.items()}
 
 
 def _ranking_part(settings: RetrievalSettings) -> dict:

@@ -20,7 +20,7 @@ EncoderName = Literal["onnx", "torch", "onnx-int8"]
 ENCODERS: tuple[str, ...] = ("onnx", "torch", "onnx-int8")
 DEFAULT_ENCODER: EncoderName = "onnx"
 # ONNX Runtime's intra-op threads for one encoding, chosen with `python -m eval.encoder_bench` on this 2-core
-# machine (README, "The encoder"): one thread was faster than two, for questions and for passages, while the
+# machine (docs/encoder.md): one thread was faster than two, for questions and for passages, while the
 # other core was busy, as it is on a server whose other requests search, fuse and serialise meanwhile.
 ONNX_THREADS = 1
 # A build (citeqa build/add/remove, outside the server) has the machine to itself: it uses every core. Two threads

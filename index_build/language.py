@@ -1,8 +1,7 @@
 """Languages: one entry each (Snowball stemmer, function words, words that frame a question, openers of
 "who" questions), and guessing a text's language from its function words.
 
-Adding a language (Spanish reports exist in this field) means adding one :class:`Language` here; nothing
-else in citeqa names a language.
+Adding a language means adding one :class:`Language` here; nothing else in citeqa names a language.
 """
 
 from __future__ import annotations
@@ -22,6 +21,7 @@ class Language:
     stopwords: frozenset[str]
     question_frame: frozenset[str]  # words that frame a question rather than name its topic ("who spoke about")
     who_openers: str  # a regular expression for the openings of questions asking who said or did something
+    apertium_codes: tuple[str, ...] = ()  # the names Apertium's mode files give the language ("en", "eng")
 
 
 def _words(text: str) -> frozenset[str]:
@@ -38,7 +38,7 @@ LANGUAGES: dict[str, Language] = {
                "évoquer mentionné dit déclaré question rapport selon"),
         r"qui\b|quels?\s+(?:orateurs?|intervenants?|participants?|panélistes?|pays|états?|représentants?|"
         r"responsables?|membres?)\b|quelles?\s+(?:personnes?|organisations?|oratrices?|intervenantes?|délégations?|"
-        r"institutions?|entités?)\b"),
+        r"institutions?|entités?)\b", ("fr", "fra")),
     "en": Language(
         "en", "english",
         _words("the a an of to in and or for on by with is are was were be been it its this that these those who what "
@@ -46,14 +46,28 @@ LANGUAGES: dict[str, Language] = {
         _words("who whom whose which what speaker speakers spoke speak talked talk said say says mentioned addressed "
                "discussed raised question report according"),
         r"who\b|whom\b|which\s+(?:speakers?|participants?|people|persons?|panell?ists?|organi[sz]ations?|countries|"
-        r"states?|delegations?|representatives?|officials?|members?|bodies|institutions?|entities)\b"),
+        r"states?|delegations?|representatives?|officials?|members?|bodies|institutions?|entities)\b", ("en", "eng")),
+    "es": Language(
+        "es", "spanish",
+        _words("el la los las lo de del un una unos unas y e o u en a al con por para que qué se su sus es son fue "
+               "fueron ha han he hay como cómo más pero sin sobre entre este esta estos estas ese esa eso le les "
+               "muy ya también no ni quien quién quienes quiénes cual cuál cuales cuáles cuando cuándo donde dónde "
+               "ser sido está están era desde hasta según"),
+        _words("quién quien quiénes quienes qué cuál cuáles cómo cuánto cuánta cuántos cuántas dónde cuándo "
+               "orador oradores oradora ponente ponentes participante participantes habló hablaron hablado hablar "
+               "mencionó mencionaron dijo dijeron declaró señaló abordó trató pregunta informe según"),
+        r"qui[eé]n(?:es)?\b|qu[eé]\s+(?:oradore?s?|ponentes?|participantes?|personas?|pa[ií]s(?:es)?|estados?|"
+        r"representantes?|delegacion(?:es)?|delegación|organizacion(?:es)?|organización|institucion(?:es)?|"
+        r"institución|organismos?|miembros?|funcionari[oa]s?|entidades?|autoridades?)\b|"
+        r"cu[aá]les\s+(?:oradore?s?|ponentes?|participantes?|pa[ií]ses|estados|organismos|instituciones|"
+        r"delegaciones|organizaciones|autoridades)\b", ("es", "spa")),
 }
 
 #: Function words by language code (kept for the modules that only need these).
 STOPWORDS = {code: set(language.stopwords) for code, language in LANGUAGES.items()}
 ALL_STOPWORDS = frozenset().union(*(language.stopwords for language in LANGUAGES.values()))
 ALL_QUESTION_FRAME = frozenset().union(*(language.question_frame for language in LANGUAGES.values()))
-_WHO_QUESTION = re.compile(r"^\s*(?:" + "|".join(language.who_openers for language in LANGUAGES.values()) + ")",
+_WHO_QUESTION = re.compile(r"^\s*[¿¡]?\s*(?:" + "|".join(language.who_openers for language in LANGUAGES.values()) + ")",
                            re.IGNORECASE)
 
 

@@ -1,7 +1,7 @@
 """Retrieval settings: every weight and threshold of the ranking, in one object.
 
-The defaults live in ``index_build/retrieval.json``, chosen by k-fold cross-validation over the eval
-questions (``python -m eval.tuning --write``; README, "How the defaults were chosen").
+The defaults live in ``index_build/retrieval.json``, chosen by cross-validation held out by report over the
+eval questions (``python -m eval.tuning --write``; docs/retrieval.md, "How the defaults were chosen").
 """
 
 from __future__ import annotations
@@ -23,6 +23,10 @@ class RetrievalSettings:
     translated_dense_weight: float = 0.0  # the question's translated words, embedded, against that language's passages
     lexical_weight: float = 1.0  # BM25 of the question's own words, in passages of the question's language
     translated_weight: float = 0.5  # BM25 of the question's words translated into another language's passages
+    # the question machine-translated (Apertium) into each other report language: embedded as a query against
+    # that language's passages, and its words searched with BM25 there (0: not searched)
+    mt_dense_weight: float = 0.0
+    mt_lexical_weight: float = 0.0
     sentence_weight: float = 0.5  # dense score = (1 - w) * chunk similarity + w * best sentence similarity
     # "global": one ranking of raw similarities; "per_language": one ranking per report language, fused by
     # rank; "centred": one ranking of similarities minus their mean over each language's passages
@@ -33,6 +37,9 @@ class RetrievalSettings:
     # keys "fr>en" (a French question, English reports)
     abstain_below: dict[str, float] = field(default_factory=dict)
     min_word_coverage: float = 0.2  # share of a question's content words found in its language's reports
+    # a question with this many content words that no report holds in any language (the word, or its machine
+    # translation into each other report language) is not answered by them (0: never refused for that)
+    max_unknown_words: int = 0
     candidates: int = 50  # passages each retriever proposes to the fusion
     dense_pool: int = 2000  # up to this many (filtered) chunks, the dense retriever scores every one exactly
     dense_search: int = 200  # above, it scores the chunks closest to the question by their own or a sentence's vector

@@ -1,7 +1,9 @@
-"""Speakers given by the layout of a report rather than by speech verbs, per paragraph (English and French).
+"""Speakers given by the layout of a report rather than by speech verbs, per paragraph (English, French, Spanish).
 
 Credit lines ("Author: X", "Commandé par : OIM et PNUD"), annex lists of persons met, management-response
-entries and responsible units, declaration openings ("We, the Heads of State ...").
+entries and responsible units, declaration openings ("We, the Heads of State ..."), and from their own modules
+the turns of transcripts (:mod:`index_build.speaker_transcripts`) and the signatories of laws and decrees
+(:mod:`index_build.speaker_signatures`).
 """
 
 from __future__ import annotations
@@ -15,13 +17,16 @@ from index_build.speaker_style_lexicon import (
 )
 from index_build.speaker_styles import clean_person_name, is_name_token, split_list_items
 from index_build.speaker_text import _clean_phrase, _strip_paragraph_number, _upper_first
+from index_build.speaker_signatures import signature_speakers
+from index_build.speaker_transcripts import transcript_speakers
 from index_build.speaker_types import Speaker
 
 
 def structural_speakers(paragraphs: list[str], is_body) -> list[list[Speaker]]:
     """Speakers given by the layout of a report rather than by speech verbs, per paragraph."""
     result: list[list[Speaker]] = [[] for _ in paragraphs]
-    for finder in (_credit_speakers, _people_list_speakers, _management_speakers):
+    for finder in (transcript_speakers, signature_speakers, _credit_speakers, _people_list_speakers,
+                   _management_speakers):
         for index, speakers in finder(paragraphs).items():
             result[index].extend(s for s in speakers if s not in result[index])
     for index, paragraph in enumerate(paragraphs[:5]):
@@ -76,10 +81,10 @@ def _bare_credit_line(paragraph: str) -> list[Speaker]:
 
 def credited_organisations(text: str, label_role: str) -> list[Speaker]:
     """One speaker per organisation of "OIM et PNUD en Haïti et République dominicaine" (name = organisation)."""
-    text = re.split(r"\s+(?:en|in|au|aux|à|at|pour|for|dans|on behalf of)(?:\s+|$)", text.strip().rstrip("."),
+    text = re.split(r"\s+(?:en|in|au|aux|à|at|pour|for|dans|on behalf of|para)(?:\s+|$)", text.strip().rstrip("."),
                     maxsplit=1)[0]
-    parts = re.split(r"\s*[,;/&]\s*|\s+(?:and|et)\s+", text)
-    items = [re.sub(r"^(?:the|le|la|les|l['’])\s*", "", _clean_phrase(p), flags=re.IGNORECASE) for p in parts]
+    parts = re.split(r"\s*[,;/&]\s*|\s+(?:and|et|y|e)\s+", text)
+    items = [re.sub(r"^(?:the|le|la|les|el|los|las)\s+|^l['’]", "", _clean_phrase(p), flags=re.IGNORECASE) for p in parts]
     items = [item for item in items if item]
     if not items or not all(_credited_body(item) for item in items):
         return []
@@ -108,14 +113,14 @@ _DEGREES = {"ph.d", "phd", "ph.d.", "msc", "m.sc", "ma", "mba", "md", "dr"}
 def _credited_people(text: str, label_role: str) -> list[Speaker]:
     """"X, Y, and Z" (a list of people) or "X, role, organisation" after a credit label."""
     segments = [s.strip() for s in re.split(r",\s*|\s+[-–]\s+", text.strip().rstrip(".")) if s.strip()]
-    segments = [re.sub(r"^(?:and|et)\s+", "", s) for s in segments if s.casefold().strip(". ") not in _DEGREES]
+    segments = [re.sub(r"^(?:and|et|y)\s+", "", s) for s in segments if s.casefold().strip(". ") not in _DEGREES]
     first = _leading_person(segments[0]) if segments else None
     if not first:
         return []
     people = [first]
     for segment in segments[1:]:
-        names = [_leading_person(part) for part in re.split(r"\s+(?:and|et)\s+", segment)]
-        if all(names) and " and ".join(names) in (segment, segment.replace(" et ", " and ")) \
+        names = [_leading_person(part) for part in re.split(r"\s+(?:and|et|y)\s+", segment)]
+        if all(names) and " and ".join(names) == re.sub(r"\s+(?:et|y)\s+", " and ", segment) \
                 and not _organisation_like(segment):
             people.extend(names)
             continue
@@ -230,7 +235,8 @@ def _management_speakers(paragraphs: list[str]) -> dict[int, list[Speaker]]:
 def _unit_phrase(text: str) -> str:
     """"(Time 0) Équipes Programmes du PNUD et de l'OIM au niveau central (...) – ou ..." -> the unit."""
     text = re.sub(r"^\s*\([^)]*\)\s*", "", text)
-    text = re.split(r"\s+[–—-]\s+|\s*\(|\s+(?:Management response|Réponse de la direction)|,\s+ainsi que|,\s+as well as",
+    text = re.split(r"\s+[–—-]\s+|\s*\(|\s+(?:Management response|Réponse de la direction|Respuesta de la dirección)"
+                    r"|,\s+ainsi que|,\s+as well as",
                     text, maxsplit=1, flags=re.IGNORECASE)[0]
     return _clean_phrase(text)
 
@@ -260,7 +266,7 @@ def declaration_speakers(paragraph: str, is_body) -> list[Speaker]:
         if not match:
             continue
         rest = paragraph.strip()[match.end():]
-        end = re.search(rf",\s+(?=[{_LOWER}])(?!(?:and|et|the|la|le|les|de|du|des|d['’])\s)", rest)
+        end = re.search(rf",\s+(?=[{_LOWER}])(?!(?:and|et|y|the|la|le|les|de|du|des|d['’]|el|los|las|del)\s)", rest)
         items = split_list_items(rest[: end.start()] if end else rest)
         role = _upper_first(match.group("role"))
         return [Speaker(item, role, item) for item in items if is_body(item)]

@@ -1,5 +1,6 @@
 """Speaker mentions in a sentence: titled people (:mod:`index_build.speaker_names`), roles ("The Chair stressed",
-"Le représentant du Maroc a déclaré"), bodies ("Pakistan noted", "Le Comité a souligné"), and the finders of
+"Le représentant du Maroc a déclaré", "La Relatora Especial señaló"), bodies ("Pakistan noted", "Le Comité a
+souligné", "México subrayó"), sources ("según el Comité, ...", "According to UNHCR, ..."), and the finders of
 other report styles (:mod:`index_build.speaker_styles`, :mod:`index_build.speaker_reporting`).
 
 :func:`find_mentions` gives every :class:`_Mention` of a sentence in reading order, each marked speaking or not;
@@ -11,16 +12,19 @@ from __future__ import annotations
 import re
 
 from index_build.speaker_lexicon import (
-    _ABSTRACT_SUBJECTS, _DOCUMENT_WORDS, _ENGLISH_SPEECH_VERBS, _FRENCH_FEMININE_ROLE_HEADS,
-    _FRENCH_MASCULINE_ROLE_HEADS, _LOWER, _PLURAL_TITLES, _ROLE_ALT, _SPEECH_INVERSION_RE, _SPEECH_NOUNS,
-    _SPEECH_VERB_PATTERN, _SUBJECT_LEAD_RE, _TITLE_RE, _UPPER,
+    _ABSTRACT_SUBJECTS, _DOCUMENT_WORDS, _ENGLISH_SPEECH_VERBS, _FEMININE_ROLE_HEADS, _LOWER, _MASCULINE_ROLE_HEADS,
+    _NAMES_WITH_ARTICLE, _PLURAL_TITLES, _ROLE_ALT, _ROLE_ALT_LOWER_ES, _SPANISH_ARTICLE_END_RE, _SPEECH_INVERSION_RE,
+    _SPEECH_NOUNS,
+    _SPEECH_VERB_PATTERN, _SUBJECT_LEAD_RE, _TITLE_RE, _UPPER, with_own_article,
 )
 from index_build.speaker_names import Apposition, parse_name, read_apposition, split_plural_names
 from index_build.speaker_organisations import split_role_and_organisation, starts_with_role_word
 from index_build.speaker_reporting import (
     find_interview_mentions, find_joint_statement_mentions, find_reporting_mentions,
 )
-from index_build.speaker_styles import find_evaluation_mentions, find_informant_mentions, find_list_mentions
+from index_build.speaker_styles import (
+    clean_person_name, find_evaluation_mentions, find_informant_mentions, find_list_mentions,
+)
 from index_build.speaker_text import _clean_phrase, _gender_of_title, _overlaps, _upper_first
 from index_build.speaker_types import _Mention
 
@@ -81,7 +85,7 @@ def _read_title_group(sentence: str, match: re.Match) -> tuple[list[_Mention], i
 
 def _group_is_speaking(sentence: str, start: int, last_apposition: Apposition) -> bool:
     """True when the mention is a subject followed by a verb, or named as the source of words."""
-    before = sentence[:start].rstrip()
+    before = _SPANISH_ARTICLE_END_RE.sub("", sentence[:start].rstrip()).rstrip()
     if _SPEECH_INVERSION_RE.search(before):
         return True
     if _speech_noun_before(before):
@@ -92,13 +96,14 @@ def _group_is_speaking(sentence: str, start: int, last_apposition: Apposition) -
 def _speech_noun_before(before: str) -> bool:
     """True for "le point de vue de", "un bref exposé de mise en situation de", "a statement by"."""
     words = re.findall(r"[\w’']+", before.casefold())
-    if not words or words[-1] not in {"de", "of", "by", "from"}:
+    if not words or words[-1] not in {"de", "of", "by", "from", "del"}:
         return False
     return any(word in _SPEECH_NOUNS for word in words[-7:-1])
 
 
 _PRECEDING_ROLE_RE = re.compile(
-    rf"(?:^|\s)(?:[Tt]he|[Ll]e|[Ll]a|[Ll]['’])\s*((?:{_ROLE_ALT})(?:\s+(?:of|de|du|des|de la)\s+[^,]{{1,60}})?),\s*$"
+    rf"(?:^|\s)(?:[Tt]he|[Ll]e|[Ll]a|[Ll]['’]|[Ee]l)\s*"
+    rf"((?:{_ROLE_ALT})(?:\s+(?:of|de|du|des|de la|del)\s+[^,]{{1,60}})?),\s*$"
 )
 
 
@@ -115,16 +120,17 @@ def _attach_preceding_role(sentence: str, group: list[_Mention]) -> None:
 
 
 _ROLE_SUBJECT_RE = re.compile(
-    rf"(?:^|,\s+|\bet\s+|\band\s+)(?P<article>[Tt]he|[Ll]e|[Ll]a|[Ll]['’]|[Uu]ne?|[Aa])\s*"
-    rf"(?P<role>{_ROLE_ALT}|[Rr]eprésentante?|[Rr]epresentative|[Dd]elegation|[Dd]élégation)\b"
-    rf"(?P<of>\s+(?:of|for|de la|de l['’]|des|du|de|d['’])\s*(?P<org>[^,;:.]{{1,90}}?))?"
+    rf"(?:^|,\s+|\bet\s+|\band\s+|\by\s+)(?P<article>[Tt]he|[Ll]e|[Ll]a|[Ll]['’]|[Uu]ne?|[Aa]|[Ee]l|[Uu]na)\s*"
+    rf"(?P<role>{_ROLE_ALT}|{_ROLE_ALT_LOWER_ES}|[Rr]eprésentante?|[Rr]epresentative|[Dd]elegation|[Dd]élégation"
+    rf"|[Dd]elegación)\b"
+    rf"(?P<of>\s+(?:of|for|de la|de l['’]|des|du|del|de los|de las|de|d['’]|para)\s*(?P<org>[^,;:.]{{1,90}}?))?"
     rf"(?:\s*,\s*[^,]{{1,80}},)?"
     rf"\s+(?P<verb>{_SPEECH_VERB_PATTERN})",
 )
 _BODY_SUBJECT_RE = re.compile(
-    rf"(?:^|,\s+)(?:(?:[Tt]he|[Ll]e|[Ll]a|[Ll]es|[Ll]['’])\s*)?"
+    rf"(?:^|,\s+)(?:(?:[Tt]he|[Ll]e|[Ll]a|[Ll]es|[Ll]['’]|[Ee]l|[Ll]os|[Ll]as)\s*)?"
     rf"(?P<body>[{_UPPER}][\w\-]*"
-    rf"(?:\s+(?:(?:of|the|and|for|on|de|du|des|de la|d['’]|l['’])\s*)*[{_UPPER}][\w’'\-]*){{0,7}})"
+    rf"(?:\s+(?:(?:of|the|and|for|on|de|du|des|de la|d['’]|l['’]|del|los|las|el|y)\s*)*[{_UPPER}][\w’'\-]*){{0,7}})"
     rf"(?:,\s+[{_LOWER}]+ing\b[^.;]{{0,200}}?,)?"
     rf"\s+(?P<verb>{_SPEECH_VERB_PATTERN})",
 )
@@ -144,6 +150,14 @@ _BODY_EXCLUDED_HEADS = {
     "la", "le", "l'", "l’", "ces", "cet", "tous", "toutes", "chaque", "each", "every", "no", "none",
     "staff", "personnel", "team", "teams", "équipe", "équipes", "people", "migrants", "refugees",
     "women", "men",
+    # Spanish
+    "él", "ella", "ellos", "ellas", "este", "esta", "estos", "estas", "los", "las", "el", "una", "unos", "unas",
+    "para", "según", "tras", "durante", "con", "sin", "sobre", "asimismo", "además", "también", "pero", "y", "o",
+    "cuando", "todos", "todas", "cada", "ningún", "ninguna", "nuestro", "nuestra", "su", "sus", "qué", "cómo",
+    "cuál", "por", "porque", "estados", "países", "participantes", "oradores", "delegaciones", "miembros",
+    "expertos", "representantes", "gobiernos", "organizaciones", "personal", "equipo", "equipos", "personas",
+    "migrantes", "refugiados", "mujeres", "hombres", "varios", "varias", "muchos", "muchas", "algunos", "algunas",
+    "otros", "otras", "ambos", "ambas", "se", "no", "hay", "usted", "ustedes", "quien", "quienes",
 }
 # Present-tense forms a body may use ("The Committee stresses"); others ("adds value") are too loose.
 _BODY_PRESENT_FORMS = {
@@ -159,13 +173,15 @@ _ADVERBIAL_OPENERS = {
     "après", "avant", "pour", "par", "de", "enfin", "ensuite", "selon", "quant", "concernant",
     "s’agissant", "s'agissant", "toutefois", "cependant", "ainsi", "outre", "sur", "d’autre",
     "d'autre", "d’une", "d'une", "when", "while", "lorsque", "tout", "indeed", "notably", "overall",
+    "durante", "tras", "después", "antes", "con", "para", "por", "además", "asimismo", "sin", "también",
+    "finalmente", "igualmente", "según", "respecto", "cuando", "mientras", "sobre", "del", "desde", "hasta",
 }
 
 
 def _opens_with_adverbial(sentence: str) -> bool:
     """True for "In that regard, ...", "Addressing X, ...", "Évoquant X, ..." (not a list of nouns)."""
     first = sentence.split(" ", 1)[0].strip(",").casefold()
-    return first in _ADVERBIAL_OPENERS or first.endswith(("ing", "ant"))
+    return first in _ADVERBIAL_OPENERS or first.endswith(("ing", "ant", "ando", "iendo"))
 
 
 def _subject_start_ok(sentence: str, start: int) -> bool:
@@ -192,22 +208,27 @@ def _find_role_mentions(sentence: str, taken: list[tuple[int, int]]) -> list[_Me
         if _overlaps(match.span(), taken) or not _subject_position_ok(sentence, match):
             continue
         role = _upper_first(match.group("role"))
-        organisation = re.sub(r"^(?:the|la|le|l['’])\s*", "", _clean_phrase(match.group("org") or ""), flags=re.I)
+        organisation = re.sub(r"^(?:the|la|le|l['’]|el|los|las)\s+|^l['’]", "", _clean_phrase(match.group("org") or ""),
+                              flags=re.I)
         preposition = _clean_phrase(match.group("of") or "")
         name = f"{role} {preposition}" if preposition else role
-        indefinite = match.group("article").casefold() in {"un", "une", "a"}
-        mentions.append(_Mention(name=name, role=role, organisation=organisation, kind="role",
-                                 gender=_gender_of_role(role), role_key=role.casefold(),
-                                 indefinite=indefinite, start=match.start(), end=match.end()))
+        indefinite = match.group("article").casefold() in {"un", "une", "a", "una"}
+        gender = _gender_of_role(role) or _ARTICLE_GENDER.get(match.group("article").casefold(), "")
+        mentions.append(_Mention(name=name, role=role, organisation=organisation, kind="role", gender=gender,
+                                 role_key=role.casefold(), indefinite=indefinite, start=match.start(),
+                                 end=match.end()))
     return mentions
 
 
+_ARTICLE_GENDER = {"el": "m", "un": "m", "le": "m", "la": "f", "una": "f", "une": "f"}  # "la representante"
+
+
 def _gender_of_role(role: str) -> str:
-    """'f' for "Représentante", "Présidente"...; 'm' for their French masculine forms; else ''."""
+    """'f' for "Représentante", "Présidenta"...; 'm' for the masculine forms (French, Spanish); else ''."""
     head = role.split()[0].casefold()
-    if head in _FRENCH_FEMININE_ROLE_HEADS:
+    if any(head in heads for heads in _FEMININE_ROLE_HEADS.values()):
         return "f"
-    return "m" if head in _FRENCH_MASCULINE_ROLE_HEADS else ""
+    return "m" if any(head in heads for heads in _MASCULINE_ROLE_HEADS.values()) else ""
 
 
 def _find_body_mentions(sentence: str, taken: list[tuple[int, int]]) -> list[_Mention]:
@@ -216,7 +237,7 @@ def _find_body_mentions(sentence: str, taken: list[tuple[int, int]]) -> list[_Me
     for match in _BODY_SUBJECT_RE.finditer(sentence):
         if _overlaps(match.span(), taken) or not _subject_position_ok(sentence, match):
             continue
-        body = _clean_phrase(match.group("body"))
+        body = with_own_article(sentence, match.start("body"), _clean_phrase(match.group("body")))
         if not is_speaking_body(body) or not _is_body_speech_verb(match.group("verb")):
             continue
         mentions.append(_Mention(name=body, organisation=body, kind="body", start=match.start(), end=match.end()))
@@ -234,6 +255,8 @@ def _is_body_speech_verb(verb: str) -> bool:
 def is_speaking_body(body: str) -> bool:
     """Reject generic plurals, pronouns, roles, documents, titles and elided articles as body names."""
     first = body.split()[0].casefold()
+    if any(body.casefold().startswith(name) for name in _NAMES_WITH_ARTICLE):
+        first = body.split()[1].casefold()
     if first in _BODY_EXCLUDED_HEADS or starts_with_role_word(body):
         return False
     if len(body.split()) == 1 and any(first in words for words in _ABSTRACT_SUBJECTS.values()):
@@ -245,11 +268,55 @@ def is_speaking_body(body: str) -> bool:
     return len(body) > 1
 
 
+_SOURCE_RE = re.compile(
+    rf"(?:^|(?<=[,;]\s))(?:[Ss]egún|[Dd]e acuerdo con|[Ss]elon|[Dd]['’]après|[Aa]ccording to)\s+"
+    rf"(?P<article>(?:the|le|la|les|l['’]|el|los|las)\s*)?(?P<who>[{_UPPER}{_LOWER}][^,;:.()\d]{{1,90}}?)\s*,")
+_SOURCE_ROLE_RE = re.compile(
+    rf"(?P<role>{_ROLE_ALT}|{_ROLE_ALT_LOWER_ES}|[Rr]eprésentante?|[Rr]epresentative)\b"
+    rf"(?P<of>\s+(?:of|for|de la|de l['’]|des|du|del|de los|de las|de|d['’]|para)\s*(?P<org>.+))?$")
+
+
+def _find_source_mentions(sentence: str, taken: list[tuple[int, int]]) -> list[_Mention]:
+    """The body or role a sentence is ascribed to: "según el Comité, ...", "selon l'OIM, ...", "According to UNHCR,
+    ..."; never a document ("según el artículo 3"), data or a lower-case noun ("according to the data")."""
+    mentions = []
+    for match in _SOURCE_RE.finditer(sentence):
+        if _overlaps(match.span(), taken):
+            continue
+        who = _clean_phrase(match.group("who"))
+        role = _SOURCE_ROLE_RE.match(who)
+        if role and match.group("article"):
+            role_word = _upper_first(role.group("role"))
+            organisation = re.sub(r"^(?:the|la|le|l['’]|el|los|las)\s+|^l['’]", "",
+                                  _clean_phrase(role.group("org") or ""), flags=re.I)
+            preposition = _clean_phrase(role.group("of") or "")
+            name = f"{role_word} {preposition}" if preposition else role_word
+            mentions.append(_Mention(name=name, role=role_word, organisation=organisation, kind="role",
+                                     gender=_gender_of_role(role_word), role_key=role_word.casefold(),
+                                     start=match.start(), end=match.end()))
+        elif not match.group("article") and clean_person_name(who) and not re.search(r"\b[A-Z]{2,}\b", who):
+            mentions.append(_Mention(name=who, start=match.start(), end=match.end()))  # "Según Ana Ruiz Soto, ..."
+        elif who[:1].isupper() and len(who.split()) <= 8 and _names_a_body(who) and is_speaking_body(who):
+            mentions.append(_Mention(name=who, organisation=who, kind="body", start=match.start(), end=match.end()))
+    return mentions
+
+
+def _names_a_body(phrase: str) -> bool:
+    """Capitalised words joined by particles ("Comité de Derechos Humanos", "UNHCR", "Ministerio del Interior")."""
+    connectors = {"de", "del", "des", "du", "la", "le", "les", "los", "las", "el", "of", "the", "and", "for", "on",
+                  "et", "y", "pour", "para", "sobre", "sur", "d'", "d’", "l'", "l’"}
+    for word in phrase.split():
+        if not (word[:1].isupper() or word.casefold() in connectors or re.match(r"^[ldLD]['’]", word)):
+            return False
+    return True
+
+
 def find_mentions(sentence: str) -> list[_Mention]:
     """All speaker mentions in a sentence, in reading order."""
     people = _find_person_mentions(sentence)
     taken = [(m.start, m.end) for m in people]
     roles = _find_role_mentions(sentence, taken)
+    roles += _find_source_mentions(sentence, taken + [(m.start, m.end) for m in roles])
     taken += [(m.start, m.end) for m in roles]
     styled = find_list_mentions(sentence, taken, is_speaking_body)
     styled += find_evaluation_mentions(sentence, taken + [(m.start, m.end) for m in styled])

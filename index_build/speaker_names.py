@@ -1,5 +1,5 @@
 """Names, titles and appositions: what follows a courtesy title ("M. Sikander Khan, Directeur du Bureau des
-programmes d'urgence de l'UNICEF, a abordé ...").
+programmes d'urgence de l'UNICEF, a abordé ...", "La Sra. Ana Gómez, directora de la Oficina ..., señaló ...").
 
 :func:`parse_name` reads the capitalised name after a title, :func:`split_plural_names` the names after "Mmes",
 "MM." or "Messrs."; :func:`read_apposition` what follows a name: the role parts, an organisation in parentheses,
@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 from index_build.speaker_lexicon import (
     _ADVERBS, _alternation, _APOS, _COPULAS, _ENGLISH_AUXILIARIES, _ENGLISH_SPEECH_VERBS, _FRENCH_AUXILIARIES,
     _FRENCH_REFLEXIVE_VERB_RE, _FRENCH_SPEECH_PARTICIPLES, _FRENCH_SPEECH_PRESENT, _LOCATION_SEGMENT_RE, _LOWER,
-    _NAME_PARTICLES, _NOT_NAME_WORDS, _ORG_PREPOSITION_RE, _ROLE_WORDS_FOLDED, _TITLE_RE, _UPPER,
+    _NAME_PARTICLES, _NOT_NAME_WORDS, _ORG_PREPOSITION_RE, _ROLE_WORDS_ES, _ROLE_WORDS_FOLDED, _SPANISH_AUXILIARIES,
+    _SPANISH_SPEECH_PARTICIPLES, _SPANISH_SPEECH_PHRASES, _SPANISH_SPEECH_VERBS, _TITLE_RE, _UPPER,
 )
 from index_build.speaker_text import _clean_phrase, _is_capitalised, _strip_footnote_marker
 
@@ -23,8 +24,11 @@ from index_build.speaker_text import _clean_phrase, _is_capitalised, _strip_foot
 # Parsing names and appositions
 # ---------------------------------------------------------------------------------------------
 
-def parse_name(text: str, pos: int) -> tuple[str, int] | None:
-    """Read a 1-5 token capitalised name at `pos`; return (name, end position) or None."""
+def parse_name(text: str, pos: int, joins: bool = False) -> tuple[str, int] | None:
+    """Read a 1-5 token capitalised name at `pos`; return (name, end position) or None.
+
+    With `joins`, "y"/"e" join two names instead of belonging to one ("Sres. Juan Mora y Luis Vega").
+    """
     tokens: list[str] = []
     end = pos
     for match in re.finditer(r"\S+", text[pos:]):
@@ -41,7 +45,8 @@ def parse_name(text: str, pos: int) -> tuple[str, int] | None:
             if ends_name or sum(_is_capitalised(t) for t in tokens) == 5:
                 break
             continue
-        is_particle = word.casefold() in _NAME_PARTICLES and tokens and not ends_name
+        is_particle = word.casefold() in _NAME_PARTICLES and tokens and not ends_name \
+            and not (joins and word.casefold() in {"y", "e"})
         if is_particle and _next_is_capitalised(text, pos + match.end()):
             tokens.append(word)
             continue
@@ -76,12 +81,12 @@ def split_plural_names(text: str, pos: int) -> tuple[list[str], int]:
     """Read "X, Y et Z" after a plural title (Mmes, MM., Messrs.)."""
     names, end = [], pos
     while True:
-        parsed = parse_name(text, pos)
+        parsed = parse_name(text, pos, joins=True)
         if not parsed:
             break
         names.append(parsed[0])
         end = parsed[1]
-        joiner = re.match(r"(?:\s*,\s*|\s+)(?:et|and)\s+|\s*,\s+(?=[" + _UPPER + "])", text[end:])
+        joiner = re.match(r"(?:\s*,\s*|\s+)(?:et|and|y|e)\s+|\s*,\s+(?=[" + _UPPER + "])", text[end:])
         if not joiner or _TITLE_RE.match(text, end + joiner.end()):
             break
         pos = end + joiner.end()
@@ -97,6 +102,8 @@ def _segment_has_verb(segment: str) -> bool:
         bare = word.strip(",;:.()").casefold()
         if bare in _ENGLISH_SPEECH_VERBS or bare in _ENGLISH_AUXILIARIES or bare in {"ont", "avait", "avaient"}:
             return True
+        if bare in _SPANISH_SPEECH_VERBS or bare in _SPANISH_AUXILIARIES:
+            return True
         follows_article = index > 0 and words[index - 1].casefold() in {"the", "a", "an"}
         if index > 0 and bare.endswith("ed") and word[0].islower() and not follows_article:
             return True
@@ -105,7 +112,9 @@ def _segment_has_verb(segment: str) -> bool:
 
 _VERB_STARTS = (
     _FRENCH_AUXILIARIES | _ENGLISH_AUXILIARIES | _ENGLISH_SPEECH_VERBS | set(_FRENCH_SPEECH_PRESENT) | _ADVERBS
+    | _SPANISH_SPEECH_VERBS | _SPANISH_AUXILIARIES
 )
+_SPANISH_PHRASE_START_RE = re.compile(rf"(?:{_alternation(_SPANISH_SPEECH_PHRASES)})\b")
 
 
 def _starts_with_verb(text: str) -> bool:
@@ -115,18 +124,20 @@ def _starts_with_verb(text: str) -> bool:
     first = original.casefold()
     if first in _COPULAS:
         return False
-    if first in {"qui", "who"}:
+    if first in {"qui", "who", "quien", "quienes"}:
         return any(_is_speech_word(w) for w in stripped.split(" ", 3)[1:3])
     is_past_tense = first.endswith("ed") and original.isalpha() and original.islower()
     if first in _VERB_STARTS or is_past_tense:
         return True
-    return bool(_FRENCH_REFLEXIVE_VERB_RE.match(stripped.casefold()))
+    folded = stripped.casefold()
+    return bool(_FRENCH_REFLEXIVE_VERB_RE.match(folded) or _SPANISH_PHRASE_START_RE.match(folded))
 
 
 def _is_speech_word(word: str) -> bool:
     """True for a speech verb (any language, any form we know)."""
     bare = word.strip(",;:.").casefold()
-    return bare in _ENGLISH_SPEECH_VERBS or bare in _FRENCH_SPEECH_PARTICIPLES or bare in _FRENCH_AUXILIARIES
+    return (bare in _ENGLISH_SPEECH_VERBS or bare in _FRENCH_SPEECH_PARTICIPLES or bare in _FRENCH_AUXILIARIES
+            or bare in _SPANISH_SPEECH_VERBS or bare in _SPANISH_SPEECH_PARTICIPLES or bare in _SPANISH_AUXILIARIES)
 
 
 MAX_APPOSITION_CHARS = 600  # what follows a name is read this far at most (a role and organisation are shorter;
@@ -152,7 +163,13 @@ def _split_apposition_segments(text: str) -> list[str]:
 
 _ROLE_START_WORDS = {"chargé", "chargée", "chargés", "chargées", "membre", "member", "cofacilitateur",
                      "cofacilitatrice", "co-facilitator", "co-chair", "ancien", "ancienne", "former",
-                     "vice-ministre", "deputy", "acting", "senior", "principal", "principale"}
+                     "vice-ministre", "deputy", "acting", "senior", "principal", "principale",
+                     # Spanish writes roles in lower case: "directora de la Oficina ...", "encargado de ..."
+                     "encargado", "encargada", "miembro", "integrante", "responsable", "asesor", "asesora",
+                     "oficial", "experto", "experta", "especialista", "consultor", "consultora", "investigador",
+                     "investigadora", "profesor", "profesora", "exministro", "exministra", "fundador", "fundadora",
+                     "alcalde", "alcaldesa", "gobernador", "gobernadora", "titular", "funcionario", "funcionaria"}
+_ROLE_START_WORDS |= {w.split()[0].casefold() for w in _ROLE_WORDS_ES}
 
 
 @dataclass
@@ -195,7 +212,7 @@ def _read_comma_segments(text: str, pos: int, result: Apposition) -> None:
         if _starts_with_verb(segment):
             result.verb_follows = True
             return
-        if re.match(rf"(?:et|and)\s+[{_UPPER}]", stripped):  # "..., and Joseph Whittal, Chairperson of ..."
+        if re.match(rf"(?:et|and|y)\s+[{_UPPER}]", stripped):  # "..., and Joseph Whittal, Chairperson of ..."
             coordinated = True
             continue
         inner_verb = _FRENCH_INNER_VERB_RE.search(stripped)
@@ -217,7 +234,7 @@ def _read_comma_segments(text: str, pos: int, result: Apposition) -> None:
 
 def _next_person_title(segment: str) -> int | None:
     """Offset of the title if a segment starts another titled person ("et Mme Y", "Mr. Z")."""
-    conjunction = re.match(r"(?:et|and)\s+", segment)
+    conjunction = re.match(r"(?:(?:et|and|y|e)\s+)?(?:(?:el|la|los|las)\s+)?", segment)
     offset = conjunction.end() if conjunction else 0
     return offset if _TITLE_RE.match(segment, offset) else None
 
@@ -231,7 +248,7 @@ _FRENCH_INNER_VERB_RE = re.compile(
 def _finish_without_comma(text: str, pos: int, result: Apposition) -> None:
     """Handle "Mme X a dit", "Mr. X of UNHCR said", "Mme X et d'autres orateurs ont dit"."""
     rest = text[pos:]
-    organisation = re.match(rf"\s+(?:of|from|de l['’]|du|de la)\s*((?:[{_UPPER}][^\s,]*\s?){{1,5}})", rest)
+    organisation = re.match(rf"\s+(?:of|from|de l['’]|du|de la|del|de)\s*((?:[{_UPPER}][^\s,]*\s?){{1,5}})", rest)
     if organisation:
         candidate = organisation.group(1).strip()
         after = rest[organisation.end():]
@@ -239,7 +256,7 @@ def _finish_without_comma(text: str, pos: int, result: Apposition) -> None:
             result.organisation = candidate
             result.verb_follows = True
             return
-    coordination = re.match(r"\s+(?:et|and|ainsi que|as well as)\s+", rest)
+    coordination = re.match(r"\s+(?:et|and|ainsi que|as well as|y|e|así como)\s+(?:(?:el|la|los|las)\s+)?", rest)
     if coordination and not _TITLE_RE.match(rest, coordination.end()):
         words = rest[coordination.end():].split()[:7]
         result.verb_follows = any(_is_speech_word(w) or w.casefold() in {"se", "s'est"} for w in words)
@@ -267,9 +284,9 @@ def _is_role_segment(segment: str, first: bool, have_role: bool) -> bool:
         return True
     if first and _ORG_PREPOSITION_RE.match(segment):
         return True
-    if first and head.casefold() in {"the", "a", "an", "le", "la", "l'", "un", "une"}:
+    if first and head.casefold() in {"the", "a", "an", "le", "la", "l'", "un", "une", "el", "una"}:
         return True
-    continues_role = head.casefold() in {"la", "le", "les", "l'", "and", "et"}
+    continues_role = head.casefold() in {"la", "le", "les", "l'", "and", "et", "el", "los", "las", "y"}
     return have_role and continues_role and not _LOCATION_SEGMENT_RE.match(segment)
 
 
@@ -278,6 +295,6 @@ def _is_aside_segment(segment: str) -> bool:
     if _LOCATION_SEGMENT_RE.match(segment):
         return True
     head = segment.split()[0].casefold()
-    if head in {"dont", "whose", "which", "où", "lequel", "laquelle"}:
+    if head in {"dont", "whose", "which", "où", "lequel", "laquelle", "cuyo", "cuya", "cuyos", "cuyas", "donde"}:
         return True
     return len(segment.split()) <= 6 and not _segment_has_verb(segment) and segment[0].islower()

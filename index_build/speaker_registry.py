@@ -25,6 +25,7 @@ class Entry:
     gender: str
     kind: str
     last_seen: int = -1
+    plural: bool = False  # a group named by a plural noun: plural pronouns go on with it
 
 
 def _alias_fits(alias: Entry, mention: _Mention) -> bool:
@@ -99,7 +100,8 @@ class Registry:
 
     def _add(self, mention: _Mention) -> Entry:
         """Create an entry for a mention."""
-        entry = Entry(Speaker(mention.name, mention.role, mention.organisation), mention.gender, mention.kind)
+        entry = Entry(Speaker(mention.name, mention.role, mention.organisation), mention.gender, mention.kind,
+                      plural=mention.plural)
         self.entries.append(entry)
         return entry
 
@@ -122,6 +124,13 @@ class Registry:
             if ref in tail_runs and (not gender or not entry.gender or gender == entry.gender):
                 found.append(entry)
         return found
+
+    def _person_by_surname(self, mention: _Mention) -> Entry | None:
+        """The one known person a one-word subject names by surname ("Según Ruiz, ...", "Diallo stressed")."""
+        if len(mention.name.split()) != 1:
+            return None
+        candidates = self._surname_candidates(mention.name, "")
+        return candidates[0] if len(candidates) == 1 else None
 
     def find_known_person(self, mention: _Mention) -> Entry | None:
         """Entry for a titled mention if the person is already known (never creates one)."""
@@ -169,6 +178,6 @@ class Registry:
         own = self.own_bodies.get(fold_accents(mention.name))
         if own:
             mention = replace(mention, name=own, organisation=own)
-        entry = self._find_by_full_name(mention.name) or self._add(mention)
+        entry = self._find_by_full_name(mention.name) or self._person_by_surname(mention) or self._add(mention)
         entry.last_seen = position
         return entry

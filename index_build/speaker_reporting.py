@@ -1,8 +1,9 @@
-"""Reporting subjects of evaluation and UN reports that the other finders miss (English and French).
+"""Reporting subjects of evaluation and UN reports that the other finders miss (English, French, Spanish).
 
 Sentence finders returning :class:`_Mention` objects for :mod:`index_build.speakers`:
 
-* a single informant named by a role phrase ("An RDH analyst noted", "Un responsable du programme a expliqué");
+* a single informant named by a role phrase ("An RDH analyst noted", "Un responsable du programme a expliqué",
+  "Un coordinador regional indicó");
 * a person, group or body noun phrase with a reporting predicate ("senior management gave feedback to the
   evaluation team that", "staff told the evaluators that", "La direction a fait part de ses préoccupations");
 * the group an interview frame names ("In interviews with UNHCR country office staff, the consensus was that",
@@ -30,7 +31,8 @@ from index_build.speaker_style_lexicon import (
 from index_build.speaker_text import _clean_phrase, _overlaps, _upper_first
 from index_build.speaker_types import _Mention
 
-_LANGUAGES = ("en", "fr")
+_LANGUAGES = ("en", "fr", "es")
+_HEAD_FIRST = {"fr", "es"}  # languages whose noun phrases open on their head noun ("responsable du programme")
 _ACRONYM_RE = re.compile(rf"^[{_UPPER}][{_UPPER}0-9&\-]+$")
 _NP_WORDS = r"[\w’'\-&]+(?:\s+[\w’'\-&]+){0,7}?"
 _SUBJECT_AT = r"(?:^|(?<=,\s)|(?<=\bthat\s)|(?<=\bque\s)|(?<=\bqu['’])|(?<=;\s))"
@@ -49,9 +51,9 @@ def strip_determiner(phrase: str, language: str) -> str:
 
 
 def _head_words(phrase: str, language: str) -> list[str]:
-    """The words naming the head: before the first preposition in English, the first ones in French."""
+    """The words naming the head: before the first preposition in English, the first ones in French and Spanish."""
     words = phrase.split()
-    if language == "fr":
+    if language in _HEAD_FIRST:
         return words[:2]
     core: list[str] = []
     for word in words:
@@ -67,7 +69,7 @@ def _has_people_head(words: list[str], language: str) -> bool:
         return False
     heads = _PEOPLE_HEADS[language]
     folded = [w.strip("’'").casefold() for w in words]
-    if language == "fr":
+    if language in _HEAD_FIRST:
         return folded[0] in heads or " ".join(folded[:2]) in heads
     return folded[-1] in heads or " ".join(folded[-2:]) in heads
 
@@ -174,10 +176,10 @@ def find_interview_mentions(sentence: str, taken: list[tuple[int, int]]) -> list
 # Joint statements: "X, together with A, B and C, issued a joint statement"
 # ---------------------------------------------------------------------------------------------
 
-_ARTICLE = r"(?:the|le|la|les|l['’]|du|de\s+la|de\s+l['’]|des)\s*"
+_ARTICLE = r"(?:the|le|la|les|l['’]|du|de\s+la|de\s+l['’]|des|el|los|las|del|de\s+los|de\s+las)\s*"
 _JOINT_RE = {
     lang: re.compile(
-        rf"(?P<subject>(?:(?:[Tt]he|[Ll]e|[Ll]a|[Ll]['’])\s*)?[{_UPPER}][^,;]{{0,120}}?),\s+{_JOINT_WITH[lang]}"
+        rf"(?P<subject>(?:(?:[Tt]he|[Ll]e|[Ll]a|[Ll]['’]|[Ee]l)\s*)?[{_UPPER}][^,;]{{0,120}}?),\s+{_JOINT_WITH[lang]}"
         rf"(?P<list>[^;]{{3,600}}?),?\s+(?P<verb>{_STATEMENT_PREDICATE[lang]}|{_SPEECH_VERB_PATTERN})"
     )
     for lang in _LANGUAGES
@@ -209,9 +211,9 @@ def split_coauthors(text: str) -> list[str]:
     text = text.strip().rstrip(",")
     uses_articles = bool(re.match(rf"{_ARTICLE}[{_UPPER}]", text, flags=re.IGNORECASE))
     if uses_articles:
-        parts = re.split(rf",?\s+(?:and|et)\s+(?={_ARTICLE}[{_UPPER}])|,\s+(?={_ARTICLE}[{_UPPER}])", text)
+        parts = re.split(rf",?\s+(?:and|et|y|e)\s+(?={_ARTICLE}[{_UPPER}])|,\s+(?={_ARTICLE}[{_UPPER}])", text)
     else:
-        parts = re.split(rf",?\s+(?:and|et)\s+(?=[{_UPPER}])|,\s+(?=[{_UPPER}])", text)
+        parts = re.split(rf",?\s+(?:and|et|y|e)\s+(?=[{_UPPER}])|,\s+(?=[{_UPPER}])", text)
     items = [re.sub(rf"^{_ARTICLE}", "", p.strip(), flags=re.IGNORECASE).strip(" ,") for p in parts]
     return [item for item in items if item]
 

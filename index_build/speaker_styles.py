@@ -3,7 +3,8 @@
 Sentence finders return :class:`_Mention` objects for the registry of :mod:`index_build.speakers`:
 
 * informants and evaluators ("Interviewees noted", "one regional staff member said", "according to the
-  RDH team", "les personnes interrogées ont indiqué", "The evaluation found", "L'évaluation révèle");
+  RDH team", "les personnes interrogées ont indiqué", "Las personas entrevistadas señalaron", "The evaluation
+  found", "L'évaluation révèle"), and members of an assembly speaking as one body ("Los eurodiputados piden");
 * lists of States or bodies ("Several States, including X, Y and Z, stressed", "Representatives of X and Y
   recommended", "X, Y and Z stressed");
 * untitled introductions, registered but silent ("Gladys Cisneros, Chief of ...", "the High Commissioner,
@@ -21,18 +22,19 @@ from collections import Counter
 from index_build.speaker_lexicon import (
     _alternation, _DOCUMENT_WORDS, _english_forms, _ENGLISH_SPEECH_LEMMAS, _ENGLISH_SPEECH_VERBS,
     _FRENCH_SPEECH_PARTICIPLES, _FRENCH_SPEECH_PRESENT, _INSTITUTION_HEADS, _LOWER, _NAME_PARTICLES, _NOT_NAME_WORDS,
-    _ROLE_ALT, _ROLE_WORDS_FOLDED, _UPPER,
+    _ROLE_ALT, _ROLE_WORDS_FOLDED, _SPANISH_SPEECH_PARTICIPLES, _SPANISH_SPEECH_PHRASES, _SPANISH_SPEECH_VERBS, _UPPER,
+    with_own_article,
 )
 from index_build.speaker_style_lexicon import (
-    _CAPITALISED_STOP_WORDS, _COLLECTIVE_DETERMINERS, _COMPANY_SUFFIXES, _EVALUATION_SUBJECTS, _FINDING_FR,
-    _FINDING_IRREGULAR_EN, _FINDING_LEMMAS_EN, _INFORMANT_NOUNS, _INFORMANT_QUALIFIERS, _LIST_ITEM_ARTICLES,
-    _PLURAL_PRESENT_FR, _PLURAL_REPRESENTATIVES, _STATE_LIST_INTRO,
+    _ASSEMBLY_MEMBERS, _CAPITALISED_STOP_WORDS, _COLLECTIVE_DETERMINERS, _COMPANY_SUFFIXES, _EVALUATION_SUBJECTS,
+    _FINDING_ES, _FINDING_FR, _FINDING_IRREGULAR_EN, _FINDING_LEMMAS_EN, _INFORMANT_NOUNS, _INFORMANT_POST_QUALIFIERS,
+    _INFORMANT_QUALIFIERS, _LIST_ITEM_ARTICLES, _PLURAL_PRESENT_FR, _PLURAL_REPRESENTATIVES, _STATE_LIST_INTRO,
 )
 from index_build.speaker_text import _clean_phrase, _overlaps, _upper_first
 from index_build.speaker_types import _Mention
 from index_build.text import fold_accents
 
-_LANGUAGES = ("en", "fr")
+_LANGUAGES = ("en", "fr", "es")
 
 # ---------------------------------------------------------------------------------------------
 # Verbs of collective subjects (plural and present forms allowed, unlike single speakers)
@@ -41,16 +43,21 @@ _LANGUAGES = ("en", "fr")
 _COLLECTIVE_VERBS_EN = set().union(*(_english_forms(w) for w in _ENGLISH_SPEECH_LEMMAS + _FINDING_LEMMAS_EN))
 _COLLECTIVE_VERBS_EN |= _ENGLISH_SPEECH_VERBS | _FINDING_IRREGULAR_EN
 _COLLECTIVE_VERBS_FR = set(_FRENCH_SPEECH_PRESENT) | set(_PLURAL_PRESENT_FR) | set(_FINDING_FR)
+_COLLECTIVE_VERBS_ES = _SPANISH_SPEECH_VERBS | set(_SPANISH_SPEECH_PHRASES) | set(_FINDING_ES)
 _COLLECTIVE_VERB = (
     r"(?:(?:also|further|often|repeatedly|generally|consistently|largely|widely|all|both|strongly|"
-    r"frequently|commonly|clearly|have|had|has|ont|a|avaient|avait|également|aussi|souvent)\s+){0,3}"
-    r"(?:" + _alternation(_COLLECTIVE_VERBS_EN | _COLLECTIVE_VERBS_FR | set(_FRENCH_SPEECH_PARTICIPLES)) + r")"
+    r"frequently|commonly|clearly|have|had|has|ont|a|avaient|avait|également|aussi|souvent|"
+    r"también|además|asimismo|ha|han|había|habían|a menudo|generalmente|todos|todas)\s+){0,3}"
+    r"(?:" + _alternation(_COLLECTIVE_VERBS_EN | _COLLECTIVE_VERBS_FR | set(_FRENCH_SPEECH_PARTICIPLES)
+                          | _COLLECTIVE_VERBS_ES | _SPANISH_SPEECH_PARTICIPLES) + r")"
     r"(?![\w’'])"
 )
 _INVERSION_EN = (r"(?:(?:echoed|noted|stated|reported|highlighted|mentioned|raised|confirmed|described|expressed|"
                  r"shared|emphasi[sz]ed|stressed|cited|underlined|acknowledged|suggested|recommended)\s+by"
                  r"|according\s+to|in\s+the\s+(?:view|words|opinion)\s+of)")
 _INVERSION_FR = r"(?:selon|d['’]après|de l['’]avis d(?:e|es|u)|aux yeux d(?:e|es|u))"
+_INVERSION_ES = r"(?:según|de acuerdo con|en opinión de|a juicio de|a ojos de|en palabras de)"
+_INVERSIONS = rf"(?:{_INVERSION_EN}|{_INVERSION_FR}|{_INVERSION_ES})"
 _SUBJECT_START = r"(?:^|(?<=,\s)|(?<=\bthat\s)|(?<=\bque\s)|(?<=\bqu['’])|(?<=;\s))"
 
 
@@ -92,19 +99,22 @@ def clean_person_name(candidate: str) -> str | None:
 def _informant_pattern(language: str) -> str:
     """Regex source for "[determiner] [qualifiers] <informant noun>" in one language (acronyms stay upper-case)."""
     determiners = "|".join(_COLLECTIVE_DETERMINERS[language])
-    qualifiers = rf"(?:(?:(?i:{'|'.join(_INFORMANT_QUALIFIERS[language])})|[{_UPPER}]{{2,}}[\w\-]*)\s+)"
-    nouns = "|".join(_INFORMANT_NOUNS[language])
-    return (rf"(?:(?i:{determiners})(?:\s+|(?<=['’])))?(?P<who>{qualifiers}{{0,3}}(?i:{nouns}))"
-            rf"(?:\s+(?i:interviewed|consulted|met|interviewés|interrogés|rencontrés|interrogées|rencontrées))?")
+    qualifiers = (rf"(?:(?:(?i:{'|'.join(_INFORMANT_QUALIFIERS[language])})|[{_UPPER}]{{2,}}[\w\-]*)\s+)"
+                  if _INFORMANT_QUALIFIERS[language] else rf"(?:[{_UPPER}]{{2,}}[\w\-]*\s+)")
+    nouns = "|".join(_INFORMANT_NOUNS[language] + _ASSEMBLY_MEMBERS[language])
+    after = "|".join(_INFORMANT_POST_QUALIFIERS[language])
+    post = rf"(?:\s+(?i:{after})){{0,2}}" if after else ""
+    return (rf"(?:(?i:{determiners})(?:\s+|(?<=['’])))?(?P<who>{qualifiers}{{0,3}}(?i:{nouns}){post})"
+            rf"(?:\s+(?i:interviewed|consulted|met|interviewés|interrogés|rencontrés|interrogées|rencontrées|"
+            rf"entrevistad[oa]s|consultad[oa]s))?")
 
 
 _INFORMANT_SUBJECT_RE = [re.compile(rf"{_SUBJECT_START}{_informant_pattern(lang)}\s*,?\s+(?P<verb>{_COLLECTIVE_VERB})")
                          for lang in _LANGUAGES]
-_INFORMANT_INVERSION_RE = [re.compile(rf"\b(?i:{_INVERSION_EN}|{_INVERSION_FR})\s+{_informant_pattern(lang)}\b")
-                           for lang in _LANGUAGES]
+_INFORMANT_INVERSION_RE = [re.compile(rf"\b(?i:{_INVERSIONS})\s+{_informant_pattern(lang)}\b") for lang in _LANGUAGES]
 _EVALUATION_RE = {lang: re.compile(rf"{_SUBJECT_START}(?i:{pattern})\s+(?P<verb>{_COLLECTIVE_VERB})")
                   for lang, (_, pattern) in _EVALUATION_SUBJECTS.items()}
-_EVALUATION_INVERSION_RE = {lang: re.compile(rf"\b(?:{_INVERSION_EN}|{_INVERSION_FR})\s+(?:{pattern})\b", re.IGNORECASE)
+_EVALUATION_INVERSION_RE = {lang: re.compile(rf"\b{_INVERSIONS}\s+(?:{pattern})\b", re.IGNORECASE)
                             for lang, (_, pattern) in _EVALUATION_SUBJECTS.items()}
 
 
@@ -125,10 +135,21 @@ def find_informant_mentions(sentence: str, taken: list[tuple[int, int]]) -> list
             if _is_pronoun_object(sentence, match):
                 continue
             name, organisation = _informant_speaker_name(match.group("who"))
-            mentions.append(_Mention(name=name, organisation=organisation, kind="body",
+            plural = _is_plural_noun_phrase(match.group("who"))
+            mentions.append(_Mention(name=name, organisation=organisation, kind="body", plural=plural,
                                      start=match.start(), end=match.end()))
             taken = taken + [match.span()]
     return mentions
+
+
+_PLURAL_NOUNS = {noun.casefold() for table in (_INFORMANT_NOUNS, _ASSEMBLY_MEMBERS) for nouns in table.values()
+                 for noun in nouns if noun.split()[0].endswith(("s", "x"))}
+
+
+def _is_plural_noun_phrase(who: str) -> bool:
+    """True for "personas entrevistadas", "eurodéputés", "Interviewees": a group that plural pronouns go on with."""
+    folded = _clean_phrase(who).casefold()
+    return any(folded == noun or folded.endswith(" " + noun) or folded.startswith(noun + " ") for noun in _PLURAL_NOUNS)
 
 
 def _is_pronoun_object(sentence: str, match: re.Match) -> bool:
@@ -156,37 +177,41 @@ def find_evaluation_mentions(sentence: str, taken: list[tuple[int, int]]) -> lis
 def split_list_items(text: str) -> list[str]:
     """"the Argentine Republic, Barbados, and the Republic of Chile" -> names without articles."""
     parts = [p.strip() for p in re.split(r"\s*[,;]\s*", text) if p.strip()]
-    if parts and not re.match(r"(?:and|et)\s", parts[-1]):
-        last = re.split(rf"\s(?:and|et)\s(?={_LIST_ITEM_ARTICLES}[{_UPPER}])", parts[-1])
+    if parts and not re.match(r"(?:and|et|y|e)\s", parts[-1]):
+        last = re.split(rf"\s(?:and|et|y|e)\s(?={_LIST_ITEM_ARTICLES}[{_UPPER}])", parts[-1])
         parts = parts[:-1] + last
     items = []
     for part in parts:
-        item = re.sub(rf"^{_LIST_ITEM_ARTICLES}", "", part.strip(), flags=re.IGNORECASE).strip(" .")
-        item = re.split(rf"\s(?:and|et)\s+(?=[{_LOWER}])", item)[0]
+        bare = re.sub(rf"^{_LIST_ITEM_ARTICLES}", "", part.strip(), flags=re.IGNORECASE).strip(" .")
+        item = with_own_article(part.strip(), len(part.strip()) - len(bare), bare) if bare else bare
+        item = re.split(rf"\s(?:and|et|y|e)\s+(?=[{_LOWER}])", item)[0]
         if item and item[0].isupper():
             items.append(item)
     return items
 
 
 _LIST_BODY = rf"(?P<list>[{_UPPER}][^.;:]{{1,400}}?)"
-_STATE_LIST_RE = [re.compile(rf"{_SUBJECT_START}(?i:{_STATE_LIST_INTRO[lang]})\s+(?:the\s+|le\s+|la\s+|les\s+|l['’])?{_LIST_BODY},?\s+(?P<verb>{_COLLECTIVE_VERB})")
+_STATE_LIST_RE = [re.compile(rf"{_SUBJECT_START}(?i:{_STATE_LIST_INTRO[lang]})\s+"
+                             rf"(?:the\s+|le\s+|la\s+|les\s+|l['’]|el\s+|los\s+|las\s+)?{_LIST_BODY},?\s+"
+                             rf"(?P<verb>{_COLLECTIVE_VERB})")
                   for lang in _LANGUAGES]
-_REPRESENTATIVES_RE = [re.compile(rf"{_SUBJECT_START}(?i:{_PLURAL_REPRESENTATIVES[lang]})\s+(?:the\s+)?{_LIST_BODY}\s+"
+_REPRESENTATIVES_RE = [re.compile(rf"{_SUBJECT_START}(?i:{_PLURAL_REPRESENTATIVES[lang]})\s+(?:the\s+|el\s+)?{_LIST_BODY}\s+"
                                   rf"(?P<verb>{_COLLECTIVE_VERB})") for lang in _LANGUAGES]
-_LIST_ITEM = (rf"[{_UPPER}][\w’'\-]*(?:\s+(?:of|the|and|de|du|des|la|le|d['’]|l['’])?\s*[{_UPPER}][\w’'\-]*"
+_LIST_ITEM = (rf"[{_UPPER}][\w’'\-]*(?:\s+(?:of|the|and|de|du|des|la|le|d['’]|l['’]|del|los|las)?\s*[{_UPPER}][\w’'\-]*"
               rf"|\s+\([^()]{{1,40}}\)){{0,5}}")
 _BARE_LIST_RE = re.compile(
-    rf"^(?:The\s+)?(?P<list>{_LIST_ITEM}(?:\s*,\s*(?:the\s+)?{_LIST_ITEM})*\s*,?\s+(?:and|et)\s+"
-    rf"(?:the\s+|la\s+|le\s+|l['’])?{_LIST_ITEM})\s+(?P<verb>{_COLLECTIVE_VERB})"
+    rf"^(?:The\s+)?(?P<list>{_LIST_ITEM}(?:\s*,\s*(?:the\s+|el\s+)?{_LIST_ITEM})*\s*,?\s+(?:and|et|y|e)\s+"
+    rf"(?:the\s+|la\s+|le\s+|l['’]|el\s+)?{_LIST_ITEM})\s+(?P<verb>{_COLLECTIVE_VERB})"
 )
 
 
 def find_list_mentions(sentence: str, taken: list[tuple[int, int]], is_body) -> list[_Mention]:
     """Each State of "Several States, including X, Y and Z, stressed" (and "Representatives of X and Y")."""
-    for regex, role in [(r, "") for r in _STATE_LIST_RE] + [(r, "Representative") for r in _REPRESENTATIVES_RE]:
+    for regex, role, language in ([(r, "", "en") for r in _STATE_LIST_RE]
+                                  + [(r, _REPRESENTATIVE[lang], lang) for r, lang in zip(_REPRESENTATIVES_RE, _LANGUAGES)]):
         match = regex.search(sentence)
         if match and not _overlaps(match.span(), taken):
-            return _list_mentions(match, role, is_body)
+            return _list_mentions(match, role, is_body, language)
     match = _BARE_LIST_RE.match(sentence)
     if match and not _overlaps(match.span(), taken):
         items = split_list_items(match.group("list"))
@@ -195,13 +220,17 @@ def find_list_mentions(sentence: str, taken: list[tuple[int, int]], is_body) -> 
     return []
 
 
-def _list_mentions(match: re.Match, role: str, is_body) -> list[_Mention]:
+_REPRESENTATIVE = {"en": "Representative", "fr": "Representative", "es": "Representante"}
+_OF = {"en": "of", "fr": "of", "es": "de"}
+
+
+def _list_mentions(match: re.Match, role: str, is_body, language: str = "en") -> list[_Mention]:
     """One mention per listed body, sharing a group so they are read together."""
     mentions = []
     for item in split_list_items(match.group("list")):
         if not is_body(item):
             continue
-        name = f"{role} of {item}" if role else item
+        name = f"{role} {_OF[language]} {item}" if role else item
         mentions.append(_Mention(name=name, role=role, organisation=item, kind="body",
                                  start=match.start(), end=match.end(), group=match.start()))
     return mentions
@@ -211,13 +240,15 @@ def _list_mentions(match: re.Match, role: str, is_body) -> list[_Mention]:
 # Untitled introductions (registered for full names and role aliases, silent themselves)
 # ---------------------------------------------------------------------------------------------
 
-_ROLE_LEAD = rf"(?:the\s+|le\s+|la\s+|l['’])?(?:(?:Committee|Comité)\s+)?(?:{_ROLE_ALT}|member|membre|former|ancien|ancienne)\b"
+_ROLE_LEAD = (rf"(?:the\s+|le\s+|la\s+|l['’]|el\s+)?(?:(?:Committee|Comité)\s+)?(?:{_ROLE_ALT}|member|membre|former|"
+              rf"ancien|ancienne|miembro|exministr[oa])\b")
 _NAME_THEN_ROLE_RE = re.compile(
-    rf"(?:^|(?<=,\s)|(?<=\b(?:with|from|avec))\s|(?<=\b(?:by|of|to|de|et))\s|(?<=\b(?:and|par))\s)(?P<name>{_PERSON_NAME}),\s+"
+    rf"(?:^|(?<=,\s)|(?<=\b(?:with|from|avec))\s|(?<=\b(?:by|of|to|de|et))\s|(?<=\b(?:and|par|con|por|del))\s"
+    rf"|(?<=\by)\s)(?P<name>{_PERSON_NAME}),\s+"
     rf"(?P<role>{_ROLE_LEAD}[^,;]{{0,160}})"
 )
 _ROLE_THEN_NAME_RE = re.compile(
-    rf"\b(?:the|le|la|l['’])\s*(?P<role>[^,;]{{0,40}}?\b(?:{_ROLE_ALT})\b[^,;]{{0,200}}?),\s+(?P<name>{_PERSON_NAME})"
+    rf"\b(?:the|le|la|l['’]|el)\s*(?P<role>[^,;]{{0,40}}?\b(?:{_ROLE_ALT})\b[^,;]{{0,200}}?),\s+(?P<name>{_PERSON_NAME})"
     rf"(?=\s*(?:[,.;)]|$))"
 )
 
@@ -230,8 +261,8 @@ def find_untitled_introductions(sentence: str, taken: list[tuple[int, int]], spl
             name = clean_person_name(match.group("name"))
             if not name or _overlaps(match.span("name"), taken):
                 continue
-            role_text = re.sub(r"^(?:the|le|la|l['’])\s*", "", match.group("role").strip(), flags=re.I)
-            role_text = re.split(rf"\s+(?:and|et)\s+(?=(?:{_ROLE_ALT})\b)", role_text)[0]
+            role_text = re.sub(r"^(?:the|le|la|l['’]|el)\s*", "", match.group("role").strip(), flags=re.I)
+            role_text = re.split(rf"\s+(?:and|et|y)\s+(?=(?:{_ROLE_ALT})\b)", role_text)[0]
             role, organisation = split_role(role_text)
             if not organisation:
                 role = role or role_text
@@ -253,6 +284,8 @@ def full_name_in_text(short: str, text: str) -> str | None:
         given = match.group(1).split()
         while given and not is_name_token(given[0], first=True):
             given = given[1:]
+        if len(given) >= 2 and re.search(r"\b(?:of|for|de|du|des|del)\s+$", text[max(0, match.start() - 5):match.start()]):
+            given = given[1:]  # "Secretary of Labour Ingrid Halvorsen": "Labour" ends the portfolio, not a given name
         if given and all(is_name_token(w, first=False) for w in given):
             found[" ".join(given + [short])] += 1
     if not found:
@@ -260,9 +293,11 @@ def full_name_in_text(short: str, text: str) -> str | None:
     return max(found, key=lambda name: (found[name], len(name)))
 
 
-_OWN_BODY_HEADS = "Committee|Commission|Council|Board|Conference|Assembly|Comité|Conseil|Conférence|Assemblée"
+_OWN_BODY_HEADS = ("Committee|Commission|Council|Board|Conference|Assembly|Comité|Conseil|Conférence|Assemblée"
+                   "|Comisión|Consejo|Junta|Conferencia|Asamblea")
 _OWN_BODY_RE = re.compile(
-    rf"\b(?P<head>{_OWN_BODY_HEADS})\s+(?:on|of|for|against|de|du|des|sur|pour|contre)\s+[^.;:()\n]{{3,160}}")
+    rf"\b(?P<head>{_OWN_BODY_HEADS})\s+(?:on|of|for|against|de|du|des|sur|pour|contre|del|sobre|para|contra)\s+"
+    rf"[^.;:()\n]{{3,160}}")
 
 
 def own_body_names(paragraphs: list[str], limit: int = 12) -> dict[str, str]:
@@ -279,7 +314,8 @@ def own_body_names(paragraphs: list[str], limit: int = 12) -> dict[str, str]:
 def document_acronyms(text: str) -> set[str]:
     """Acronyms the report defines as documents ("Migration Data Strategy (MDS)"): topics, never speakers."""
     acronyms = set()
-    for match in re.finditer(rf"((?:[{_UPPER}][\w\-]*\s+(?:(?:of|on|for|and|de|du|des|la|le)\s+)?){{1,8}})\(([{_UPPER}]{{2,}})\)", text):
+    connector = r"(?:(?:of|on|for|and|de|du|des|la|le|del|los|las|y)\s+)?"
+    for match in re.finditer(rf"((?:[{_UPPER}][\w\-]*\s+{connector}){{1,8}})\(([{_UPPER}]{{2,}})\)", text):
         if any(word.casefold() in _DOCUMENT_WORDS for word in match.group(1).split()):
             acronyms.add(match.group(2))
     return acronyms

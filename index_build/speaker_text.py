@@ -1,4 +1,4 @@
-"""Small text helpers for speaker attribution: capitals, phrases, titles' genders, paragraph numbers.
+"""Small text helpers for speaker attribution: capitals, phrases, titles' genders, paragraph numbers, sentences.
 
 Accent folding and sentence splitting are :mod:`index_build.text`'s (the service and the eval use them too).
 """
@@ -7,7 +7,10 @@ from __future__ import annotations
 
 import re
 
-from index_build.speaker_lexicon import _FEMALE_TITLES, _FOOTNOTE_DIGITS, _MALE_TITLES, _PARAGRAPH_NUMBER_RE
+from index_build.speaker_lexicon import (
+    _EXTRA_TITLE_ABBREVIATIONS, _FEMALE_TITLES, _FOOTNOTE_DIGITS, _MALE_TITLES, _PARAGRAPH_NUMBER_RE,
+)
+from index_build.text import split_sentences
 
 # ---------------------------------------------------------------------------------------------
 # Small text helpers
@@ -51,3 +54,23 @@ def _strip_paragraph_number(paragraph: str) -> str:
 def _overlaps(span: tuple[int, int], taken: list[tuple[int, int]]) -> bool:
     """True if `span` intersects any span in `taken`."""
     return any(span[0] < end and start < span[1] for start, end in taken)
+
+
+_TITLE_ENDING_RE = re.compile(r"(?:^|[\s(])([\w.]+)\.$")
+
+
+def speaker_sentences(text: str) -> list[str]:
+    """Sentences of a paragraph, never cut after a title abbreviation ("La Sra. | Ana Gómez" stays one)."""
+    sentences: list[str] = []
+    for sentence in split_sentences(text):
+        if sentences and _ends_with_title(sentences[-1]):
+            sentences[-1] = f"{sentences[-1]} {sentence}"
+        else:
+            sentences.append(sentence)
+    return sentences
+
+
+def _ends_with_title(sentence: str) -> bool:
+    """True when a sentence piece stops at an abbreviation :mod:`index_build.text` does not know ("Sra.", "Dip.")."""
+    match = _TITLE_ENDING_RE.search(sentence[-12:])
+    return bool(match) and match.group(1).casefold() in _EXTRA_TITLE_ABBREVIATIONS

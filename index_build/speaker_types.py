@@ -38,3 +38,4 @@ class _Mention:
     end: int = 0
     group: int = -1  # mentions read together ("Mme X ... et Mme Y ... ont dit") share a group id
     indefinite: bool = False  # "Une représentante ...", "A representative ...": never an earlier person
+    plural: bool = False  # a group named by a plural noun ("Los eurodiputados"): "Ils"/"Ellos"/"They" go on with it

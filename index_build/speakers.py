@@ -1,20 +1,27 @@
 """Attribute the paragraphs of a meeting report to the people (or bodies) whose words they carry.
 
-Heuristic, standard-library only. Works on French and English reports:
+Heuristic, standard-library only. Works on French, English and Spanish reports:
 
 * introductions of titled people ("M. Sikander Khan, Directeur du Bureau ... de l'UNICEF, a ...",
-  "Ms. Jane Doe, Director of ..., said ...", "Mmes X et Y", "S. E. M. ...", "H.E. ...");
+  "Ms. Jane Doe, Director of ..., said ...", "La Sra. Ana Gómez, directora de ..., señaló ...", "Mmes X et Y",
+  "S. E. M. ...", "H.E. ...");
 * bodies and roles speaking in UN style ("The representative of Mexico said", "The Chair stressed",
-  "Pakistan noted", "Le représentant du Maroc a déclaré", "Le Comité a souligné");
-* back-references ("M. Khan a ...", "Ms. Smith added", "Il/Elle a ...", "He/She said", "It asked")
-  so that a paragraph continuing a statement carries its speaker;
+  "Pakistan noted", "Le représentant du Maroc a déclaré", "Le Comité a souligné", "La Relatora Especial
+  señaló", "según el Comité, ...");
+* back-references ("M. Khan a ...", "Ms. Smith added", "Il/Elle a ...", "He/She said", "It asked", "Él/Ella
+  señaló", a Spanish sentence opening on its verb: "Añadió que ...") so that a paragraph continuing a statement
+  carries its speaker;
 * other report styles (:mod:`index_build.speaker_styles`, :mod:`index_build.speaker_layout`): informants and
   evaluators, lists of States, untitled introductions, credit lines, annex lists of persons met, management
   responses, declarations; surnames and bare titles resolve to the full name the report gives elsewhere
   ("Ms. Gahar" -> "Sabrina Gahar");
 * reporting subjects (:mod:`index_build.speaker_reporting`): informants named by a role phrase ("An RDH analyst
   noted"), groups with reporting predicates ("senior management gave feedback that"), interview frames
-  ("In interviews with UNHCR staff, ..."), co-authors of joint statements ("together with the Special Rapporteur").
+  ("In interviews with UNHCR staff, ..."), co-authors of joint statements ("together with the Special Rapporteur");
+* transcripts (:mod:`index_build.speaker_transcripts`): speaker labels ("MODERATOR:", "MS. SMITH:", "Q:"), each
+  turn running to the next label;
+* laws and decrees (:mod:`index_build.speaker_signatures`): the signatories of a closing block ("... .- Rúbrica.",
+  "Fait à Paris, le ... Par le Président de la République : ...", "Signed: ...") and a promulgation header.
 
 The modules, by role:
 
@@ -26,7 +33,8 @@ The modules, by role:
 * registry: :mod:`index_build.speaker_registry` (one speaker per person across a report);
 * attribution: this module (paragraph classification, pronoun continuations, :func:`attribute_speakers`);
 * records and helpers: :mod:`index_build.speaker_types`, :mod:`index_build.speaker_text`; sentences and accent
-  folding come from :mod:`index_build.text`.
+  folding come from :mod:`index_build.text` (:func:`index_build.speaker_text.speaker_sentences` rejoins what it
+  cuts after a title it does not know, "Sra.", "Dip.").
 
 The public API is :class:`Speaker` and :func:`attribute_speakers` (and :func:`split_role_and_organisation`).
 """
@@ -37,17 +45,17 @@ from dataclasses import dataclass, field
 
 from index_build.speaker_layout import structural_speakers
 from index_build.speaker_lexicon import (
-    _ADVERBS, _EN_PRONOUN_RE, _ENGLISH_SPEECH_VERBS, _FOOTNOTE_DIGITS, _FOOTNOTE_RE, _FR_PRONOUN_RE,
-    _FRENCH_AUXILIARIES, _FRENCH_SPEECH_PARTICIPLES, _FRENCH_SPEECH_PRESENT, _GENERIC_SUBJECT_RE, _IT_PRONOUN_RE,
-    _NOISE_RE, _TERMINAL_PUNCT, _VIEW_PHRASE_RE,
+    _ADVERBS, _EN_PRONOUN_RE, _ENGLISH_SPEECH_VERBS, _ES_NULL_SUBJECT_RE, _ES_PRONOUN_RE, _FOOTNOTE_DIGITS,
+    _FOOTNOTE_RE, _FR_PRONOUN_RE, _FRENCH_AUXILIARIES, _FRENCH_SPEECH_PARTICIPLES, _FRENCH_SPEECH_PRESENT,
+    _GENERIC_SUBJECT_RE, _IT_PRONOUN_RE, _NOISE_RE, _SPANISH_AUXILIARIES, _SPANISH_PAST_SPEECH,
+    _SPANISH_SINGULAR_SPEECH, _SPANISH_SPEECH_PARTICIPLES, _SPANISH_SPEECH_VERBS, _TERMINAL_PUNCT, _VIEW_PHRASE_RE,
 )
 from index_build.speaker_mentions import find_mentions, is_speaking_body
 from index_build.speaker_organisations import split_role_and_organisation
 from index_build.speaker_registry import Entry, Registry
 from index_build.speaker_styles import document_acronyms, find_untitled_introductions, own_body_names
-from index_build.speaker_text import _strip_paragraph_number
+from index_build.speaker_text import _strip_paragraph_number, speaker_sentences
 from index_build.speaker_types import _Mention, Speaker
-from index_build.text import split_sentences
 
 __all__ = ["Speaker", "attribute_speakers", "split_role_and_organisation"]
 
@@ -73,13 +81,25 @@ def _ends_mid_sentence(paragraph: str) -> bool:
     return len(text.split()) > 12 and not text.endswith(_TERMINAL_PUNCT)
 
 
+_SPANISH_PRONOUNS = {"él": "he", "ella": "she", "ellos": "they", "ellas": "they"}
+
+
 def _leading_pronoun(sentence: str) -> str | None:
-    """The personal pronoun leading a sentence ("he", "elle", "it", "view" for "Selon elle"), or None."""
+    """The personal pronoun leading a sentence ("he", "elle", "it", "view" for "Selon elle"), or None.
+
+    A Spanish sentence opening on a speech verb has its subject in the verb: "sg" ("Añadió que") or "pl".
+    """
     if _VIEW_PHRASE_RE.match(sentence):
         return "view"
     english = _EN_PRONOUN_RE.match(sentence)
     if english:
         return english.group("pron").casefold()
+    spanish = _ES_PRONOUN_RE.match(sentence)
+    if spanish:
+        return _SPANISH_PRONOUNS[spanish.group("pron").casefold()]
+    null_subject = _spanish_null_subject(sentence)
+    if null_subject:
+        return null_subject
     french = _FR_PRONOUN_RE.match(sentence)
     if french and _is_personal_french_predicate(french.group("pron").casefold(), french.group("rest")):
         return french.group("pron").casefold()
@@ -96,8 +116,10 @@ def _pronoun_target(sentence: str, active: list[Entry], recent: list[Entry]) -> 
         return []
     if pronoun == "view":
         return active or recent[-1:]
-    if pronoun in {"they", "ils", "elles"}:
-        return active if len(active) >= 2 else []
+    if pronoun in {"they", "ils", "elles", "pl"}:
+        return active if len(active) >= 2 or (len(active) == 1 and active[0].plural) else []
+    if pronoun == "sg":
+        return active if len(active) == 1 and not active[0].plural else []
     if pronoun == "it":
         return active if len(active) == 1 and active[0].kind == "body" else []
     wanted = "m" if pronoun in {"he", "il"} else "f"
@@ -105,6 +127,22 @@ def _pronoun_target(sentence: str, active: list[Entry], recent: list[Entry]) -> 
         return active
     same_gender = [entry for entry in recent if entry.gender == wanted]
     return same_gender[-1:]
+
+
+def _spanish_null_subject(sentence: str) -> str | None:
+    """"sg"/"pl" for a sentence whose first word (after "Asimismo," ...) is a Spanish speech verb in the past
+    ("Añadió que", "Han señalado"), or in the present before "que" ("Considera que"); else None."""
+    match = _ES_NULL_SUBJECT_RE.match(sentence)
+    if not match:
+        return None
+    verb, rest = match.group("verb").casefold(), sentence[match.end("verb"):].split()
+    if verb in _SPANISH_AUXILIARIES and rest and rest[0].casefold().strip(",") in _SPANISH_SPEECH_PARTICIPLES:
+        return "pl" if verb.endswith("n") else "sg"
+    if verb not in _SPANISH_SPEECH_VERBS:
+        return None
+    if verb not in _SPANISH_PAST_SPEECH and not (rest and rest[0].casefold() == "que"):
+        return None
+    return "sg" if verb in _SPANISH_SINGULAR_SPEECH else "pl"
 
 
 def _is_personal_french_predicate(pronoun: str, rest: str) -> bool:
@@ -146,7 +184,7 @@ class _ParagraphState:
 
 def attribute_speakers(paragraphs: list[str]) -> list[list[Speaker]]:
     """For each paragraph of one report (in reading order), the speakers whose words it carries."""
-    sentences_by_paragraph = [split_sentences(_strip_paragraph_number(p)) for p in paragraphs]
+    sentences_by_paragraph = [speaker_sentences(_strip_paragraph_number(p)) for p in paragraphs]
     mentions_by_sentence = [[find_mentions(s) for s in sentences] for sentences in sentences_by_paragraph]
     _silence_documents(mentions_by_sentence, document_acronyms("\n".join(paragraphs)))
     registry = Registry(own_body_names(paragraphs))

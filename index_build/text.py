@@ -18,6 +18,7 @@ LOWER = "a-z" + "".join(c for c in map(chr, range(0xC0, 0x250)) if c.islower())
 SENTENCE_ABBREVIATIONS = {
     "m", "mm", "mme", "mr", "mrs", "ms", "dr", "pr", "prof", "st", "no", "nos", "art", "p", "pp",
     "ex", "cf", "e.g", "i.e", "vol", "inc", "ltd", "co", "messrs", "jr", "sr", "op", "cit", "n°",
+    "sra", "sras", "sres", "srta", "dra", "dip", "lic", "núm", "fracc", "ud", "uds",
 }
 
 

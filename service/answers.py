@@ -62,6 +62,9 @@ class Answer(BaseModel):
     reason: str = Field("", description="Why the service abstained (empty when answerable)")
     speakers: list[SpeakerAnswer] = Field(description="Who answers the question, best first")
     passages: list[Passage]
+    translations: dict[str, str] = Field(default_factory=dict, description="The question as it was also searched, "
+                                         "machine-translated into the reports' other languages (language -> text); "
+                                         "citations always come from the reports' original text")
     took_ms: float
     index_version: str = Field(description="The index version that answered (citations point into it)")
 

@@ -174,7 +174,8 @@ def create_app(live: LiveIndex, settings: Settings) -> FastAPI:
                 "model": manifest["model"]["name"], "model_fingerprint": manifest["model"]["fingerprint"],
                 "index_version": manifest["version"], "store": manifest.get("store", "folder"),
                 "format_version": manifest["format_version"],
-                "current_on_disk": live.current_on_disk, "last_error": live.last_error}
+                "current_on_disk": live.current_on_disk, "last_error": live.last_error,
+                "translation": engine.translation_status()}
 
     @app.get("/metrics", summary="Prometheus metrics: requests and latency by route and status, the index served",
              response_class=PlainTextResponse)

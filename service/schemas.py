@@ -142,6 +142,8 @@ class HealthResponse(BaseModel):
     current_on_disk: str = Field("", description="The version `current` points at: when it differs from "
                                                  "index_version, it is loading or failed to load (see last_error)")
     last_error: str = Field("", description="Why the newest version could not be switched to (empty when it was)")
+    translation: dict = Field(default_factory=dict, description="Machine translation of questions: enabled, and "
+                              "its routes (\"en>fr\": a question in English also searched in French)")
 
 
 class DocumentOut(BaseModel):

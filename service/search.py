@@ -4,7 +4,8 @@ Search runs as stages, each visible here:
 
 1. **retrieve** — a mode is a list of retrievers (:data:`MODES`), each one class: dense (question vector
    against chunks and their sentences), BM25 of the question's words, and for each other report language
-   BM25 and an embedding of the question's words translated into it. A filter restricts every retriever
+   BM25 and an embedding of the question's words translated into it, and of the whole question
+   machine-translated into it (:mod:`index_build.machine_translation`, when installed). A filter restricts every retriever
    inside the store, so k passages come back when k exist.
 2. **fuse** — weighted reciprocal rank.
 3. **diversify** — who questions: new speakers and reports first.
@@ -28,7 +29,8 @@ from index_build.embedding import Embedder
 from index_build.index_store import check_model
 from index_build.language import guess_language, is_who_question
 from index_build.text import fold_accents
-from index_build.lexical import query_terms, query_word_variants, terms_of_words
+from index_build.lexical import query_terms, query_word_variants, question_words, terms_of_words
+from index_build.machine_translation import Translator, shared_translator
 from index_build.sources import FolderSource, VersionSource
 from index_build.store import Hits, IndexStore, SearchFilter
 from index_build.vector_index import best_of
@@ -71,6 +73,9 @@ class Query:
     settings: RetrievalSettings
     translations: dict[str, list[str]] = field(default_factory=dict)  # other report language -> translated words
     translated_vectors: dict[str, np.ndarray] = field(default_factory=dict)  # other language -> those words embedded
+    machine_translations: dict[str, str] = field(default_factory=dict)  # other language -> the question translated
+    machine_vectors: dict[str, np.ndarray] = field(default_factory=dict)  # other language -> that translation embedded
+    translate_ms: float = 0.0  # how long the machine translations took
 
 
 @dataclass
@@ -85,7 +90,12 @@ class Retrieved:
     translated: dict[str, Hits] = field(default_factory=dict)  # report language -> BM25 of translated words
     translated_dense: dict[str, DenseScores] = field(default_factory=dict)  # report language -> dense scores of
     # the question's translated words embedded as a query, against that language's passages
+    machine_translations: dict[str, str] = field(default_factory=dict)  # other language -> the question translated
+    machine_dense: dict[str, DenseScores] = field(default_factory=dict)  # other language -> dense scores of the
+    # machine-translated question against that language's passages
+    machine_lexical: dict[str, Hits] = field(default_factory=dict)  # other language -> BM25 of its words there
     coverage: float | None = None  # share of the question's content words found in the reports
+    unknown_words: list[str] = field(default_factory=list)  # content words no report holds, in any language
     best_sentence: dict[str, float] = field(default_factory=dict)  # report language -> best sentence similarity
     mode: str = "hybrid"
     search_filter: SearchFilter | None = None  # the filter the passages were searched under
@@ -139,6 +149,26 @@ class TranslatedRetriever:
                                                              query.settings)
 
 
+class MachineTranslatedRetriever:
+    """The question machine-translated into each other report language (:attr:`Query.machine_translations`):
+    embedded as a query against that language's passages, and its words searched with BM25 there."""
+
+    def __init__(self, store: IndexStore):
+        self.store = store
+
+    def retrieve(self, query: Query, found: Retrieved) -> None:
+        languages = self.store.languages()
+        found.machine_translations = dict(query.machine_translations)
+        for other, text in query.machine_translations.items():
+            allowed = _both(query.allowed, languages[other])
+            if query.settings.mt_lexical_weight or query.settings.tuning:
+                found.machine_lexical[other] = self.store.search_words(query_terms(text), query.settings.candidates,
+                                                                       allowed)
+            if other in query.machine_vectors:
+                found.machine_dense[other] = dense_scores(self.store, query.machine_vectors[other], allowed,
+                                                          query.settings)
+
+
 def dense_scores(store: IndexStore, vector: np.ndarray, allowed: np.ndarray | None,
                  settings: RetrievalSettings) -> DenseScores:
     """Exact similarities of the candidate chunks: every allowed chunk up to ``dense_pool`` of them, else
@@ -189,20 +219,27 @@ def _both(allowed: np.ndarray | None, mask: np.ndarray | None) -> np.ndarray | N
 class SearchEngine:
     """Embeds questions with the index's model and finds the passages that answer them."""
 
-    def __init__(self, embedder: Embedder, version: IndexStore, settings: RetrievalSettings | None = None):
+    def __init__(self, embedder: Embedder, version: IndexStore, settings: RetrievalSettings | None = None,
+                 machine_translator: Translator | None | str = "shared"):
         self.embedder = embedder
         self.version = version
-        if settings is None:
+        if settings is None or machine_translator == "shared":
             from service.settings import get_settings
-            settings = settings_for_version(version.manifest, get_settings().retrieval)
+            configured = get_settings()
+            settings = settings or settings_for_version(version.manifest, configured.retrieval)
+            if machine_translator == "shared":
+                machine_translator = shared_translator() if configured.translation else None
         self.settings = settings
+        #: the machine translator of questions (None: not installed or turned off; the service answers without it)
+        self.machine_translator: Translator | None = machine_translator
         self._titles = {doc["id"]: doc["title"] for doc in version.documents}
         self.report_languages = sorted(version.languages())
         self.speaker_directory = SpeakerDirectory(version)
         self.translator = QuestionTranslator(embedder, version.vocabulary)
         dense, lexical = DenseRetriever(version), LexicalRetriever(version)
         #: a mode is the list of its retrievers
-        self.modes = {"hybrid": [dense, lexical, TranslatedRetriever(version)], "dense": [dense], "bm25": [lexical]}
+        self.modes = {"hybrid": [dense, lexical, TranslatedRetriever(version), MachineTranslatedRetriever(version)],
+                      "dense": [dense], "bm25": [lexical]}
 
     @classmethod
     def open(cls, source: Path | VersionSource, model_name: str, model_cache_dir: Path) -> "SearchEngine":
@@ -236,7 +273,8 @@ class SearchEngine:
         query = self.query(question, mode, settings, search_filter, vector)
         found = Retrieved(question, query.language, query.vector, mode=mode,
                           search_filter=search_filter if search_filter and not search_filter.empty else None,
-                          stage_ms={"embed": _ms_since(started)})
+                          stage_ms={"translate": query.translate_ms,
+                                    "embed": _ms_since(started) - query.translate_ms})
         if not self.version.live_count() or (query.allowed is not None and not query.allowed.any()):
             found.nothing_to_search = True
             return found
@@ -244,7 +282,26 @@ class SearchEngine:
             started = time.perf_counter()
             retriever.retrieve(query, found)
             found.stage_ms[name] = _ms_since(started)
+        if mode == "hybrid" and query.language is not None and (settings.max_unknown_words or settings.tuning):
+            started = time.perf_counter()
+            found.unknown_words = self.unknown_words(question, query.language)
+            found.stage_ms["translate"] += _ms_since(started)
         return found
+
+    def unknown_words(self, question: str, language: str) -> list[str]:
+        """The question's content words that no report holds: neither the word (any stem, accents folded) nor,
+        where a machine translator is installed, its translation into any other report language."""
+        unknown = []
+        for word in question_words(question):
+            if self.version.word_coverage(query_word_variants(word)):
+                continue
+            translations = [self.machine_translator.translate(word, language, other)
+                            for other in self.report_languages
+                            if self.machine_translator is not None and other != language
+                            and self.machine_translator.can_translate(language, other)]
+            if not any(text and self.version.word_coverage(query_word_variants(text)) for text in translations):
+                unknown.append(word)
+        return unknown
 
     def query(self, question: str, mode: str, settings: RetrievalSettings, search_filter: SearchFilter | None = None,
               vector: np.ndarray | None = None) -> Query:
@@ -255,14 +312,44 @@ class SearchEngine:
         if mode == "hybrid" and language is not None:
             translations = {other: words for other in self.version.languages()
                             if other != language and (words := self.translator.words_in(question, other))}
+        translating = time.perf_counter()
+        machine = self.machine_translations(question, language, settings) if mode == "hybrid" else {}
+        translate_ms = _ms_since(translating)
         texts = [] if mode == "bm25" or vector is not None else [question]
-        if translations and (settings.translated_dense_weight or settings.tuning):
-            texts += [" ".join(dict.fromkeys(words)) for words in translations.values()]
+        word_queries = translations if settings.translated_dense_weight or settings.tuning else {}
+        machine_queries = machine if settings.mt_dense_weight or settings.tuning else {}
+        texts += [" ".join(dict.fromkeys(words)) for words in word_queries.values()] + list(machine_queries.values())
         vectors = list(self.embedder.embed_queries(texts)) if texts else []
         if mode != "bm25" and vector is None:
             vector = vectors.pop(0)
+        word_vectors = dict(zip(word_queries, vectors))
+        machine_vectors = dict(zip(machine_queries, vectors[len(word_queries):]))
         return Query(question, language, None if mode == "bm25" else vector, self.version.allowed(search_filter),
-                     settings, translations, dict(zip(translations, vectors)))
+                     settings, translations, word_vectors, machine, machine_vectors, translate_ms)
+
+    def translation_status(self) -> dict:
+        """Whether questions are machine-translated, and into which of the reports' languages (for /health)."""
+        if self.machine_translator is None:
+            return {"enabled": False, "routes": [], "reason": "Apertium is not installed or CITEQA_TRANSLATION=false: "
+                                                              "questions are searched as they are asked"}
+        routes = sorted(f"{source}>{target}" for source, target in self.machine_translator.routes()
+                        if target in self.report_languages)
+        return {"enabled": True, "routes": routes, "reason": ""}
+
+    def machine_translations(self, question: str, language: str | None,
+                             settings: RetrievalSettings) -> dict[str, str]:
+        """The question machine-translated into each other report language its retrievers use (none for a
+        keyword query, whose language is unknown, or without a translator)."""
+        if self.machine_translator is None or language is None or not (
+                settings.mt_dense_weight or settings.mt_lexical_weight or settings.tuning):
+            return {}
+        found = {}
+        for other in self.report_languages:
+            if other != language and self.machine_translator.can_translate(language, other):
+                text = self.machine_translator.translate(question, language, other)
+                if text and text.strip():
+                    found[other] = text.strip()
+        return found
 
     def best_sentence_by_language(self, retrieved: Retrieved) -> dict[str, float]:
         """The question's similarity with the best sentence of each report language."""
@@ -289,7 +376,8 @@ class SearchEngine:
         retrieved.stage_ms["present"] = _ms_since(stage)
         took = round((time.perf_counter() - started) * 1000, 2)
         return Answer(question=retrieved.question, answerable=answerable, reason=reason, speakers=speakers,
-                      passages=passages, took_ms=took, index_version=self.version.version)
+                      passages=passages, translations=retrieved.machine_translations if mode == "hybrid" else {},
+                      took_ms=took, index_version=self.version.version)
 
     # --- stages 2-3: fuse, diversify -----------------------------------------------------------
     def rank(self, retrieved: Retrieved, settings: RetrievalSettings, mode: str = "hybrid",
@@ -305,8 +393,13 @@ class SearchEngine:
             rankings += [(settings.translated_dense_weight,
                           _top(scores.rows, scores.blended(settings.sentence_weight), settings.candidates))
                          for scores in retrieved.translated_dense.values()]
+        if settings.mt_dense_weight:
+            rankings += [(settings.mt_dense_weight,
+                          _top(scores.rows, scores.blended(settings.sentence_weight), settings.candidates))
+                         for scores in retrieved.machine_dense.values()]
         rankings.append((settings.lexical_weight, retrieved.lexical.pairs()))
         rankings += [(settings.translated_weight, hits.pairs()) for hits in retrieved.translated.values()]
+        rankings += [(settings.mt_lexical_weight, hits.pairs()) for hits in retrieved.machine_lexical.values()]
         ranked = _fuse(rankings, settings.rrf_k)
         if is_who_question(retrieved.question):
             ranked = self._diversify(ranked, k, settings)
@@ -369,6 +462,10 @@ class SearchEngine:
             return False, (f"Nothing in the reports is close enough to the question: the best sentence has a similarity "
                            f"of {best[closest]:.3f}, under {thresholds[closest]:.3f} for a question in {language} "
                            f"and reports in {closest}. The passages below are the nearest ones, but weak.")
+        unknown = retrieved.unknown_words
+        if settings.max_unknown_words and len(unknown) >= settings.max_unknown_words:
+            return False, (f"The reports never mention {', '.join(repr(word) for word in unknown)}, in any of their "
+                           "languages: they do not seem to speak of it. The passages below are the nearest ones, but weak.")
         coverage = retrieved.coverage
         if language in self.report_languages and coverage is not None and coverage < settings.min_word_coverage:
             return False, (f"Only {coverage:.0%} of the question's words occur in the reports: they do not seem to "
@@ -392,8 +489,10 @@ class SearchEngine:
 
 
 MODES = ("hybrid", "dense", "bm25")
-RETRIEVER_NAMES = {"hybrid": ("dense", "lexical", "translated"), "dense": ("dense",), "bm25": ("lexical",)}
-STAGES = ("embed", "dense", "lexical", "translated", "fuse", "answerability", "present")  # Retrieved.stage_ms keys
+RETRIEVER_NAMES = {"hybrid": ("dense", "lexical", "translated", "machine_translated"), "dense": ("dense",),
+                   "bm25": ("lexical",)}
+STAGES = ("translate", "embed", "dense", "lexical", "translated", "machine_translated", "fuse", "answerability",
+          "present")  # Retrieved.stage_ms keys
 
 
 def _ms_since(started: float) -> float:

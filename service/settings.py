@@ -56,6 +56,8 @@ class Settings(EncoderSettings):
     audit_log: Path = Field(Path("var/audit.jsonl"), description="CITEQA_AUDIT_LOG: the admin actions, one JSON line each")
     retrieval: dict[str, object] = Field(default_factory=dict, description="CITEQA_RETRIEVAL: JSON object of retrieval "
                                          "settings that override those of the index version (e.g. {\"dense_weight\": 0.5})")
+    translation: bool = Field(True, description="CITEQA_TRANSLATION: machine-translate questions into the reports' "
+                              "other languages with Apertium where it is installed (false: never)")
     library_dir: Path | None = Field(None, description="CITEQA_LIBRARY_DIR: the library eval's report files "
                                                        "(default: ../shared/corpus_extra beside the repository)")
 

@@ -10,7 +10,7 @@ from index_build.embedding import Embedder
 from index_build.vocabulary import MIN_WORD_LENGTH, Vocabulary
 from index_build.lexical import question_words
 
-# Chosen on the eval set (README, "How the defaults were chosen"):
+# Chosen on the eval set (docs/retrieval.md, "How the defaults were chosen"):
 TRANSLATIONS_PER_WORD = 3
 MIN_TRANSLATION_SIMILARITY = 0.90
 

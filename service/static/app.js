@@ -213,9 +213,24 @@
         el("ul", { class: "chips", "aria-labelledby": "speakers-title" },
           ...speakers.map((speaker) => speakerChip(speaker, passages))));
     }
+    const translations = Object.entries(result.translations || {});
+    if (translations.length) {
+      parts.push(el("p", { class: "translations" }, "Also searched ",
+        ...translations.flatMap(([language, text], i) => [i ? "; " : "", `in ${languageName(language)} as: `,
+          el("q", { lang: language }, text)]), "."));
+    }
     parts.push(el("h3", { id: "passages-title" }, "Passages"), passages.length ? passageList(passages)
       : el("p", {}, "No passage found."));
     results.replaceChildren(...parts);
+  }
+
+  // A language's name in English ("fr" -> "French"), or its code where the browser has no name for it.
+  function languageName(code) {
+    try {
+      return new Intl.DisplayNames(["en"], { type: "language" }).of(code) || code;
+    } catch (error) {
+      return code;
+    }
   }
 
   // A speaker's chip: name, role and organisation, and the reports where they say it when the answer

@@ -21,3 +21,10 @@ def test_the_locator_gives_the_page_where_the_evidence_starts():
     assert locator.page("speaks of bees") == 1
     assert locator.page("speaks of honey   and wax") == 2  # wrapped lines joined, whitespace normalised
     assert locator.page("speaks of ants") is None
+
+
+def test_the_locator_gives_every_page_where_a_repeated_string_starts():
+    pages = [["Updated in May. Bees make honey."], ["Updated in May. Wasps do not."], ["Nothing repeats here."]]
+    locator = EvidenceLocator(clean_pages(pages))
+    assert locator.pages("Updated in May") == [1, 2] and locator.page("Updated in May") == 1
+    assert locator.pages("Wasps do not") == [2] and locator.pages("ants") == []

@@ -17,11 +17,13 @@ FOLDER = library.library_dir()
 needs_library = pytest.mark.skipif(FOLDER is None, reason=library.missing_library_message())
 
 
-def test_the_set_covers_every_report_in_both_languages():
+def test_the_set_covers_every_report_in_every_language_of_the_library():
     answerable = [q for q in QUESTIONS if q["kind"] != "negative"]
-    assert len(QUESTIONS) >= 120 and sum(q["kind"] == "negative" for q in QUESTIONS) >= 12
+    assert len(QUESTIONS) >= 190 and sum(q["kind"] == "negative" for q in QUESTIONS) >= 15
     assert set(Counter(q["document_id"] for q in answerable)) == set(REPORTS)
-    assert 0.4 <= sum(q["lang"] == "en" for q in QUESTIONS) / len(QUESTIONS) <= 0.6
+    assert {report.language for report in REPORTS.values()} == {"en", "fr", "es"}
+    shares = {language: sum(q["lang"] == language for q in QUESTIONS) / len(QUESTIONS) for language in ("en", "fr", "es")}
+    assert 0.35 <= shares["en"] <= 0.6 and shares["fr"] >= 0.2 and shares["es"] >= 0.1, shares
     other = sum(q["lang"] != REPORTS[q["document_id"]].language for q in answerable) / len(answerable)
     assert other >= 0.3, f"only {other:.0%} of the questions are asked in another language than their report"
     assert len({q["id"] for q in QUESTIONS}) == len(QUESTIONS)
@@ -47,9 +49,11 @@ def test_the_checker_refuses_a_wrong_page_and_a_missing_string():
     if FOLDER is None:
         pytest.skip(library.missing_library_message())
     question = {"id": "x", "document_id": "un-a-80-48-committee-migrant-workers-2025.en", "kind": "fact",
-                "evidence": ["Committee", "no report has this sentence in it"], "evidence_pages": [3, 1]}
+                "evidence": ["He stressed the obvious link between migration and refugee issues",
+                             "no report has this sentence in it", "Committee"], "evidence_pages": [3, 1, 1]}
     problems = [p.problem for p in library.check_questions([question], library.report_paths(CORPUS, FOLDER))]
-    assert len(problems) == 2 and "starts on page 1, not 3" in problems[0] and "not in" in problems[1]
+    assert len(problems) == 3 and "starts on page 9, not 3" in problems[0] and "not in" in problems[1]
+    assert "starts on each of pages [1, " in problems[2] and "give them all" in problems[2]  # a repeated string
 
 
 @needs_library

@@ -130,3 +130,14 @@ def test_speakers_match_without_their_leading_articles():
     answer = {"passages": [passage("protection des enfants")],
               "speakers": [{"name": "Barbade", "passages": [1]}, {"name": "OIM", "passages": [1]}]}
     assert score_answer(asked, answer, 1.0)["speaker_recall@5"] == 1.0
+
+
+def test_a_repeated_evidence_string_is_cited_right_on_any_of_its_pages():
+    from eval.runner import Question, score_answer
+
+    question = Question("x", "When was it updated?", "en", "date", [], ["Updated in May"], "", "doc",
+                        evidence_pages=[[1, 2]])
+    for page, expected in ((1, 1.0), (2, 1.0), (3, 0.0)):  # any of its pages (or the one before: a page break)
+        answer = {"passages": [{"text": "Updated in May. Wasps do not.", "document_id": "doc", "page": page,
+                                "start": 0, "end": 10}]}
+        assert score_answer(question, answer, 0.0)["page_accuracy"] == expected

@@ -5,7 +5,9 @@ from collections import Counter
 import pytest
 
 from eval.runner import load_questions
-from eval.tuning import GRID, Tuner, folds_of, grid
+from eval.library import QUESTIONS_FILE as LIBRARY_QUESTIONS
+from eval.runner import Question
+from eval.tuning import GRID, Tuner, folds_of, grid, report_folds_of, report_groups
 from index_build.retrieval import RetrievalSettings
 
 
@@ -17,6 +19,32 @@ def test_folds_are_stratified_by_language_and_kind():
         counts = Counter(f for f, q in zip(folds, questions) if q.lang == language)
         assert max(counts.values()) - min(counts.values()) <= 2
     assert folds == folds_of(questions, 5)  # the same split every time
+
+
+def _question(qid: str, document_id: str, *others: str, kind: str = "fact") -> Question:
+    return Question(qid, "?", "en", kind, [], ["x"] * (1 + len(others)), "", document_id,
+                    evidence_documents=[document_id, *others] if others else [])
+
+
+def test_report_folds_keep_every_question_of_a_report_in_one_fold():
+    questions = [_question("a1", "a"), _question("b1", "b"), _question("a2", "a"), _question("c1", "c", "d"),
+                 _question("d1", "d"), _question("n1", "", kind="negative"), _question("n2", "", kind="negative")]
+    assert report_groups(questions) == [frozenset("a"), frozenset("b"), frozenset("cd")]
+    folds = report_folds_of(questions)
+    assert folds[0] == folds[2] and folds[3] == folds[4]  # a report, and a report with its translation
+    assert len({folds[0], folds[1], folds[3]}) == 3  # leave-one-report-out: a fold per report group
+    assert folds[5] != folds[6]  # negatives dealt over the folds
+    assert set(report_folds_of(questions, 2)) == {0, 1}
+
+
+def test_the_library_questions_never_share_a_report_across_folds():
+    questions = load_questions() + load_questions(LIBRARY_QUESTIONS)
+    folds = report_folds_of(questions, 5)
+    by_report: dict[str, set[int]] = {}
+    for fold, question in zip(folds, questions):
+        for report in filter(None, [question.document_id, *question.evidence_documents]):
+            by_report.setdefault(report, set()).add(fold)
+    assert by_report and all(len(found) == 1 for found in by_report.values())
 
 
 def test_the_grid_tries_every_combination():
@@ -34,3 +62,12 @@ def test_a_fit_picks_a_candidate_and_thresholds_that_refuse_no_training_question
     for index, question in enumerate(questions):
         if not question.is_negative:
             assert engine.answerability(tuner.retrieved[index], fitted)[0], question.id
+
+
+def test_a_lever_held_off_leaves_one_candidate_per_remaining_combination():
+    from eval.tuning import LEVERS, without
+
+    candidates = grid()
+    held = without(candidates, LEVERS["no machine-translated question"])
+    assert all(c.mt_dense_weight == 0 and c.mt_lexical_weight == 0 for c in held)
+    assert len(held) == len(candidates) // (len(GRID["mt_dense_weight"]) * len(GRID["mt_lexical_weight"]))

@@ -51,3 +51,10 @@ def test_repeated_sentences_get_their_own_spans():
     doc = clean([[line, "", line, "", line]])
     chunks = chunk_document(doc, 60, 20)
     assert [c.start for c in chunks] == [p.start for p in doc.paragraphs]
+
+
+def test_spanish_titles_do_not_end_a_sentence():
+    from index_build.text import split_sentences
+
+    text = "La Sra. Olmos y el Dip. Quiroga firmaron el acuerdo. Lo publicó el Lic. Ferrer."
+    assert split_sentences(text) == ["La Sra. Olmos y el Dip. Quiroga firmaron el acuerdo.", "Lo publicó el Lic. Ferrer."]

@@ -754,3 +754,204 @@ def test_long_paragraphs_of_titles_and_names_are_attributed_in_linear_time(parag
     started = time.perf_counter()
     attribute_speakers([paragraph])
     assert time.perf_counter() - started < 10  # sentence splitting and appositions were quadratic (issue 11)
+
+
+# --- transcripts: speaker labels (English, French, Spanish) ---------------------------------------
+
+BRIEFING = [
+    "Press briefing on regional reception capacity",
+    "Moderator: Priya Lindqvist",
+    "MODERATOR: Good afternoon and welcome to today's briefing.",
+    "Our first speaker will open with a short statement.",
+    "CORINNA VELLACOTT, Spokesperson for the Regional Office: Thank you, Priya. We have two announcements.",
+    "First, the new reception centre opens next month.",
+    "Q: How many places will the centre have?",
+    "MS. VELLACOTT: About four hundred places in the first phase.",
+    "SECRETARY OKONKWO-BRANDT: Let me add that funding is secured for two years.",
+    "QUESTION: Will the centre accept families?",
+    "NOTE: This transcript has been edited for length.",
+    "###",
+]
+
+
+@pytest.fixture(scope="module")
+def briefing() -> list[list[Speaker]]:
+    return attribute_speakers(BRIEFING)
+
+
+def test_transcript_moderator_label_takes_the_name_given_for_the_role(briefing):
+    lindqvist = Speaker("Priya Lindqvist", "Moderator", "")
+    assert briefing[0] == []
+    assert briefing[1] == [lindqvist]  # the credit line that names her
+    assert briefing[2] == [lindqvist]
+    assert briefing[3] == [lindqvist]  # a turn runs to the next label
+
+
+def test_transcript_declared_name_and_role_and_later_title_label(briefing):
+    vellacott = Speaker("Corinna Vellacott", "Spokesperson for the Regional Office", "")
+    assert briefing[4] == [vellacott] and briefing[5] == [vellacott]
+    assert briefing[7] == [vellacott]  # "MS. VELLACOTT:" is the woman declared earlier
+
+
+def test_transcript_question_and_role_with_surname_labels(briefing):
+    assert briefing[6] == [Speaker("Questioner", "Questioner", "")]
+    assert briefing[9] == [Speaker("Questioner", "Questioner", "")]
+    assert briefing[8] == [Speaker("Okonkwo-Brandt", "Secretary", "")]
+
+
+def test_transcript_note_and_end_mark_are_nobody(briefing):
+    assert briefing[10] == [] and briefing[11] == []
+
+
+def test_transcript_role_with_surname_takes_the_full_name_of_the_text():
+    result = attribute_speakers([
+        "Remarks by Secretary of Labour Ingrid Halvorsen-Ruiz on seasonal work permits.",
+        "SECRETARY HALVORSEN-RUIZ: Thank you all for coming.",
+        "Q: When will the permits be issued?",
+    ])
+    assert result[1] == [Speaker("Ingrid Halvorsen-Ruiz", "Secretary", "")]
+
+
+def test_french_transcript_labels():
+    result = attribute_speakers([
+        "Transcription de la conférence de presse",
+        "M. RENAUDIN :",
+        "Merci à tous d'être venus. Je vais présenter les chiffres de l'année.",
+        "QUESTION :",
+        "Combien de personnes ont été relocalisées ?",
+        "Mme ABERGEL-TISSOT : Environ deux mille, selon nos estimations.",
+        "MODÉRATRICE : Nous passons à la question suivante.",
+    ])
+    assert result[1] == result[2] == [Speaker("Renaudin", "", "")]
+    assert result[3] == result[4] == [Speaker("Auteur de la question", "Auteur de la question", "")]
+    assert result[5] == [Speaker("Abergel-Tissot", "", "")]
+    assert result[6] == [Speaker("Modératrice", "Modératrice", "")]
+
+
+def test_spanish_transcript_labels():
+    result = attribute_speakers([
+        "Rueda de prensa sobre el programa de retorno voluntario",
+        "MODERADORA: Bienvenidos a la sesión informativa.",
+        "SRA. ECHEVERRÍA: Gracias. Presentaré el balance del programa.",
+        "P: ¿Cuándo se publicará el informe?",
+        "LA PRESIDENTA: Se publicará en marzo.",
+        "ARTÍCULO 2: Esta ley entra en vigor al día siguiente.",
+        "NOTA: Transcripción no oficial.",
+    ])
+    assert result[0] == []
+    assert result[1] == [Speaker("Moderadora", "Moderadora", "")]
+    assert result[2] == [Speaker("Echeverría", "", "")]
+    assert result[3] == [Speaker("Autor de la pregunta", "Autor de la pregunta", "")]
+    assert result[4] == [Speaker("Presidenta", "Presidenta", "")]
+    assert result[5] == [] and result[6] == []
+
+
+@pytest.mark.parametrize("paragraphs", [
+    # a guide's notes and a law's articles and definitions are no transcript
+    ["IMPORTANTE: No es suficiente tener un correo electrónico.", "AVISO: Si usted ha marcado la casilla, recibirá "
+     "las notificaciones.", "Por NIE: palabra NIE + espacio + número.", "Documentación común:"],
+    ["ARTÍCULO 2: Esta ley entra en vigor al día siguiente.", "ARTÍCULO 3: Se deroga la ley anterior.",
+     "DISPOSICIONES GENERALES: las siguientes normas se aplican.", "TRANSITORIOS:"],
+    ["III. Asilado: a todo extranjero que sea reconocido como tal.", "IV. Secretario: al titular de la Secretaría.",
+     "V. Presidente: al titular del Ejecutivo.", "b) Moderador: la persona que conduce la sesión."],
+    # one label alone does not make a transcript; a list of officers names people, nobody speaks
+    ["MODERATOR: Welcome.", "The session then turned to funding."],
+    ["President: H.E. Mr. Teodoro Alcántara Ruiz (Paraguay)", "Vice-President: Ms. Ingeborg Saltvik (Norway)",
+     "The session opened on 3 March.", "Lessons Learned: The programme relied on volunteers."],
+])
+def test_labels_outside_a_transcript_are_nobody(paragraphs):
+    assert attribute_speakers(paragraphs) == [[] for _ in paragraphs]
+
+
+# --- laws and decrees: signatories (Spanish, French, English) ------------------------------------
+
+DECREE = [
+    "ROSAURA BETANCOURT LEAL, Presidenta de la República de Valdemora, a sus habitantes sabed:",
+    "Artículo 1.- Se crea el Registro Nacional de Personas Extranjeras.",
+    "Valdemora, a 14 de marzo de 2031.- Dip. Ernesto Quiroga Salinas, Presidente.- Sen. Lidia Montaño Ferrer, "
+    "Presidenta.- Dip. Beatriz Olmos Cárdenas, Secretaria.- Rúbricas.",
+    "En cumplimiento de lo dispuesto por la Constitución, expido el presente Decreto en la capital, a veinte de marzo "
+    "de dos mil treinta y uno.- Rosaura Betancourt Leal.- Rúbrica.- El Secretario del Interior, Lic. Tomás Urquidi "
+    "Paredes.- Rúbrica.",
+    "Valdemora, a 2 de abril de 2031.",
+]
+
+
+@pytest.fixture(scope="module")
+def decree() -> list[list[Speaker]]:
+    return attribute_speakers(DECREE)
+
+
+def test_decree_promulgation_header_names_the_authority(decree):
+    assert decree[0] == [Speaker("Rosaura Betancourt Leal", "Presidenta de la República de Valdemora", "")]
+    assert decree[1] == []
+
+
+def test_decree_rubrica_block_names_each_signatory_with_role(decree):
+    assert decree[2] == [
+        Speaker("Ernesto Quiroga Salinas", "Diputado, Presidente", ""),
+        Speaker("Lidia Montaño Ferrer", "Senadora, Presidenta", ""),
+        Speaker("Beatriz Olmos Cárdenas", "Diputada, Secretaria", ""),
+    ]
+
+
+def test_decree_promulgation_signatures_role_first_and_role_from_header(decree):
+    assert decree[3] == [
+        Speaker("Rosaura Betancourt Leal", "Presidenta de la República de Valdemora", ""),
+        Speaker("Tomás Urquidi Paredes", "Secretario del Interior", ""),
+    ]
+
+
+def test_decree_date_line_is_nobody(decree):
+    assert decree[4] == []
+
+
+def test_french_closing_block_over_paragraphs():
+    result = attribute_speakers([
+        "La présente loi sera exécutée comme loi de l'État.",
+        "Fait à Paris, le 3 juin 2031.",
+        "Hélène Marchetti-Vauclair",
+        "Par la Présidente de la République :",
+        "Le Premier ministre,",
+        "Bastien Lorrain",
+        "Le ministre de l'intérieur et des outre-mer,",
+        "Yannick Delaroche",
+        "Article 1er Le titre II du code est ainsi modifié : les mots « dix jours » sont remplacés par les mots "
+        "« quinze jours » dans toutes les dispositions concernées.",
+    ])
+    signatories = [
+        Speaker("Hélène Marchetti-Vauclair", "Présidente de la République", ""),
+        Speaker("Bastien Lorrain", "Premier ministre", ""),
+        Speaker("Yannick Delaroche", "Ministre de l'intérieur et des outre-mer", ""),
+    ]
+    assert result[0] == [] and result[8] == []
+    assert all(speakers == signatories for speakers in result[1:8])
+
+
+def test_french_closing_block_in_one_paragraph_name_after_the_authority():
+    result = attribute_speakers(["Fait à Lyon, le 5 mai 2030. Par le Président de la République : Gaspard Morvan "
+                                 "Le Premier ministre, Inès Carrel"])
+    assert result[0] == [Speaker("Gaspard Morvan", "Président de la République", ""),
+                         Speaker("Inès Carrel", "Premier ministre", "")]
+
+
+def test_signature_labels():
+    result = attribute_speakers([
+        "Signed: Marcus Abela Grech, Minister for Home Affairs",
+        "(Signed) Oriana Vella Camilleri",
+        "Fdo.: Ana Ruiz Soto",
+        "Signed by the parties in two copies.",
+        "Done at Valletta, this twelfth day of May 2029.",
+    ])
+    assert result[0] == [Speaker("Marcus Abela Grech", "Minister for Home Affairs", "")]
+    assert result[1] == [Speaker("Oriana Vella Camilleri", "", "")]
+    assert result[2] == [Speaker("Ana Ruiz Soto", "", "")]
+    assert result[3] == [] and result[4] == []
+
+
+def test_spanish_closing_formula_with_role_then_name():
+    result = attribute_speakers([
+        "Por tanto, mando a todos que guarden y hagan guardar esta ley.",
+        "Dado en Madrid, a 3 de mayo de 2030. FELIPE R. El Presidente del Gobierno, PEDRO ALCARAZ GIL",
+    ])
+    assert result == [[], [Speaker("Pedro Alcaraz Gil", "Presidente del Gobierno", "")]]

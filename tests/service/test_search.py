@@ -5,6 +5,8 @@ from dataclasses import replace
 import pytest
 
 from index_build.index_store import load_version
+from index_build.machine_translation import shared_translator
+from index_build.retrieval import default_settings
 from service.search import STAGES, SearchEngine
 
 pytestmark = pytest.mark.slow
@@ -44,3 +46,35 @@ def test_a_keyword_query_and_bm25_need_no_translated_vector(embedder, settings, 
     assert counting.calls == []  # BM25 embeds nothing
     engine.retrieve("Qui a parlé de la protection des enfants ?")  # French question, French reports only
     assert counting.calls == [("query", 1)]
+
+
+needs_apertium = pytest.mark.skipif(shared_translator() is None, reason="Apertium is not installed (make apertium)")
+
+
+@needs_apertium
+def test_a_question_is_also_searched_machine_translated_and_cited_from_the_original(embedder, settings, built_index):
+    version = load_version(settings.index_dir)
+    engine = SearchEngine(embedder, version, default_settings().with_(mt_dense_weight=1.0, mt_lexical_weight=1.0))
+    answer = engine.search("Who spoke about the protection of children?", 5)  # English; the seed report is French
+    assert set(answer.translations) == {"fr"} and "protection" in answer.translations["fr"]
+    assert answer.answerable and answer.passages
+    for passage in answer.passages:  # citations come from the report's own text, never from the translation
+        assert version.document_text(passage.document_id)[passage.start:passage.end] == passage.text
+    assert engine.translation_status()["enabled"] and "en>fr" in engine.translation_status()["routes"]
+
+
+@needs_apertium
+def test_a_spanish_question_is_taken_for_spanish_and_answered_on_a_french_report(embedder, settings, built_index):
+    engine = SearchEngine(embedder, load_version(settings.index_dir))
+    answer = engine.search("¿Quién habló de la protección de los niños?", 5)
+    assert answer.answerable, answer.reason
+    assert {"Sikander Khan", "Delphine Moralis"} & {speaker.name for speaker in answer.speakers}
+
+
+def test_without_a_translator_questions_are_searched_as_asked(embedder, settings, built_index):
+    engine = SearchEngine(embedder, load_version(settings.index_dir),
+                          default_settings().with_(mt_dense_weight=1.0, mt_lexical_weight=1.0), machine_translator=None)
+    answer = engine.search("Who spoke about the protection of children?", 5)
+    assert answer.translations == {} and answer.passages
+    assert engine.translation_status() == {"enabled": False, "routes": [], "reason": engine.translation_status()["reason"]}
+    assert "Apertium" in engine.translation_status()["reason"]
