@@ -52,9 +52,11 @@ index: install
 chromium:
 	command -v chromium >/dev/null || (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium)
 
-## apertium: Debian's Apertium with the English-Spanish and French-Spanish pairs, for translating questions
+## apertium: Debian's Apertium with the English-Spanish and French-Spanish pairs, for translating questions (optional:
+## without it citeqa searches questions as they are asked, and /health says so)
 apertium:
-	command -v apertium >/dev/null || (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends apertium lttoolbox apertium-lex-tools apertium-eng-spa apertium-fr-es)
+	command -v apertium >/dev/null || (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends apertium lttoolbox apertium-lex-tools apertium-eng-spa apertium-fr-es) \
+		|| echo "make: Apertium could not be installed (apt-get needs root): citeqa runs without machine translation"
 
 ## wrk: Debian's HTTP load generator, for `citeqa bench` and its test
 wrk:

@@ -28,7 +28,8 @@ from eval import library
 from eval.report import print_fold_comparison, print_sets
 from eval.runner import DEPTH, Question, QuestionResult, relevant_chunks, score_answer, summarise
 from index_build.language import is_who_question
-from index_build.retrieval import DEFAULTS_FILE, RetrievalSettings, pair_key
+from index_build.retrieval import DEFAULTS_FILE, RetrievalSettings
+from service.search import answer_scores
 
 GRID = {  # ranking settings, tried together (lexical_weight stays 1.0: only the ratios matter in the fusion; the
     # dense fusion stays global: centred and per-language rankings lost under every earlier cross-validation)
@@ -52,6 +53,7 @@ LEVERS = {  # what each translation lever adds: the cross-validation run again w
     "no translation at all": {"mt_dense_weight": 0.0, "mt_lexical_weight": 0.0, "translated_weight": 0.0,
                               "translated_dense_weight": 0.0},
 }
+MIN_PAIR_QUESTIONS = 5  # a pair's threshold needs this many answerable questions of the pair (else: no threshold)
 MARGINS = (0.0, 0.005, 0.01, 0.02)  # how far thresholds sit under the lowest answerable question of their pair
 MAX_FALSE_ABSTENTION = 0.02  # the held-out false abstention a margin may cost, on every question set
 
@@ -121,7 +123,6 @@ class Tuner:
         self.report_languages = {doc["id"]: doc.get("language", "") for doc in engine.version.documents}
         self.relevant = relevant_chunks(questions, list(engine.version.iter_chunks()))
         self.retrieved = [engine.retrieve(question.question) for question in questions]
-        self.best = [engine.best_sentence_by_language(retrieved) for retrieved in self.retrieved]
         self._metrics: dict[tuple[int, str], dict] = {}
 
     def metrics(self, index: int, settings: RetrievalSettings) -> dict:
@@ -145,24 +146,32 @@ class Tuner:
         values = [value for value in values if value is not None]
         return statistics.fmean(values) if values else 0.0
 
-    def thresholds(self, indexes: list[int], margin: float) -> dict[str, float]:
+    def thresholds(self, indexes: list[int], margin: float, settings: RetrievalSettings) -> dict[str, float]:
         """Per (question language, report language) pair: ``margin`` under the lowest best-sentence
-        similarity of an answerable question of that pair."""
-        lowest: dict[str, float] = {}
+        similarity of an answerable question of that pair; a pair with fewer than MIN_PAIR_QUESTIONS such
+        questions gets none (one or two questions say too little of a pair's scale)."""
+        found: dict[str, list[float]] = {}
         for i in indexes:
             question = self.questions[i]
             report_language = self.report_languages.get(question.document_id)
             if question.is_negative or report_language is None or self.retrieved[i].language is None:
                 continue
-            key = pair_key(self.retrieved[i].language, report_language)
-            lowest[key] = min(lowest.get(key, 1.0), self.best[i][report_language])
-        return {key: math.floor((value - margin) * 10_000) / 10_000 for key, value in sorted(lowest.items())}  # rounded down
+            score, key = answer_scores(self.retrieved[i], settings)[report_language]
+            found.setdefault(key, []).append(score)
+        return {key: math.floor((min(values) - margin) * 10_000) / 10_000  # rounded down
+                for key, values in sorted(found.items()) if len(values) >= MIN_PAIR_QUESTIONS}
 
     def coverage(self, indexes: list[int], settings: RetrievalSettings) -> float:
         """The highest minimum word coverage that refuses no answerable question of these."""
         allowed = [c for c in COVERAGES if all(self.engine.answerability(self.retrieved[i], settings.with_(
             min_word_coverage=c))[0] for i in indexes if not self.questions[i].is_negative)]
         return max(allowed, default=0.0)
+
+    def abstention(self, indexes: list[int], settings: RetrievalSettings) -> float:
+        """Share of these negatives that the settings refuse (0 without negatives)."""
+        negatives = [i for i in indexes if self.questions[i].is_negative]
+        refused = sum(not self.engine.answerability(self.retrieved[i], settings)[0] for i in negatives)
+        return refused / len(negatives) if negatives else 0.0
 
     def unknown_words_limit(self, indexes: list[int], settings: RetrievalSettings) -> int:
         """The fewest unknown words (UNKNOWN_WORDS) that refuse at most MAX_FALSE_ABSTENTION / 2 of these
@@ -182,7 +191,10 @@ class Tuner:
         who = [i for i in indexes if is_who_question(self.questions[i].question)]
         best = max((best.with_(**dict(zip(WHO_GRID, values))) for values in itertools.product(*WHO_GRID.values())),
                    key=lambda settings: self.ranking_score(who, settings) + self.speaker_score(who, settings))
-        best = best.with_(abstain_below=self.thresholds(indexes, margin))
+        best = max((best.with_(answer_by_translation=choice) for choice in (False, True)),
+                   key=lambda settings: self.abstention(indexes, settings.with_(
+                       abstain_below=self.thresholds(indexes, margin, settings))))
+        best = best.with_(abstain_below=self.thresholds(indexes, margin, best))
         best = best.with_(min_word_coverage=self.coverage(indexes, best))
         return best.with_(max_unknown_words=self.unknown_words_limit(indexes, best))
 
@@ -225,10 +237,12 @@ def choose_margin(tuner: Tuner, assignment: list[int], candidates: list[Retrieva
     MAX_FALSE_ABSTENTION on every question set, with its held-out results and the settings of each fold."""
     for margin in MARGINS:
         results, chosen = cross_validate(tuner, assignment, candidates, margin)
-        refused = {name: summarise(members).get("false_abstention") or 0.0
-                   for name, members in _by_set(sets, results).items()}
+        summaries = {name: summarise(members) for name, members in _by_set(sets, results).items()}
+        refused = {name: summary.get("false_abstention") or 0.0 for name, summary in summaries.items()}
         print(f"threshold margin {margin}: held-out false abstention "
-              + ", ".join(f"{name} {value:.3f}" for name, value in refused.items()))
+              + ", ".join(f"{name} {value:.3f}" for name, value in refused.items()) + "; abstention on negatives "
+              + ", ".join(f"{name} {summary['abstention']:.3f}" for name, summary in summaries.items()
+                          if summary.get("abstention") is not None))
         if all(value <= MAX_FALSE_ABSTENTION for value in refused.values()):
             return margin, results, chosen
     return margin, results, chosen
@@ -280,7 +294,8 @@ def main(argv: list[str] | None = None) -> int:
         print_fold_comparison(schemes, title=f"held out by report ({folds_name}), each lever off")
     for fold, fitted in enumerate(chosen):
         print(f"fold {fold}: {json.dumps(_ranking_part(fitted))} thresholds {fitted.abstain_below} "
-              f"coverage {fitted.min_word_coverage} unknown words {fitted.max_unknown_words}")
+              f"coverage {fitted.min_word_coverage} unknown words {fitted.max_unknown_words} "
+              f"answer by translation {fitted.answer_by_translation}")
     final = tuner.fit(list(range(len(questions))), candidates, margin)
     print(f"chosen on all questions: {json.dumps(final.with_(tuning=False).to_dict())}  "
           f"({time.perf_counter() - started:.0f} s)")

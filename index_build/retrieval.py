@@ -34,12 +34,16 @@ class RetrievalSettings:
     repeated_speaker_factor: float = 0.6  # who-questions: weight of a passage that adds no new speaker
     repeated_report_factor: float = 1.0  # who-questions: weight of a passage from a report already in the answer
     # best-sentence similarity under which a (question language, report language) pair does not answer;
-    # keys "fr>en" (a French question, English reports)
+    # keys "fr>en" (a French question, English reports), "fr~en" (its machine translation, English reports)
     abstain_below: dict[str, float] = field(default_factory=dict)
     min_word_coverage: float = 0.2  # share of a question's content words found in its language's reports
     # a question with this many content words that no report holds in any language (the word, or its machine
-    # translation into each other report language) is not answered by them (0: never refused for that)
+    # translation into each other report language) is not answered by them, where some report is in the
+    # question's language (0: never refused for that)
     max_unknown_words: int = 0
+    # other report languages answer by the best sentence of the question machine-translated into them (their own
+    # scale, "fr~en" thresholds) instead of the question's own cross-language similarity
+    answer_by_translation: bool = False
     candidates: int = 50  # passages each retriever proposes to the fusion
     dense_pool: int = 2000  # up to this many (filtered) chunks, the dense retriever scores every one exactly
     dense_search: int = 200  # above, it scores the chunks closest to the question by their own or a sentence's vector
@@ -69,9 +73,10 @@ class RetrievalSettings:
         return cls(**data)
 
 
-def pair_key(question_language: str | None, report_language: str) -> str:
-    """The key of a (question language, report language) pair in ``abstain_below``."""
-    return f"{question_language or '*'}>{report_language}"
+def pair_key(question_language: str | None, report_language: str, translated: bool = False) -> str:
+    """The key of a (question language, report language) pair in ``abstain_below``: "fr>en" for a French
+    question's own similarity with English passages, "fr~en" for that of its machine translation into English."""
+    return f"{question_language or '*'}{'~' if translated else '>'}{report_language}"
 
 
 def settings_for_version(manifest: dict, overrides: dict | None = None) -> RetrievalSettings:

@@ -94,6 +94,7 @@ class Retrieved:
     machine_dense: dict[str, DenseScores] = field(default_factory=dict)  # other language -> dense scores of the
     # machine-translated question against that language's passages
     machine_lexical: dict[str, Hits] = field(default_factory=dict)  # other language -> BM25 of its words there
+    machine_best: dict[str, float] = field(default_factory=dict)  # other language -> its best sentence similarity
     coverage: float | None = None  # share of the question's content words found in the reports
     unknown_words: list[str] = field(default_factory=list)  # content words no report holds, in any language
     best_sentence: dict[str, float] = field(default_factory=dict)  # report language -> best sentence similarity
@@ -165,8 +166,10 @@ class MachineTranslatedRetriever:
                 found.machine_lexical[other] = self.store.search_words(query_terms(text), query.settings.candidates,
                                                                        allowed)
             if other in query.machine_vectors:
-                found.machine_dense[other] = dense_scores(self.store, query.machine_vectors[other], allowed,
-                                                          query.settings)
+                scores = dense_scores(self.store, query.machine_vectors[other], allowed, query.settings)
+                found.machine_dense[other] = scores
+                if len(scores.rows):  # the closest sentences' chunks are among the candidates: the best is there
+                    found.machine_best[other] = float(scores.best_sentence.max())
 
 
 def dense_scores(store: IndexStore, vector: np.ndarray, allowed: np.ndarray | None,
@@ -208,6 +211,18 @@ def best_sentence_by_language(store: IndexStore, vector: np.ndarray, allowed: np
         tops = [store.search_sentences(vector, 1, within).scores, store.search_chunks(vector, 1, within).scores]
         best[language] = float(max((float(t[0]) for t in tops if len(t)), default=-1.0))
     return best
+
+
+def answer_scores(retrieved: Retrieved, settings: RetrievalSettings) -> dict[str, tuple[float, str]]:
+    """Per report language, the similarity that says whether it answers and the key of its threshold: the best
+    sentence of the question itself, or (``answer_by_translation``, other languages) of its machine translation."""
+    found = {}
+    for other, score in retrieved.best_sentence.items():
+        if settings.answer_by_translation and other != retrieved.language and other in retrieved.machine_best:
+            found[other] = (retrieved.machine_best[other], pair_key(retrieved.language, other, translated=True))
+        else:
+            found[other] = (score, pair_key(retrieved.language, other))
+    return found
 
 
 def _both(allowed: np.ndarray | None, mask: np.ndarray | None) -> np.ndarray | None:
@@ -455,15 +470,17 @@ class SearchEngine:
         language = retrieved.language
         if language is None or retrieved.query is None:
             return True, ""
-        best = retrieved.best_sentence
-        thresholds = {other: settings.abstain_below.get(pair_key(language, other)) for other in best}
+        scored = answer_scores(retrieved, settings)
+        best = {other: score for other, (score, _) in scored.items()}
+        thresholds = {other: settings.abstain_below.get(key) for other, (_, key) in scored.items()}
         if best and all(threshold is not None and best[other] < threshold for other, threshold in thresholds.items()):
             closest = max(best, key=lambda other: best[other] - thresholds[other])
             return False, (f"Nothing in the reports is close enough to the question: the best sentence has a similarity "
                            f"of {best[closest]:.3f}, under {thresholds[closest]:.3f} for a question in {language} "
                            f"and reports in {closest}. The passages below are the nearest ones, but weak.")
-        unknown = retrieved.unknown_words
-        if settings.max_unknown_words and len(unknown) >= settings.max_unknown_words:
+        unknown = retrieved.unknown_words  # judged only where the reports hold the question's language: elsewhere
+        # every word hangs on a word-by-word machine translation
+        if settings.max_unknown_words and language in self.report_languages and len(unknown) >= settings.max_unknown_words:
             return False, (f"The reports never mention {', '.join(repr(word) for word in unknown)}, in any of their "
                            "languages: they do not seem to speak of it. The passages below are the nearest ones, but weak.")
         coverage = retrieved.coverage

@@ -23,7 +23,7 @@ class CountingEncoder:
         return self.encoder.encode(texts, prompt_name, show_progress)
 
 
-def test_a_question_and_its_translated_words_are_embedded_in_one_call(embedder, settings, built_index):
+def test_a_question_and_its_translations_are_embedded_in_one_call(embedder, settings, built_index):
     version = load_version(settings.index_dir)
     question = "Who stressed the protection of children at borders?"  # English, the seed report French
     embedder.embed_words(["protection", "children", "borders", "stressed"])  # the question words, known
@@ -31,8 +31,11 @@ def test_a_question_and_its_translated_words_are_embedded_in_one_call(embedder, 
     fresh = replace(embedder, encoder=counting, query_cache=0)
     engine = SearchEngine(fresh, version)
     found = engine.retrieve(question)
-    assert counting.calls == [("query", 2)]  # the question and its words in French, together
+    translated = shared_translator() is not None and engine.settings.mt_dense_weight > 0
+    # the question, its words in French and (with Apertium) the question machine-translated into French, together
+    assert counting.calls == [("query", 3 if translated else 2)]
     assert found.translated_dense.keys() == {"fr"} and found.translated.keys() == {"fr"}
+    assert found.machine_dense.keys() == ({"fr"} if translated else set())
     answer = engine.answer(found, 5)
     assert set(found.stage_ms) == set(STAGES) and all(ms >= 0 for ms in found.stage_ms.values())
     same = SearchEngine(embedder, version).search(question)  # the engine as served: the same passages

@@ -125,6 +125,11 @@ def test_who_question_shows_speaker_chips_and_highlighted_passages(browser, serv
         assert link.get_attribute("href") == (f"/documents/{passage['document_id']}/view?start={passage['start']}"
                                               f"&end={passage['end']}#cited")
     assert "q=who+spoke" in page.url or "q=who%20spoke" in page.url
+    if expected["translations"]:  # the question also searched machine-translated: the page says how
+        shown = page.locator(".translations").inner_text()
+        assert "Also searched in French as:" in shown and expected["translations"]["fr"] in shown
+    else:
+        assert page.locator(".translations").count() == 0
 
     out = REPO / "test-output"
     out.mkdir(exist_ok=True)
