@@ -272,6 +272,10 @@ def _ask(args: argparse.Namespace, settings: Settings) -> int:
     if not search_filter.empty:
         conditions = ", ".join(f"{key}={value}" for key, value in search_filter.to_dict().items())
         print(f"Filter: {conditions}\n")
+    for language, text in answer.translations.items():
+        print(f"Also searched in {language} as: {text}")
+    if answer.translations:
+        print()
     if not answer.answerable:
         print(f"Not answered: {answer.reason}\n")
     for passage in answer.passages:

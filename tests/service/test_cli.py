@@ -29,6 +29,15 @@ def test_ask_prints_passages_with_their_citations(settings, built_index):
     assert "chars " in result.stdout and "speakers:" in result.stdout
 
 
+def test_ask_says_what_it_also_searched_machine_translated(settings, built_index):
+    from index_build.machine_translation import shared_translator
+
+    result = citeqa("ask", "Who spoke about the protection of children?", "-k", "1",
+                    env_overrides={"CITEQA_INDEX_DIR": str(settings.index_dir)})
+    assert result.returncode == 0, result.stderr
+    assert ("Also searched in fr as: " in result.stdout) == (shared_translator() is not None)
+
+
 def test_build_if_missing_keeps_an_existing_index(settings, built_index):
     result = citeqa("build", "--if-missing", env_overrides={"CITEQA_INDEX_DIR": str(settings.index_dir)})
     assert result.returncode == 0 and "already built" in result.stdout
