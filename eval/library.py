@@ -85,12 +85,16 @@ def make_library_corpus(target: Path, seed_corpus: Path, folder: Path) -> Path:
 
 
 def ensure_library_index(embedder, seed_corpus: Path = REPO / "corpus", work_dir: Path = DEFAULT_WORK_DIR,
-                         show_progress: bool = True, store: str = "") -> Path | None:
+                         show_progress: bool = True, store: str = "",
+                         chunking: tuple[int, int] | None = None) -> Path | None:
     """The library's index folder (seed corpus + library), built when missing or out of date; None without
     the library's files. Reports already embedded are reused by content hash. ``store``: build it into this
-    PostgreSQL database instead (its current version is replaced; the folder's path is still returned)."""
-    from index_build.builder import build_index, is_up_to_date
+    PostgreSQL database instead (its current version is replaced; the folder's path is still returned).
+    ``chunking``: (characters, overlap) of the passages, when not the defaults."""
+    from index_build.builder import DEFAULT_CHUNK_OVERLAP, DEFAULT_CHUNK_SIZE, build_index, is_up_to_date
     from index_build.targets import build_target
+
+    size, overlap = chunking or (DEFAULT_CHUNK_SIZE, DEFAULT_CHUNK_OVERLAP)
 
     folder = library_dir()
     if folder is None:
@@ -98,8 +102,9 @@ def ensure_library_index(embedder, seed_corpus: Path = REPO / "corpus", work_dir
     corpus = make_library_corpus(work_dir / "corpus", seed_corpus, folder)
     index_dir = work_dir / "index"
     target = build_target(store, index_dir)
-    if not is_up_to_date(corpus, target, embedder):
-        print(build_index(corpus, target, embedder, show_progress=show_progress).line(), file=sys.stderr)
+    if not is_up_to_date(corpus, target, embedder, chunk_size=size, chunk_overlap=overlap):
+        print(build_index(corpus, target, embedder, show_progress=show_progress, chunk_size=size,
+                          chunk_overlap=overlap).line(), file=sys.stderr)
     return index_dir
 
 

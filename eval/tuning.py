@@ -256,8 +256,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--folds", type=int, default=5, help="folds of questions, printed beside the report folds")
     parser.add_argument("--levers", action="store_true",
                         help="also cross-validate with each translation lever off (LEVERS) and print the figures")
+    parser.add_argument("--chunking", metavar="SIZE/OVERLAP",
+                        help="measure a library index chunked so (e.g. 400/80, built into var/library-400-80) instead "
+                             "of the defaults; not with --write")
     parser.add_argument("--write", action="store_true", help=f"write the settings chosen on all questions to {DEFAULTS_FILE}")
     args = parser.parse_args(argv)
+    if args.chunking and args.write:
+        parser.error("--chunking measures another chunking; the defaults' chunking is index_build/retrieval.json's")
     from index_build.embedding import Embedder
     from index_build.index_store import load_version
     from service.search import SearchEngine
@@ -265,7 +270,9 @@ def main(argv: list[str] | None = None) -> int:
 
     settings = Settings()
     embedder = Embedder.load(settings.model, settings.model_cache_dir, settings.encoder, settings.onnx_threads)
-    index_dir = library.ensure_library_index(embedder)
+    chunking = _chunking(args.chunking)
+    work_dir = library.DEFAULT_WORK_DIR if chunking is None else Path(f"{library.DEFAULT_WORK_DIR}-{args.chunking.replace('/', '-')}")
+    index_dir = library.ensure_library_index(embedder, work_dir=work_dir, chunking=chunking)
     if index_dir is None:
         print(library.missing_library_message())
         return 2
@@ -307,6 +314,14 @@ def main(argv: list[str] | None = None) -> int:
             "settings": final.with_(tuning=False).to_dict()}, indent=2) + "\n", encoding="utf-8")
         print(f"Written to {DEFAULTS_FILE}")
     return 0
+
+
+def _chunking(value: str | None) -> tuple[int, int] | None:
+    """"400/80" -> (400, 80); None for the defaults."""
+    if not value:
+        return None
+    size, _, overlap = value.partition("/")
+    return int(size), int(overlap or 0)
 
 
 def _by_set(sets: dict[str, list[Question]], results: list[QuestionResult]) -> dict[str, list[QuestionResult]]:

@@ -71,3 +71,11 @@ def test_a_lever_held_off_leaves_one_candidate_per_remaining_combination():
     held = without(candidates, LEVERS["no machine-translated question"])
     assert all(c.mt_dense_weight == 0 and c.mt_lexical_weight == 0 for c in held)
     assert len(held) == len(candidates) // (len(GRID["mt_dense_weight"]) * len(GRID["mt_lexical_weight"]))
+
+
+def test_another_chunking_is_read_as_size_and_overlap_and_never_written():
+    from eval.tuning import _chunking, main
+
+    assert _chunking("400/80") == (400, 80) and _chunking(None) is None
+    with pytest.raises(SystemExit):
+        main(["--chunking", "400/80", "--write"])
