@@ -366,10 +366,6 @@ class SearchEngine:
                     found[other] = text.strip()
         return found
 
-    def best_sentence_by_language(self, retrieved: Retrieved) -> dict[str, float]:
-        """The question's similarity with the best sentence of each report language."""
-        return retrieved.best_sentence
-
     def answer(self, retrieved: Retrieved, k: int = 5, mode: str = "hybrid", settings: RetrievalSettings | None = None,
                started: float | None = None) -> Answer:
         """Stages 2-5 over what was retrieved: fuse, diversify, decide answerability, present."""
