@@ -85,7 +85,7 @@ def print_sets(sets: dict[str, list[QuestionResult]], title: str, console: Conso
         _print_failures(console, results, name)
 
 
-COMPARED = ("accuracy@5", "MRR@10", "speaker_recall@5", "page_accuracy", "abstention", "false_abstention")
+COMPARED = ("accuracy@5", "MRR@10", "speaker_recall@5", "page_accuracy", "abstention", "false_abstention", "chars@5")
 
 
 def print_fold_comparison(schemes: dict[str, dict[str, list[QuestionResult]]], console: Console | None = None,

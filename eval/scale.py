@@ -142,11 +142,12 @@ def _database_gb(store: str) -> float:
 def measure(corpus: Path, index: Path, report: Path, search_only: bool = False, store: str = "") -> dict:
     """The figures, in this (fresh) process (``search_only``: not the report's embedding and addition; ``store``:
     a database holding the same index)."""
-    from index_build.builder import number_sentences, prepare_report
+    from index_build.builder import prepare_report
     from index_build.corpus import ReportInfo
     from index_build.embedding import Embedder
     from index_build.index_store import load_version
     from index_build.pg_store import open_current
+    from index_build.preparation import number_sentences
     from index_build.reports import NewReport, add_reports
     from index_build.targets import PostgresTarget
     from index_build.vocabulary import vocabulary_words

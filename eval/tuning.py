@@ -25,6 +25,7 @@ import time
 from pathlib import Path
 
 from eval import library
+from eval.passage_shapes import SHAPES, Shape
 from eval.report import print_fold_comparison, print_sets
 from eval.runner import DEPTH, Question, QuestionResult, relevant_chunks, score_answer, summarise
 from index_build.language import is_who_question
@@ -32,14 +33,16 @@ from index_build.retrieval import DEFAULTS_FILE, RetrievalSettings
 from service.search import answer_scores
 
 GRID = {  # ranking settings, tried together (lexical_weight stays 1.0: only the ratios matter in the fusion; the
-    # dense fusion stays global: centred and per-language rankings lost under every earlier cross-validation)
+    # dense fusion stays global: centred and per-language rankings lost under every earlier cross-validation; the
+    # question's own translations stay off: with renderings, letting the folds choose them lost, see LEVERS)
     "dense_weight": (0.5, 0.75, 1.0),
-    "translated_weight": (0.5, 1.0),
-    "translated_dense_weight": (0.0, 0.25, 0.5),
-    "mt_dense_weight": (0.0, 0.5, 1.0),
-    "mt_lexical_weight": (0.0, 0.5, 1.0),
+    "rendering_weight": (0.25, 0.5, 1.0),
+    "rendering_lexical_weight": (0.0, 0.5, 1.0),
     "sentence_weight": (0.5, 0.7),
     "rrf_k": (10.0, 30.0),
+    "translated_weight": (0.0,),
+    "translated_dense_weight": (0.0,),
+    "mt_dense_weight": (0.0,),
 }
 WHO_GRID = {  # tried next, on the who questions only, with the ranking chosen
     "repeated_speaker_factor": (0.3, 0.6, 0.8),
@@ -47,11 +50,14 @@ WHO_GRID = {  # tried next, on the who questions only, with the ranking chosen
 }
 COVERAGES = (0.0, 0.1, 0.2, 0.3)  # candidate minimum word coverage
 UNKNOWN_WORDS = (1, 2, 3)  # candidate numbers of unknown words that refuse a question
-LEVERS = {  # what each translation lever adds: the cross-validation run again with the lever's weights held at 0
-    "no machine-translated question": {"mt_dense_weight": 0.0, "mt_lexical_weight": 0.0},
-    "no word-by-word translation": {"translated_weight": 0.0, "translated_dense_weight": 0.0},
-    "no translation at all": {"mt_dense_weight": 0.0, "mt_lexical_weight": 0.0, "translated_weight": 0.0,
-                              "translated_dense_weight": 0.0},
+LEVERS = {  # what each translation lever gives: the cross-validation run again on GRID with these values instead
+    "no rendering BM25": {"rendering_lexical_weight": (0.0,)},
+    "no renderings (no translation at all)": {"rendering_weight": (0.0,), "rendering_lexical_weight": (0.0,)},
+    "renderings, and the question translated too": {"translated_weight": (0.0, 0.5),
+                                                    "translated_dense_weight": (0.0, 0.5), "mt_dense_weight": (0.0, 0.5)},
+    "the question translated, no renderings": {"rendering_weight": (0.0,), "rendering_lexical_weight": (0.0,),
+                                               "translated_weight": (0.5, 1.0), "translated_dense_weight": (0.0, 0.25, 0.5),
+                                               "mt_dense_weight": (0.0, 0.5, 1.0)},
 }
 MIN_PAIR_QUESTIONS = 5  # a pair's threshold needs this many answerable questions of the pair (else: no threshold)
 MARGINS = (0.0, 0.005, 0.01, 0.02)  # how far thresholds sit under the lowest answerable question of their pair
@@ -198,10 +204,14 @@ class Tuner:
         best = best.with_(min_word_coverage=self.coverage(indexes, best))
         return best.with_(max_unknown_words=self.unknown_words_limit(indexes, best))
 
-    def result(self, index: int, settings: RetrievalSettings) -> QuestionResult:
-        """One question answered with the settings, abstention included."""
+    def result(self, index: int, settings: RetrievalSettings, shape: Shape | None = None) -> QuestionResult:
+        """One question answered with the settings, abstention included (its passages reshaped by ``shape``)."""
         question = self.questions[index]
-        answer = self.engine.answer(self.retrieved[index], DEPTH, settings=settings).model_dump()
+        answer = self.engine.answer(self.retrieved[index], 3 * DEPTH if shape else DEPTH,
+                                    settings=settings).model_dump()
+        if shape is not None:
+            passages = shape(answer["passages"], self.engine.version.document_text)[:DEPTH]
+            answer.update(passages=[{**p, "rank": rank} for rank, p in enumerate(passages, start=1)], speakers=None)
         metrics = score_answer(question, answer, 0.0, self.relevant.get(question.id))
         language = self.report_languages.get(question.document_id)
         pairing = "" if language is None else ("same" if language == question.lang else "other")
@@ -225,10 +235,11 @@ def cross_validate(tuner: Tuner, assignment: list[int], candidates: list[Retriev
     return [r for r in results if r is not None], chosen
 
 
-def without(candidates: list[RetrievalSettings], fixed: dict) -> list[RetrievalSettings]:
-    """The candidates with some settings held at a value (duplicates dropped, order kept)."""
-    found = {json.dumps(c.with_(**fixed).to_dict(), sort_keys=True): c.with_(**fixed) for c in candidates}
-    return list(found.values())
+def shaped(tuner: Tuner, assignment: list[int], chosen: list[RetrievalSettings],
+           shape: Shape) -> list[QuestionResult]:
+    """Held-out results with each fold's chosen settings, the passages reshaped (eval.passage_shapes)."""
+    folds = sorted(set(assignment))
+    return [tuner.result(i, chosen[folds.index(fold)], shape) for i, fold in enumerate(assignment)]
 
 
 def choose_margin(tuner: Tuner, assignment: list[int], candidates: list[RetrievalSettings],
@@ -259,6 +270,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--chunking", metavar="SIZE/OVERLAP",
                         help="measure a library index chunked so (e.g. 400/80, built into var/library-400-80) instead "
                              "of the defaults; not with --write")
+    parser.add_argument("--passage-shapes", action="store_true",
+                        help="also score the held-out answers with their passages reshaped (eval.passage_shapes: "
+                             "merged adjacent hits, sentence windows, report diversity)")
     parser.add_argument("--write", action="store_true", help=f"write the settings chosen on all questions to {DEFAULTS_FILE}")
     args = parser.parse_args(argv)
     if args.chunking and args.write:
@@ -296,9 +310,13 @@ def main(argv: list[str] | None = None) -> int:
                            folds_name: _by_set(sets, results)})
     if args.levers:
         schemes = {"all levers": _by_set(sets, results)}
-        for lever, fixed in LEVERS.items():
-            schemes[lever] = _by_set(sets, cross_validate(tuner, by_report, without(candidates, fixed), margin)[0])
+        for lever, values in LEVERS.items():
+            schemes[lever] = _by_set(sets, cross_validate(tuner, by_report, grid({**GRID, **values}), margin)[0])
         print_fold_comparison(schemes, title=f"held out by report ({folds_name}), each lever off")
+    if args.passage_shapes:
+        schemes = {"as today": _by_set(sets, shaped(tuner, by_report, chosen, lambda passages, text_of: passages))}
+        schemes |= {name: _by_set(sets, shaped(tuner, by_report, chosen, shape)) for name, shape in SHAPES.items()}
+        print_fold_comparison(schemes, title=f"held out by report ({folds_name}), passages reshaped")
     for fold, fitted in enumerate(chosen):
         print(f"fold {fold}: {json.dumps(_ranking_part(fitted))} thresholds {fitted.abstain_below} "
               f"coverage {fitted.min_word_coverage} unknown words {fitted.max_unknown_words} "

@@ -9,28 +9,39 @@ from pathlib import Path
 
 import numpy as np
 
-from index_build.chunking import chunk_document
-from index_build.cleaning import CleanDocument, Paragraph, clean_pages
+from index_build.cleaning import CleanDocument
 from index_build.corpus import ReportInfo, content_hash, file_stamp, known_content_hash, load_catalog
 from index_build.embedding import Embedder
 from index_build.chunk_table import Chunk
 from index_build.index_store import PreviousVersion
-from index_build.reading import RawReport, read_report
+from index_build.isolation import prepare_text_isolated
+from index_build.preparation import PreparedText, sentence_texts
 from index_build.retrieval import default_settings, manifest_entry
-from index_build.speakers import Speaker, attribute_speakers
+from index_build.machine_translation import Translator, shared_translator
+from index_build.passage_translation import render_passages
 from index_build.store import DocumentPart
 from index_build.targets import BuildTarget, Committed, VersionWriter, as_target
-from index_build.text import sentence_spans
 from index_build.vocabulary import build_vocabulary
 
 DEFAULT_CHUNK_SIZE = default_settings().chunk_size
 DEFAULT_CHUNK_OVERLAP = default_settings().chunk_overlap
-MIN_TURN_OVERLAP = 25  # characters of a speaker's turn a chunk must hold to carry that speaker (more than "M. "),
-# unless it holds the whole turn (a short credit line, "Commissioned by: UNHCR")
-LIST_GAP = 12  # at most this many characters between two speakers' mentions (", ", " and the ", " et de la ") make a list
 #: The modules that turn a file into chunks with speakers: a change in any of them re-prepares every report
 #: (vectors are still reused wherever a chunk's or sentence's text is unchanged).
-PIPELINE_MODULES = ("reading.py", "cleaning.py", "chunking.py", "language.py", "text.py", "speaker*.py", "builder.py")
+PIPELINE_MODULES = ("reading.py", "cleaning.py", "chunking.py", "language.py", "text.py", "speaker*.py",
+                    "preparation.py", "builder.py")
+
+
+def rendering_mark(translator: Translator | None) -> str:
+    """What a version's pipeline says of its renderings (:mod:`index_build.passage_translation`): the routes the
+    translator reaches, so that installing or removing one re-renders every report."""
+    if translator is None:
+        return ""
+    return "+renderings:" + ",".join(sorted(f"{s}>{t}" for s, t in translator.routes()))
+
+
+def resolve_translator(translator: Translator | None | str) -> Translator | None:
+    """``"shared"``: the process's translator (None when Apertium is not installed)."""
+    return shared_translator() if translator == "shared" else translator
 
 
 def pipeline_version() -> str:
@@ -54,58 +65,12 @@ class PreparedReport:
 
 
 def prepare_report(path: Path, info: ReportInfo, chunk_size: int = DEFAULT_CHUNK_SIZE,
-                   chunk_overlap: int = DEFAULT_CHUNK_OVERLAP, raw: RawReport | None = None) -> PreparedReport:
-    """Read (unless ``raw`` is the report already read), clean, chunk a report and attach the speakers
-    of each chunk (chunk ids start at 0)."""
-    raw = raw if raw is not None else read_report(path)
-    document = clean_pages(raw.pages)
-    if not document.text.strip():
-        raise ValueError(f"{path.name}: no text found in the report")
-    speakers_by_paragraph = attribute_speakers([paragraph.text for paragraph in document.paragraphs])
-    turns = [turn for paragraph, speakers in zip(document.paragraphs, speakers_by_paragraph)
-             for turn in speaker_turns(paragraph, speakers)]
-    chunks = []
-    for number, span in enumerate(chunk_document(document, chunk_size, chunk_overlap)):
-        speakers: list[dict] = []
-        for start, end, speaker in turns:
-            overlap = min(end, span.end) - max(start, span.start)
-            if overlap >= min(MIN_TURN_OVERLAP, len(span.text), end - start) and speaker.to_dict() not in speakers:
-                speakers.append(speaker.to_dict())
-        chunks.append(Chunk(number, info.id, span.page, span.start, span.end, span.text, speakers))
-    return PreparedReport(info, document, chunks, content_hash(path))
-
-
-def speaker_turns(paragraph: Paragraph, speakers: list[Speaker]) -> list[tuple[int, int, Speaker]]:
-    """Where in a paragraph each of its speakers has the floor, as (start, end, speaker) in document offsets.
-
-    A speaker named in the paragraph holds it from their first mention to the next speaker's; speakers
-    named together in a list ("Chile, Peru and Bolivia stressed …") share one turn; a speaker carried over
-    from an earlier paragraph (not named here) holds the opening part.
-    """
-    named = sorted((mention, speaker) for speaker in speakers
-                   if (mention := _first_mention(paragraph.text, speaker)) is not None)
-    carried = [speaker for speaker in speakers if all(speaker is not other for _, other in named)]
-    groups: list[list[tuple[tuple[int, int], Speaker]]] = []
-    for mention, speaker in named:
-        if groups and mention[0] - groups[-1][-1][0][1] <= LIST_GAP:
-            groups[-1].append((mention, speaker))
-        else:
-            groups.append([(mention, speaker)])
-    first_named = named[0][0][0] if named else len(paragraph.text)
-    turns = [(0, first_named, speaker) for speaker in carried]
-    for group, following in zip(groups, groups[1:] + [None]):
-        end = following[0][0][0] if following else len(paragraph.text)
-        turns += [(group[0][0][0], end, speaker) for _, speaker in group]
-    return [(paragraph.start + start, paragraph.start + end, speaker) for start, end, speaker in turns if end > start]
-
-
-def _first_mention(text: str, speaker: Speaker) -> tuple[int, int] | None:
-    """(start, end) of the first mention of a speaker's surname (or whole name) in a paragraph."""
-    for needle in (speaker.name, speaker.name.split()[-1]):
-        offset = text.find(needle)
-        if offset >= 0:
-            return offset, offset + len(needle)
-    return None
+                   chunk_overlap: int = DEFAULT_CHUNK_OVERLAP, text: PreparedText | None = None) -> PreparedReport:
+    """A report read, cleaned, chunked, with the speakers of each chunk and its sentences numbered: the text
+    work runs in a child process with limits (:func:`index_build.isolation.prepare_text_isolated`) unless
+    ``text`` is that work done already; UnreadableReport when the file is refused."""
+    text = text if text is not None else prepare_text_isolated(path, info.id, chunk_size, chunk_overlap)
+    return PreparedReport(info, text.document, text.chunks, content_hash(path))
 
 
 @dataclass
@@ -132,23 +97,26 @@ class BuildSummary:
 
 def build_index(corpus_dir: Path, target: Path | BuildTarget, embedder: Embedder, *,
                 chunk_size: int = DEFAULT_CHUNK_SIZE, chunk_overlap: int = DEFAULT_CHUNK_OVERLAP,
-                show_progress: bool = True, reuse: bool = True) -> BuildSummary:
+                show_progress: bool = True, reuse: bool = True,
+                translator: Translator | None | str = "shared") -> BuildSummary:
     """Make the index (a folder's path, or any :class:`~index_build.targets.BuildTarget`) match the corpus, as a
     new version switched atomically.
 
     With ``reuse``, documents whose content, model and chunking are unchanged keep their
-    chunks and vectors from the current version: only new or changed reports are embedded.
+    chunks and vectors from the current version: only new or changed reports are embedded. ``translator``
+    renders passages into the other languages (None: no renderings).
     """
     target = as_target(target)
     with target.lock():
         return build_locked(corpus_dir, target, embedder, chunk_size=chunk_size, chunk_overlap=chunk_overlap,
-                            show_progress=show_progress, reuse=reuse)
+                            show_progress=show_progress, reuse=reuse, translator=translator)
 
 
 def build_locked(corpus_dir: Path, target: Path | BuildTarget, embedder: Embedder, *,
                  chunk_size: int = DEFAULT_CHUNK_SIZE, chunk_overlap: int = DEFAULT_CHUNK_OVERLAP,
                  show_progress: bool = True, reuse: bool = True,
-                 prepared: dict[str, PreparedReport] | None = None) -> BuildSummary:
+                 prepared: dict[str, PreparedReport] | None = None,
+                 translator: Translator | None | str = "shared") -> BuildSummary:
     """:func:`build_index` for a caller that already holds the writer lock; ``prepared`` holds reports
     the caller has read and chunked already (used when their content is the corpus file's)."""
     started = time.perf_counter()
@@ -157,7 +125,8 @@ def build_locked(corpus_dir: Path, target: Path | BuildTarget, embedder: Embedde
     chunking = {"size": chunk_size, "overlap": chunk_overlap}
     previous = _reusable_version(target, embedder, chunking) if reuse else None
     old_docs = {doc["id"]: doc for doc in previous.documents} if previous else {}
-    pipeline = pipeline_version()  # read once, before any report is prepared
+    translator = resolve_translator(translator)
+    pipeline = pipeline_version() + rendering_mark(translator)  # read once, before any report is prepared
     same_pipeline = previous is not None and previous.manifest.get("pipeline") == pipeline
     known = _KnownVectors(previous) if previous is not None else None
     writer = target.writer(previous, same_pipeline)
@@ -174,7 +143,7 @@ def build_locked(corpus_dir: Path, target: Path | BuildTarget, embedder: Embedde
         usable = ready is not None and ready.content_hash == digest and ready.info == info and (
             chunk_size, chunk_overlap) == (DEFAULT_CHUNK_SIZE, DEFAULT_CHUNK_OVERLAP)
         report = ready if usable else prepare_report(corpus_dir / info.source_file, info, chunk_size, chunk_overlap)
-        part, embedded = _new_part(report, embedder, show_progress, known)
+        part, embedded = _new_part(report, embedder, show_progress, known, translator)
         part.entry["file_stamp"] = stamp
         writer.add(part)
         summary.embedded_chunks += embedded
@@ -193,11 +162,13 @@ def build_locked(corpus_dir: Path, target: Path | BuildTarget, embedder: Embedde
 
 
 def is_up_to_date(corpus_dir: Path, target: Path | BuildTarget, embedder: Embedder, *,
-                  chunk_size: int = DEFAULT_CHUNK_SIZE, chunk_overlap: int = DEFAULT_CHUNK_OVERLAP) -> bool:
+                  chunk_size: int = DEFAULT_CHUNK_SIZE, chunk_overlap: int = DEFAULT_CHUNK_OVERLAP,
+                  translator: Translator | None | str = "shared") -> bool:
     """True when the current version holds exactly the corpus's reports, unchanged, built by this model,
     chunking and pipeline: a build would change nothing."""
     previous = _reusable_version(as_target(target), embedder, {"size": chunk_size, "overlap": chunk_overlap})
-    if previous is None or previous.manifest.get("pipeline") != pipeline_version():
+    pipeline = pipeline_version() + rendering_mark(resolve_translator(translator))
+    if previous is None or previous.manifest.get("pipeline") != pipeline:
         return False
     documents = {doc["id"]: doc for doc in previous.documents}
     indexed = {(doc["id"], doc["content_hash"]) for doc in previous.documents}
@@ -219,6 +190,7 @@ class _KnownVectors:
         self._version = version
         self._chunks: dict[str, np.ndarray] = {}
         self._sentences: dict[str, np.ndarray] = {}
+        self._renderings: dict[tuple[str, str], tuple[np.ndarray, str]] = {}
         self._read: set[str] = set()
 
     def learn(self, document_id: str) -> None:
@@ -231,10 +203,19 @@ class _KnownVectors:
             self._chunks.setdefault(chunk.text, vector)
             for start, end, row in chunk.sentences:
                 self._sentences.setdefault(text[start:end], sentence_vectors[row])
+        renderings = self._version.renderings(document_id)
+        for row, language, vector, text in zip(renderings.rows.tolist(), renderings.languages, renderings.vectors,
+                                               renderings.texts):
+            self._renderings.setdefault((chunks[row].text, language), (vector, text))
 
     def chunk(self, text: str) -> np.ndarray | None:
         """The vector of a chunk with this text, if the previous version had one."""
         return self._chunks.get(text)
+
+    def rendering(self, chunk_text: str, language: str) -> tuple[np.ndarray, str] | None:
+        """The (vector, translation) of the rendering in ``language`` of a chunk with this text, if the previous
+        version had one."""
+        return self._renderings.get((chunk_text, language))
 
     def sentence(self, text: str) -> np.ndarray | None:
         """The vector of a sentence with this text, if the previous version had one."""
@@ -255,17 +236,19 @@ def _embed_reusing(texts: list[str], known, embedder: Embedder, show_progress: b
 
 
 def _new_part(report: PreparedReport, embedder: Embedder, show_progress: bool,
-              known: _KnownVectors | None = None) -> tuple[DocumentPart, int]:
+              known: _KnownVectors | None = None, translator: Translator | None = None) -> tuple[DocumentPart, int]:
     """A new, changed or re-prepared document, embedded now (unchanged texts keep their known vectors);
     returns the part and the number of chunks embedded."""
     if known is not None:
         known.learn(report.info.id)
-    sentence_texts = number_sentences(report.chunks, {report.info.id: report.document.text})
+    sentences = sentence_texts(report.chunks, report.document.text)  # numbered in the child
     vectors, embedded = _embed_reusing([chunk.text for chunk in report.chunks], known and known.chunk, embedder,
                                        show_progress)
-    sentence_vectors, _ = _embed_reusing(sentence_texts, known and known.sentence, embedder, show_progress)
+    sentence_vectors, _ = _embed_reusing(sentences, known and known.sentence, embedder, show_progress)
     entry = {**document_entry(report), "indexed_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
-    return DocumentPart(entry, report.document.text, report.chunks, vectors, sentence_vectors), embedded
+    renderings, _ = render_passages(report.chunks, entry.get("language", ""), translator, embedder,
+                                    known and known.rendering)
+    return DocumentPart(entry, report.document.text, report.chunks, vectors, sentence_vectors, renderings), embedded
 
 
 def _commit(writer: VersionWriter, embedder: Embedder, chunking: dict, pipeline: str,
@@ -286,18 +269,6 @@ def _commit(writer: VersionWriter, embedder: Embedder, chunking: dict, pipeline:
                                   lambda words: embedder.embed_words(words, show_progress, remember=False), dimension,
                                   previous.vocabulary if previous is not None else None)
     return writer.commit(manifest, vocabulary, order)
-
-
-def number_sentences(chunks: list[Chunk], texts: dict[str, str]) -> list[str]:
-    """Give every chunk its sentences as [start, end, row]; returns the text of each row, once per sentence."""
-    rows: dict[tuple[str, int, int], int] = {}
-    for chunk in chunks:
-        chunk.sentences = []
-        for start, end in sentence_spans(chunk.text):
-            key = (chunk.document_id, chunk.start + start, chunk.start + end)
-            row = rows.setdefault(key, len(rows))
-            chunk.sentences.append([key[1], key[2], row])
-    return [texts[document_id][start:end] for document_id, start, end in rows]
 
 
 def document_entry(report: PreparedReport) -> dict:

@@ -1,7 +1,11 @@
 """The chunk table of an index version: SQLite (standard library), read on demand, never loaded whole.
 
 One row per chunk (its row number is its position in the vector matrix) and one row per (chunk,
-speaker), so that a speaker filter and the speaker directory are one indexed query.
+speaker), its name and organisation folded when written (:func:`index_build.text.fold_accents`), so that a
+speaker filter and the speaker directory are one indexed query. A filter's names are matched as plain
+substrings of the folded values (``instr``, not ``LIKE``: ``_`` and ``%`` are letters like any other), first
+against each distinct value, then the chunks of the values matched are read by index, as PostgreSQL does
+(:meth:`index_build.pg_store.PostgresStore.allowed`).
 """
 
 from __future__ import annotations
@@ -114,14 +118,18 @@ class ChunkTable:
             yield _chunk(record)
 
     def speaker_rows(self, names: Iterable[str]) -> list[int]:
-        """Rows of the chunks where a speaker whose name or organisation contains one of ``names`` speaks."""
-        rows: set[int] = set()
-        for name in names:
-            pattern = f"%{fold_accents(name).strip()}%"
-            rows.update(row for (row,) in self._connection().execute(
-                "SELECT chunk_row FROM chunk_speakers WHERE folded LIKE ? OR folded_organisation LIKE ?",
-                (pattern, pattern)))
-        return sorted(rows)
+        """Rows of the chunks where a speaker whose name or organisation contains one of ``names`` speaks
+        (case and accents ignored; every character of a name taken as itself)."""
+        patterns = json.dumps(speaker_patterns(names), ensure_ascii=False)
+        found = self._connection().execute(
+            "WITH wanted(pattern) AS MATERIALIZED (SELECT value FROM json_each(?)), "
+            "names(value) AS (SELECT DISTINCT folded FROM chunk_speakers), "
+            "organisations(value) AS (SELECT DISTINCT folded_organisation FROM chunk_speakers) "
+            "SELECT chunk_row FROM chunk_speakers WHERE folded IN (SELECT value FROM names WHERE EXISTS "
+            "(SELECT 1 FROM wanted WHERE instr(value, pattern) > 0)) "
+            "UNION SELECT chunk_row FROM chunk_speakers WHERE folded_organisation IN (SELECT value FROM organisations "
+            "WHERE EXISTS (SELECT 1 FROM wanted WHERE instr(value, pattern) > 0)) ORDER BY 1", (patterns,))
+        return [row for (row,) in found]
 
     def speaker_passages(self) -> Iterator[tuple[tuple[str, str, str], str, str, str, str, int]]:
         """Who speaks in which report: (key, name, role, organisation, document id, passages), where the key
@@ -130,6 +138,17 @@ class ChunkTable:
                  "GROUP BY folded, role, organisation, document_id ORDER BY folded, role, organisation")
         for name, role, organisation, document_id, passages in self._connection().execute(query):
             yield (fold_accents(name), role, organisation), name, role, organisation, document_id, passages
+
+
+def folded_speakers(speakers: list[dict]) -> list[str]:
+    """What a speaker filter matches in a chunk, folded once when it is written: each speaker's name and
+    organisation (empty ones included, as the folder's rows hold them), each value once, in order."""
+    return sorted({fold_accents(speaker.get(field) or "") for speaker in speakers for field in ("name", "organisation")})
+
+
+def speaker_patterns(names: Iterable[str]) -> list[str]:
+    """A speaker filter's names as both stores match them: folded and stripped, each once, in order."""
+    return sorted({fold_accents(name).strip() for name in names})
 
 
 def _chunk(record: tuple) -> Chunk:

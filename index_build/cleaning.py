@@ -6,16 +6,25 @@ import bisect
 import re
 from collections import Counter
 from dataclasses import dataclass
+from functools import cached_property
 
 from index_build.reading import FOOTNOTE_RULE, PARAGRAPH_BREAK
 
 PARAGRAPH_SEPARATOR = "\n\n"
+#: Characters of a paragraph read back from a line-end hyphen for the compound it cuts ("Community-Based-"):
+#: a longer run of letters and hyphens is read from its last 200 characters only.
+HYPHEN_WINDOW = 200
 
+# Runs of spaces are taken whole (possessive "*+", "++": nothing after them can start with a space), and a
+# search starts only where a run starts ("(?<!\s)"): a line of 40 000 spaces costs its length, not its square
+# or its cube (tests/index_build/test_linear_patterns.py).
 _LONE_PAGE_NUMBER = re.compile(
-    r"^\s*(?:(?i:page|p\.)\s*)?[-–—]?\s*(?:\d{1,4}|[ivxlc]{1,7})\s*[-–—]?\s*(?:(?i:/|of|sur|de)\s*\d{1,4})?\s*$")
-_EDGE_NUMBER = r"(?:(?:page|p\.)\s*)?(?:#|[ivxlc]{1,7})(?:\s*(?:/|of|sur|de)\s*#)?"
-_EDGE_SEPARATOR = r"(?:\s*[|•·]\s*|\s+[-–—]\s+|\s+)"
-_KEY_EDGES = (re.compile(rf"^{_EDGE_NUMBER}(?:{_EDGE_SEPARATOR}|$)"), re.compile(rf"{_EDGE_SEPARATOR}{_EDGE_NUMBER}$"))
+    r"^\s*+(?:(?i:page|p\.)\s*+)?[-–—]?\s*+(?:\d{1,4}|[ivxlc]{1,7})\s*+[-–—]?\s*+(?:(?i:/|of|sur|de)\s*+\d{1,4})?\s*+$")
+_EDGE_NUMBER = r"(?:(?:page|p\.)\s*+)?(?:#|[ivxlc]{1,7})(?:\s*+(?:/|of|sur|de)\s*+#)?"
+_EDGE_SEPARATOR = r"(?:\s*+[|•·]\s*+|\s++[-–—]\s++|\s++)"
+_KEY_EDGES = (re.compile(rf"^{_EDGE_NUMBER}(?:{_EDGE_SEPARATOR}|$)"),
+              re.compile(rf"(?<!\s){_EDGE_SEPARATOR}{_EDGE_NUMBER}$"))
+_DIGITS = re.compile(r"\d+")
 _FOOTNOTE_START = re.compile(r"^\s*\d{1,2}\s+\S")
 _SENTENCE_END = re.compile(r"[.!?:;»\"”)]\s*$")
 _PARAGRAPH_END = re.compile(r"(?:[.!?;»\"”]|[.!?]\))\s*$")  # not a colon or a bare ")": a list, a table cell follows
@@ -23,7 +32,6 @@ _BULLET = re.compile(r"^\s*(?:[•▪◦●■\-–*]|\(?[0-9a-z]{1,2}[.)])\s+")
 _CUT_WORD = re.compile(r"(\w)-$")
 _SPACED_CUT = re.compile(r"(?<=\w) -$")  # "co -" at a line end: a compound's hyphen, spaced by the extraction
 _PAGE_NUMBER = re.compile(r"\d{1,4}|[ivxlc]{1,7}")  # the page number of a contents line
-_LEADERS = re.compile(r"\s*(?:\.\s?){4,}\s*")
 _TOC_ENTRY = re.compile(r" \.\.\. (?:\d{1,4}|[ivxlc]{1,7})$")  # a contents line once its leaders are mended
 _WORD = re.compile(r"[^\W\d_]+")
 _STANDALONE_WORD = re.compile(r"(?<![^\W\d_])[^\W\d_]+(?![^\W\d_])(?![’'])")  # not elided: "d’" is no word
@@ -47,6 +55,32 @@ def is_leader_line(line: str) -> bool:
         return False
     before = stripped[:start]
     return before[len(before.rstrip(". \t")):].count(".") >= 4
+
+
+def mend_leaders(line: str) -> str:
+    """Each run of four or more dot leaders ("....", ". . . ."; one space at most between two dots), with the
+    spaces around it, made " ... ". String scanning in one pass: the regular expression it replaces,
+    ``\\s*(?:\\.\\s?){4,}\\s*``, was searched from every space of a long run of spaces, in quadratic time."""
+    parts: list[str] = []
+    done = 0  # the line up to here is in parts
+    dot = line.find(".")
+    while dot >= 0:
+        after, dots = dot, 0  # after: past the last dot of the run that starts here
+        while after < len(line) and line[after] == ".":
+            dots += 1
+            after += 1
+            if after + 1 < len(line) and line[after].isspace() and line[after + 1] == ".":
+                after += 1
+        if dots >= 4:
+            start, end = dot, after
+            while start > done and line[start - 1].isspace():
+                start -= 1
+            while end < len(line) and line[end].isspace():
+                end += 1
+            parts += [line[done:start], " ... "]
+            done = after = end
+        dot = line.find(".", after)
+    return "".join(parts) + line[done:]
 
 
 def hyphen_head(text: str) -> str | None:
@@ -89,8 +123,12 @@ class CleanDocument:
 
     def page_at(self, offset: int) -> int:
         """The page that holds a character offset of the text."""
-        index = bisect.bisect_right([start for start, _ in self.page_starts], offset) - 1
+        index = bisect.bisect_right(self._page_offsets, offset) - 1
         return self.page_starts[index][1] if index >= 0 else 1
+
+    @cached_property
+    def _page_offsets(self) -> list[int]:  # made once, not for every chunk (a report of 50 000 pages)
+        return [start for start, _ in self.page_starts]
 
 
 @dataclass
@@ -173,7 +211,7 @@ def _strip_margins(lines: list[str], repeated: set[str]) -> list[str]:
 def _margin_key(line: str) -> str:
     """A line with digits and spacing normalised and page numbers cut off its ends, to recognise
     running headers/footers ("3 | IOM" and "IOM | 4", "GE.25-10053 1" and "2 GE.25-10053")."""
-    key = _SPACES.sub(" ", re.sub(r"\d+", "#", line.strip().lower()))
+    key = _SPACES.sub(" ", _DIGITS.sub("#", line.strip().lower()))
     for edge in _KEY_EDGES:
         key = edge.sub("", key)
     return key
@@ -279,27 +317,64 @@ def _join_lines(lines: list[_Line], words: "_Vocabulary | None" = None) -> tuple
     compound's own hyphen. Also returns where pages change inside the paragraph,
     as (offset, page) pairs.
     """
-    text = ""
+    text = _GrowingText()
     page_changes: list[tuple[int, int]] = []
     page = lines[0].page if lines else 1
     for line in lines:
         part = _SPACES.sub(" ", line.text).strip()
         if not part:
             continue
-        if text and _SPACED_CUT.search(text) and part[0].islower():
-            text = text[:-2] + "-"
-        elif text and _CUT_WORD.search(text) and part[0].islower():
-            if not (words and words.keeps_hyphen(text, part)):
-                text = text[:-1]
-        elif text and _CUT_WORD.search(text) and words and words.hyphen_evidence(text, part):
+        end = text.tail(3)  # what the patterns read: the text's end, not the whole paragraph again on every line
+        if end and _SPACED_CUT.search(end) and part[0].islower():
+            text.drop(2)
+            text.add("-")
+        elif end and _CUT_WORD.search(end) and part[0].islower():
+            if not (words and words.keeps_hyphen(text.tail(HYPHEN_WINDOW), part)):
+                text.drop(1)
+        elif end and _CUT_WORD.search(end) and words and words.hyphen_evidence(text.tail(HYPHEN_WINDOW), part):
             pass  # a compound written whole elsewhere: "Community-" + "Based"
-        elif text:
-            text += " "
+        elif end:
+            text.add(" ")
         if line.page != page:
             page = line.page
-            page_changes.append((len(text), page))
-        text += part
-    return text, page_changes
+            page_changes.append((text.length, page))
+        text.add(part)
+    return text.value(), page_changes
+
+
+class _GrowingText:
+    """A paragraph's text as it is joined, in pieces: reading or cutting its end costs what is read or cut, not
+    the length of the paragraph (a paragraph of 10 000 hyphenated lines is joined in linear time)."""
+
+    def __init__(self) -> None:
+        self.pieces: list[str] = []
+        self.length = 0
+
+    def add(self, piece: str) -> None:
+        self.pieces.append(piece)
+        self.length += len(piece)
+
+    def tail(self, count: int) -> str:
+        """The last ``count`` characters (fewer when the text is shorter)."""
+        taken: list[str] = []
+        for piece in reversed(self.pieces):
+            if count <= 0:
+                break
+            taken.append(piece[-count:])
+            count -= len(piece)
+        return "".join(reversed(taken))
+
+    def drop(self, count: int) -> None:
+        """Cut the last ``count`` characters."""
+        while count > 0:
+            last = self.pieces.pop()
+            self.length -= min(count, len(last))
+            if len(last) > count:
+                self.pieces.append(last[:-count])
+            count -= len(last)
+
+    def value(self) -> str:
+        return "".join(self.pieces)
 
 
 def _assemble(blocks: list[tuple[list[_Line], bool]], page_count: int,
@@ -412,7 +487,7 @@ class _Vocabulary:
         line = _SPACE_AFTER_HYPHEN.sub(self._hyphen_space, line)
         line = _WORD_PAIR.sub(lambda match: match.group(1) if self.joins(match.group(1), match.group(2))
                               else match.group(0), line)
-        return _LEADERS.sub(" ... ", line) if is_leader_line(line) else line
+        return mend_leaders(line) if is_leader_line(line) else line
 
     def _hyphen_space(self, match: re.Match) -> str:
         first, second = match.group(1), match.group(2)

@@ -13,6 +13,8 @@ from pydantic import BaseModel, Field, ValidationError, field_validator
 from index_build.text import strip_accents
 
 CATALOG_FILE = "reports.json"
+MAX_TITLE_CHARS = 500  # a report's title, as an upload gives it (longer: refused) or a PDF's metadata holds it (cut)
+MAX_PUBLISHER_CHARS = 200  # a report's publisher, as an upload gives it (longer: refused)
 _ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,119}$"
 
 

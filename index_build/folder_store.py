@@ -29,7 +29,7 @@ import numpy as np
 from index_build.chunk_table import Chunk
 from index_build.lexical import combined_scores
 from index_build.segment import TEXTS_DIR, Segment, StoreProblem, read_vocabulary
-from index_build.store import Hits, SearchFilter
+from index_build.store import Hits, Renderings, SearchFilter
 from index_build.vector_index import best_of
 from index_build.vocabulary import Vocabulary
 
@@ -138,6 +138,38 @@ class FolderStore:
 
     def search_sentences(self, query: np.ndarray, k: int, allowed: np.ndarray | None) -> Hits:
         return self._search_each(lambda segment, local: segment.search_sentences(query, k, local), k, allowed)
+
+    def search_renderings(self, query: np.ndarray, language: str, k: int, allowed: np.ndarray | None) -> Hits:
+        return self._search_each(lambda segment, local: segment.search_renderings(query, language, k, local), k,
+                                 allowed)
+
+    def search_rendering_words(self, terms: list[str], language: str, k: int, allowed: np.ndarray | None) -> Hits:
+        indexes, rows, offset = [], [], 0
+        for index, segment in enumerate(self.segments):
+            lexical = segment.rendering_lexical(language)
+            if lexical is not None:
+                indexes.append((lexical, offset))
+                rows.append(segment.renderings.rows[segment.rendering_members(language)] + self._offsets[index])
+                offset += len(lexical)
+        if not indexes or not terms:
+            return Hits()
+        scores, rows = combined_scores(indexes, terms), np.concatenate(rows)
+        keep = scores > 0
+        allowed = self._live if allowed is None else allowed
+        if allowed is not None:
+            keep &= allowed[rows]
+        return Hits(*best_of(rows[keep], scores[keep], k))
+
+    def rendering_languages(self) -> list[str]:
+        return sorted({language for segment in self.segments
+                       for language in (segment.description.get("renderings") or {}).get("languages", [])})
+
+    def document_renderings(self, document_id: str) -> Renderings:
+        """A document's renderings, rows from its first chunk (the builder carries them over)."""
+        index = self._document_segment.get(document_id)
+        if index is None:
+            return Renderings()
+        return self.segments[index].document_renderings(*self.segments[index].document_rows[document_id])
 
     def chunk_scores(self, query: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         rows = np.asarray(rows, dtype=np.int64)

@@ -24,7 +24,7 @@ from index_build.folder_store import FORMAT_VERSION, MANIFEST_FILE, SEGMENTS_DIR
 from index_build.index_store import (IndexProblem, VERSIONS_DIR, current_path, next_version_id, remove_stale,
                                      remove_unused, switch_current, write_failure)
 from index_build.segment import StoreProblem, fsync_dir, write_segment, write_text
-from index_build.store import DocumentPart
+from index_build.store import DocumentPart, Renderings
 from index_build.vocabulary import Vocabulary
 
 
@@ -146,7 +146,9 @@ class FolderWriter:
         parts = list(self._parts.values())
         chunks: list[Chunk] = []
         sentence_offset = 0
+        renderings = []
         for part in parts:
+            renderings.append(part.renderings.select(np.ones(len(part.renderings), dtype=bool), len(chunks)))
             for chunk in part.chunks:
                 chunks.append(Chunk(len(chunks), chunk.document_id, chunk.page, chunk.start, chunk.end, chunk.text,
                                     chunk.speakers, [[s, e, row + sentence_offset] for s, e, row in chunk.sentences]))
@@ -158,7 +160,8 @@ class FolderWriter:
         staging = segments_dir / f".staging-{segment_id}"
         staging.mkdir()
         description = write_segment(staging, entries, vectors, chunks, {part.entry["id"]: part.text for part in parts},
-                                    sentences, vocabulary or Vocabulary.empty(dimension), dimension)
+                                    sentences, vocabulary or Vocabulary.empty(dimension), dimension,
+                                    join_renderings(renderings, dimension))
         os.rename(staging, segments_dir / segment_id)
         fsync_dir(segments_dir)
         rows = {doc["id"]: doc for doc in description["documents"]}
@@ -166,6 +169,16 @@ class FolderWriter:
                       "chunks": rows[entry["id"]]["chunks"]} for entry in entries]
         return {"id": segment_id, **description, "deleted": [], "deleted_chunks": 0,
                 "written_at": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")}, documents
+
+
+def join_renderings(renderings: list[Renderings], dimension: int) -> Renderings:
+    """Several parts' renderings (rows already shifted) as one."""
+    kept = [r for r in renderings if len(r)]
+    if not kept:
+        return Renderings()
+    return Renderings(np.concatenate([r.rows for r in kept]), [language for r in kept for language in r.languages],
+                      np.vstack([np.asarray(r.vectors, dtype=np.float32).reshape(-1, dimension) for r in kept]),
+                      [text for r in kept for text in r.texts])
 
 
 def write_version(index_dir: Path, manifest: dict, vectors: np.ndarray, chunks: list[Chunk],

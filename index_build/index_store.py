@@ -34,7 +34,7 @@ from index_build.chunk_table import Chunk
 from index_build.folder_store import (FORMAT_3, FORMAT_VERSION, MANIFEST_FILE, SEGMENTS_DIR, FolderStore,
                                       LegacyVersion, StoreProblem, open_version, read_legacy)
 from index_build.segment import fsync_dir, sha256
-from index_build.store import DocumentPart
+from index_build.store import DocumentPart, Renderings
 
 __all__ = ["Chunk", "FolderStore", "IndexProblem", "PreviousVersion", "current_path", "load_previous", "load_version",
            "writer_lock"]
@@ -160,7 +160,12 @@ class PreviousVersion:
         chunks, vectors, sentence_vectors, text = self.document(document_id)
         old = next(doc for doc in self.documents if doc["id"] == document_id)
         entry = {key: value for key, value in {**old, **(fields or {})}.items() if key not in ("first_row", "segment")}
-        return DocumentPart(entry, text, chunks, vectors, sentence_vectors)
+        return DocumentPart(entry, text, chunks, vectors, sentence_vectors, self.renderings(document_id))
+
+    def renderings(self, document_id: str) -> Renderings:
+        """A document's renderings in other languages (rows from its first chunk; none from an older format)."""
+        source = self._source
+        return source.document_renderings(document_id) if hasattr(source, "document_renderings") else Renderings()
 
 
 def load_previous(index_dir: Path, *, fingerprint: str | None = None, dimension: int | None = None) -> PreviousVersion:

@@ -67,8 +67,9 @@ LANGUAGES: dict[str, Language] = {
 STOPWORDS = {code: set(language.stopwords) for code, language in LANGUAGES.items()}
 ALL_STOPWORDS = frozenset().union(*(language.stopwords for language in LANGUAGES.values()))
 ALL_QUESTION_FRAME = frozenset().union(*(language.question_frame for language in LANGUAGES.values()))
-_WHO_QUESTION = re.compile(r"^\s*[¿¡]?\s*(?:" + "|".join(language.who_openers for language in LANGUAGES.values()) + ")",
-                           re.IGNORECASE)
+# possessive "*+": the spaces before the opener are never given back (a line of spaces costs its length)
+_WHO_QUESTION = re.compile(r"^\s*+[¿¡]?\s*+(?:" + "|".join(language.who_openers for language in LANGUAGES.values())
+                           + ")", re.IGNORECASE)
 
 
 def words(text: str) -> list[str]:

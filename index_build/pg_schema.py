@@ -12,10 +12,12 @@ Migrations are numbered SQL scripts applied in order, each in its own transactio
 from __future__ import annotations
 
 import contextlib
+import re
 from typing import Iterator
 
 import numpy as np
 
+from index_build.chunk_table import folded_speakers
 
 WRITER_LOCK = 0x63697465  # the advisory lock a migration or a writer's commit holds ("cite")
 BUILD_LOCK = 0x63697462  # the advisory lock a build holds from start to commit ("citb": another key than the
@@ -23,16 +25,19 @@ BUILD_LOCK = 0x63697462  # the advisory lock a build holds from start to commit 
 CONNECT_TIMEOUT_S = 5
 
 #: The indexes a first load drops and builds once after its rows (:class:`~index_build.pg_writer.PostgresWriter`):
-#: the HNSW indexes of the passage and sentence vectors (pgvector's defaults: m 16, ef_construction 64) and the
-#: postings and per-document term counts by term (schema 2), read index-only by BM25.
+#: the HNSW indexes of the passage, sentence and rendering vectors (pgvector's defaults: m 16, ef_construction 64)
+#: and the postings and per-document term counts by term (schema 2; renderings' schema 4), read index-only by BM25.
 BULK_INDEXES = """
 CREATE INDEX citeqa_chunks_embedding ON citeqa_chunks USING hnsw (embedding vector_ip_ops);
 CREATE INDEX citeqa_sentences_embedding ON citeqa_sentences USING hnsw (embedding vector_ip_ops);
 CREATE INDEX citeqa_postings_by_term ON citeqa_postings (term) INCLUDE (document_key, ordinal, tf, term_count);
 CREATE INDEX citeqa_document_terms_by_term ON citeqa_document_terms (term) INCLUDE (document_key, passages);
+CREATE INDEX citeqa_renderings_embedding ON citeqa_renderings USING hnsw (embedding vector_ip_ops);
+CREATE INDEX citeqa_rendering_postings_by_term ON citeqa_rendering_postings (language, term)
+    INCLUDE (document_key, ordinal, tf, term_count);
 """
 BULK_INDEX_NAMES = ("citeqa_chunks_embedding", "citeqa_sentences_embedding", "citeqa_postings_by_term",
-                    "citeqa_document_terms_by_term")
+                    "citeqa_document_terms_by_term", "citeqa_renderings_embedding", "citeqa_rendering_postings_by_term")
 # Each entry: the schema version it makes and its SQL; {dimension} is the model's vector length.
 MIGRATIONS: list[tuple[int, str]] = [
     (1, """
@@ -166,6 +171,46 @@ CREATE INDEX citeqa_document_terms_by_term ON citeqa_document_terms (term) INCLU
 CREATE UNIQUE INDEX citeqa_version_documents_by_key ON citeqa_version_documents (version_id, document_key)
     INCLUDE (position);
 """),
+    # A speaker filter in SQL: each chunk's speaker names and organisations folded once when written
+    # (index_build.text.fold_accents, which SQL does not have: the rows a database holds already are folded by
+    # :func:`fold_existing_speakers` in the same transaction), as the folder's chunk table holds them. A filter
+    # used to read every chunk with speakers and fold them in Python at each request (8.4 s with 100 names at
+    # 10k chunks).
+    (3, """
+CREATE TABLE citeqa_chunk_speakers (
+    document_key text NOT NULL REFERENCES citeqa_documents (document_key) ON DELETE CASCADE,
+    ordinal integer NOT NULL,
+    folded text NOT NULL,
+    PRIMARY KEY (document_key, ordinal, folded)
+);
+CREATE INDEX citeqa_chunk_speakers_by_value ON citeqa_chunk_speakers (folded) INCLUDE (document_key, ordinal);
+"""),
+    # Renderings (index_build.passage_translation): each passage machine-translated into the other languages when
+    # indexed, embedded and analysed as a passage of that language. A database built before has none: its
+    # documents are rendered when they are next built (the build's pipeline names the translator's routes).
+    (4, """
+CREATE TABLE citeqa_renderings (
+    document_key text NOT NULL REFERENCES citeqa_documents (document_key) ON DELETE CASCADE,
+    language text NOT NULL,
+    ordinal integer NOT NULL,
+    text text NOT NULL,
+    embedding vector({dimension}) NOT NULL,
+    term_count integer NOT NULL,
+    PRIMARY KEY (document_key, language, ordinal)
+);
+CREATE INDEX citeqa_renderings_embedding ON citeqa_renderings USING hnsw (embedding vector_ip_ops);
+CREATE TABLE citeqa_rendering_postings (
+    document_key text NOT NULL REFERENCES citeqa_documents (document_key) ON DELETE CASCADE,
+    language text NOT NULL,
+    ordinal integer NOT NULL,
+    term text NOT NULL,
+    tf integer NOT NULL,
+    term_count integer NOT NULL,
+    PRIMARY KEY (document_key, language, ordinal, term)
+);
+CREATE INDEX citeqa_rendering_postings_by_term ON citeqa_rendering_postings (language, term)
+    INCLUDE (document_key, ordinal, tf, term_count);
+"""),
 ]
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 
@@ -184,6 +229,10 @@ def connect(dsn: str) -> Iterator:
     except psycopg.OperationalError as error:
         raise DatabaseProblem(f"cannot connect to PostgreSQL at {without_password(dsn)}: "
                               f"{str(error).strip().splitlines()[0]}") from None
+    except psycopg.ProgrammingError as error:  # libpq cannot parse the address: its message quotes any part of it
+        reason = re.sub(r'"[^"]*"', '"…"', str(error).strip().splitlines()[0])  # a password's, too: not shown
+        raise DatabaseProblem(f"the PostgreSQL address {without_password(dsn)} is not a libpq connection string "
+                              f"or URI ({reason})") from None
     with connection:
         yield connection
 
@@ -225,11 +274,28 @@ def migrate(dsn: str, dimension: int) -> list[int]:
                         cursor.execute(script.format(dimension=int(dimension)))
                         if version == 1:
                             cursor.execute("INSERT INTO citeqa_settings VALUES ('dimension', %s)", (str(dimension),))
+                        if version == 3:
+                            fold_existing_speakers(cursor)
                         cursor.execute("INSERT INTO citeqa_schema (version) VALUES (%s)", (version,))
                     applied.append(version)
             finally:
                 cursor.execute("SELECT pg_advisory_unlock(%s)", (WRITER_LOCK,))
     return applied
+
+
+def fold_existing_speakers(cursor) -> int:
+    """Migration 3's rows: the folded speaker values of every chunk the database holds (as the writer folds
+    them); returns how many were written."""
+    written = 0
+    with cursor.connection.cursor(name="citeqa_speakers_to_fold") as chunks:  # server-side: read in batches
+        chunks.execute("SELECT document_key, ordinal, speakers FROM citeqa_chunks WHERE speakers <> '[]'::jsonb")
+        while batch := chunks.fetchmany(10_000):
+            with cursor.copy("COPY citeqa_chunk_speakers (document_key, ordinal, folded) FROM STDIN") as copy:
+                for key, ordinal, speakers in batch:
+                    for value in folded_speakers(speakers):
+                        copy.write_row((key, ordinal, value))
+                        written += 1
+    return written
 
 
 def stored_dimension(connection) -> int:
@@ -254,12 +320,35 @@ def vector_text(vector) -> str:
     # once (far faster than numpy scalars one by one)
 
 
+#: Connection parameters whose values are secrets: libpq's ``password`` and ``sslpassword``, and any other whose
+#: name says it is one (a mistyped address may carry one under any name).
+SECRET_PARAMETER = re.compile(r"pass|pasw|pwd|secret|token", re.IGNORECASE)
+MASK = "***"
+
+
 def without_password(dsn: str) -> str:
+    """``dsn`` as it may be shown: every secret masked (a URI's password, ``password``, ``sslpassword``, any
+    parameter named like one), also in an address libpq refuses (``postgresql+psycopg://…``, bad quoting)."""
+    scheme, separator, rest = dsn.partition("://")
+    if separator:  # a URI, as written (whatever its scheme): masked as text, never parsed by libpq
+        return scheme + separator + _masked_uri(rest)
     from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
     try:
         parts = conninfo_to_dict(dsn)
-    except Exception:  # an unparseable string is shown as little as possible
-        return "the CITEQA_STORE address"
-    parts.pop("password", None)
-    return make_conninfo(**parts)
+    except Exception:  # a key=value string libpq cannot parse: where a secret ends is unknown, nothing is shown
+        return "(not shown)"
+    return make_conninfo(**{name: MASK if SECRET_PARAMETER.search(name) else value for name, value in parts.items()})
+
+
+def _masked_uri(rest: str) -> str:
+    """What follows ``scheme://``, its password and secret query parameters masked. The user information runs to
+    the last ``@`` (a mistyped password may hold ``/``, ``?`` or ``#`` unescaped): more is masked, never less."""
+    at = rest.rfind("@")
+    if at >= 0:
+        user, colon, _ = rest[:at].partition(":")
+        rest = user + (colon and colon + MASK) + rest[at:]
+    base, question, query = rest.partition("?")
+    parameters = (parameter.partition("=") for parameter in query.split("&")) if question else ()
+    return base + question + "&".join(name + equals + (MASK if equals and SECRET_PARAMETER.search(name) else value)
+                                      for name, equals, value in parameters)

@@ -17,6 +17,7 @@ from datetime import datetime, timezone
 
 import numpy as np
 
+from index_build.chunk_table import folded_speakers
 from index_build.lexical import EMPTY_TERM, document_terms
 from index_build.pg_schema import (BULK_INDEX_NAMES, BULK_INDEXES, WRITER_LOCK, connect, migrate, require_schema,
                                    schema_version, vector_text)
@@ -136,7 +137,8 @@ class PostgresWriter:
                     cursor.execute("SELECT set_config('maintenance_work_mem', %s, true)", (index_memory,))
                     cursor.execute(BULK_INDEXES)
                     cursor.execute("ANALYZE citeqa_chunks, citeqa_sentences, citeqa_postings, citeqa_document_terms, "
-                                   "citeqa_documents, citeqa_document_words")  # a first load's plans need statistics
+                                   "citeqa_documents, citeqa_document_words, citeqa_chunk_speakers")  # a first
+                    # load's plans need statistics
                 counts = {"documents": len(rows), "chunks": sum(row[2] for row in rows)}
                 stored = {key: value for key, value in manifest.items() if key not in ("segments", "documents")}
                 cursor.execute("INSERT INTO citeqa_versions (id, manifest) VALUES (%s, %s::jsonb) ON CONFLICT (id) "
@@ -203,6 +205,10 @@ def _write_document(cursor, part: DocumentPart, key: str, words: dict) -> tuple[
             passages_with.update(set(terms))
             copy.write_row((key, ordinal, chunk.page, chunk.start, chunk.end, language, chunk.text,
                             _json(chunk.speakers), _json(chunk.sentences), vector_text(vector), len(terms)))
+    with cursor.copy("COPY citeqa_chunk_speakers (document_key, ordinal, folded) FROM STDIN") as copy:
+        for ordinal, chunk in enumerate(part.chunks):
+            for value in folded_speakers(chunk.speakers):
+                copy.write_row((key, ordinal, value))
     with cursor.copy("COPY citeqa_postings (document_key, ordinal, term, tf, term_count) FROM STDIN") as copy:
         for ordinal, terms in enumerate(chunk_terms):
             for term, frequency in Counter(terms).items():
@@ -213,11 +219,32 @@ def _write_document(cursor, part: DocumentPart, key: str, words: dict) -> tuple[
     with cursor.copy("COPY citeqa_sentences (document_key, ordinal, chunk_ordinal, embedding) FROM STDIN") as copy:
         for ordinal, vector in enumerate(sentence_vectors):
             copy.write_row((key, ordinal, owner.get(ordinal, 0), vector_text(vector)))
+    _write_renderings(cursor, part, key)
     own_words = sorted({word for word in vocabulary_words(part.text, language) if (word, language) in words})
     with cursor.copy("COPY citeqa_document_words (document_key, language, word) FROM STDIN") as copy:
         for word in own_words:
             copy.write_row((key, language, word))
     return len(part.chunks), len(sentence_vectors)
+
+
+def _write_renderings(cursor, part: DocumentPart, key: str) -> None:
+    """A document's renderings (index_build.passage_translation): vectors, texts and their postings, analysed in
+    the rendering's language as the folder's BM25 analyses them."""
+    renderings = part.renderings
+    if not len(renderings):
+        return
+    terms = [document_terms(text, language) or [EMPTY_TERM] for text, language in zip(renderings.texts,
+                                                                                       renderings.languages)]
+    with cursor.copy("COPY citeqa_renderings (document_key, language, ordinal, text, embedding, term_count) "
+                     "FROM STDIN") as copy:
+        for row, language, text, vector, analysed in zip(renderings.rows.tolist(), renderings.languages,
+                                                         renderings.texts, renderings.vectors, terms):
+            copy.write_row((key, language, row, text, vector_text(vector), len(analysed)))
+    with cursor.copy("COPY citeqa_rendering_postings (document_key, language, ordinal, term, tf, term_count) "
+                     "FROM STDIN") as copy:
+        for row, language, analysed in zip(renderings.rows.tolist(), renderings.languages, terms):
+            for term, frequency in Counter(analysed).items():
+                copy.write_row((key, language, row, term, frequency, len(analysed)))
 
 
 def _write_words(cursor, model: str, words: dict) -> int:

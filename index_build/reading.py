@@ -18,13 +18,10 @@ FOOTNOTE_RULE = "\x1f"
 
 _LONE_NUMBER = re.compile(r"^\s*\d{1,4}\s*$")
 _PAGE_START = re.compile(r"^ \S")
-_MD_HEADING = re.compile(r"^#{1,6}\s+(.*?)\s*#*$")
 _MD_LIST_ITEM = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+")
 _MD_BULLET = re.compile(r"^\s*[-*+]\s+")
 _MD_RULE = re.compile(r"^\s{0,3}([-*_])(?:\s*\1){2,}\s*$")
-_MD_COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
 _MD_STRONG = re.compile(r"\*\*|__")
-_MD_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
 _MD_ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|>~])")
 _MD_MARKUP_ONLY = re.compile(r"^[\s#*_=`~–—-]+$")  # rules and empty headings: "\\###", "————"
 _YAML_ESCAPE = re.compile(r"\\(x[0-9A-Fa-f]{2}|u[0-9A-Fa-f]{4}|U[0-9A-Fa-f]{8}|.)")
@@ -128,29 +125,79 @@ def _read_markdown(text: str) -> RawReport:
             if sep:
                 metadata[key.strip()] = _yaml_scalar(value.strip())
         text = text[match.end():]
-    text = _MD_COMMENT.sub("", text.replace("\r\n", "\n"))
+    text = drop_comments(text.replace("\r\n", "\n"))
     lines: list[str] = []
     for line in text.split("\n"):
         line = line.rstrip()
         if _MD_RULE.match(line):
             lines.append(PARAGRAPH_BREAK)
             continue
-        heading = _MD_HEADING.match(line)
-        if heading or _MD_LIST_ITEM.match(line):
+        heading = heading_text(line)
+        if heading is not None or _MD_LIST_ITEM.match(line):
             lines.append(PARAGRAPH_BREAK)
-        content = _md_inline(_MD_BULLET.sub("", heading.group(1) if heading else line))
+        content = _md_inline(_MD_BULLET.sub("", heading if heading is not None else line))
         if content.strip() and not _MD_MARKUP_ONLY.match(content):
             lines.append(content)
-        elif not heading:
+        elif heading is None:
             lines.append(PARAGRAPH_BREAK)
-        if heading:
+        if heading is not None:
             lines.append(PARAGRAPH_BREAK)
     return RawReport(pages=[lines], metadata=metadata, kind="md")
 
 
+# Comments, headings and links are read with string scanning in one pass: the regular expressions they replace
+# (``<!--.*?-->``, ``^#{1,6}\s+(.*?)\s*#*$``, ``!?\[([^\]]*)\]\([^)]*\)``) scanned to the end of the text again
+# from every "<!--" or "[" with no end, in quadratic time (tests/index_build/test_reading_linear.py holds them
+# as the reference the functions are compared with).
+
+def drop_comments(text: str) -> str:
+    """The text without its ``<!-- … -->`` comments (each ends at the first "-->" after it; an unclosed
+    one is kept, as is everything after it)."""
+    parts: list[str] = []
+    done = 0
+    while (start := text.find("<!--", done)) >= 0:
+        end = text.find("-->", start + 4)
+        if end < 0:
+            break
+        parts.append(text[done:start])
+        done = end + 3
+    return "".join(parts) + text[done:]
+
+
+def heading_text(line: str) -> str | None:
+    """The text of an ATX heading line ("## Title ##" -> "Title"), None when the line is none: one to six "#",
+    then a space, then the text without its closing "#"s and the spaces around it."""
+    level = len(line) - len(line.lstrip("#"))
+    if not 1 <= level <= 6 or level == len(line) or not line[level].isspace():
+        return None
+    return line[level:].lstrip().rstrip("#").rstrip()
+
+
+def link_texts(line: str) -> str:
+    """A line with each Markdown link or image, ``[text](target)`` or ``![text](target)``, made its text."""
+    parts: list[str] = []
+    done = 0
+    opening = line.find("[")
+    while opening >= 0:
+        closing = line.find("]", opening + 1)
+        if closing < 0:
+            break  # no "]" after this "[": none after any later one either
+        if line.startswith("(", closing + 1):
+            target_end = line.find(")", closing + 2)
+            if target_end < 0:
+                break  # no ")" after this target: none after any later one either
+            start = opening - 1 if opening > done and line[opening - 1] == "!" else opening
+            parts += [line[done:start], line[opening + 1:closing]]
+            done = target_end + 1
+            opening = line.find("[", done)
+        else:  # every "[" up to this "]" ends at it: the next candidate is after it
+            opening = line.find("[", closing + 1)
+    return "".join(parts) + line[done:]
+
+
 def _md_inline(line: str) -> str:
     """A Markdown line's text: emphasis marks and links' targets dropped, escapes undone."""
-    line = _MD_LINK.sub(r"\1", line)
+    line = link_texts(line)
     line = _MD_STRONG.sub("", line)
     return _MD_ESCAPE.sub(r"\1", line)
 

@@ -8,11 +8,13 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from index_build.builder import BuildSummary, PreparedReport, build_locked, prepare_report
-from index_build.isolation import read_report_isolated
-from index_build.corpus import ReportInfo, content_hash, known_content_hash, load_catalog, save_catalog, slug
+from index_build.builder import (DEFAULT_CHUNK_OVERLAP, DEFAULT_CHUNK_SIZE, BuildSummary, PreparedReport, build_locked,
+                                 prepare_report)
+from index_build.isolation import prepare_text_isolated
+from index_build.corpus import (MAX_TITLE_CHARS, ReportInfo, content_hash, known_content_hash, load_catalog,
+                                save_catalog, slug)
 from index_build.embedding import Embedder
-from index_build.language import guess_language
+from index_build.machine_translation import Translator
 from index_build.reading import SUPPORTED_SUFFIXES, UnreadableReport
 from index_build.targets import BuildTarget, as_target
 
@@ -39,14 +41,14 @@ class NewReport:
 
 
 def add_reports(corpus_dir: Path, target: Path | BuildTarget, embedder: Embedder, reports: list[NewReport],
-                show_progress: bool = True) -> BuildSummary:
+                show_progress: bool = True, translator: Translator | None | str = "shared") -> BuildSummary:
     """Copy the files into the corpus, register them and index only what is new or changed.
 
     The same content already in the corpus is recognised by its hash and not added twice; a
     file with the id of an existing report replaces it when its ``replace`` says so and is refused
     (:class:`ReportExists`) otherwise. A file that cannot be read is refused before anything
     changes; if indexing fails, the corpus is put back as it was. ``target``: the index (a folder's path, or any
-    :class:`~index_build.targets.BuildTarget`).
+    :class:`~index_build.targets.BuildTarget`); ``translator``: renders the passages (None: no renderings).
     """
     target = as_target(target)
     with target.lock():
@@ -61,7 +63,8 @@ def add_reports(corpus_dir: Path, target: Path | BuildTarget, embedder: Embedder
                 catalog = _register(corpus_dir, catalog, report, written, prepared, indexed)
             save_catalog(corpus_dir, catalog)
             saved = True
-            summary = build_locked(corpus_dir, target, embedder, show_progress=show_progress, prepared=prepared)
+            summary = build_locked(corpus_dir, target, embedder, show_progress=show_progress, prepared=prepared,
+                                   translator=translator)
         except BaseException:
             if saved:
                 save_catalog(corpus_dir, before)
@@ -73,7 +76,7 @@ def add_reports(corpus_dir: Path, target: Path | BuildTarget, embedder: Embedder
 
 
 def remove_report(corpus_dir: Path, target: Path | BuildTarget, embedder: Embedder, report_id: str,
-                  show_progress: bool = False) -> BuildSummary:
+                  show_progress: bool = False, translator: Translator | None | str = "shared") -> BuildSummary:
     """Unregister a report, delete its corpus file and build a version without it."""
     target = as_target(target)
     with target.lock():
@@ -83,7 +86,7 @@ def remove_report(corpus_dir: Path, target: Path | BuildTarget, embedder: Embedd
             raise UnknownReport(f"no report with id {report_id!r}; `citeqa list` shows the ids")
         save_catalog(corpus_dir, remaining)
         try:
-            summary = build_locked(corpus_dir, target, embedder, show_progress=show_progress)
+            summary = build_locked(corpus_dir, target, embedder, show_progress=show_progress, translator=translator)
         except BaseException:
             save_catalog(corpus_dir, catalog)
             raise
@@ -104,8 +107,10 @@ def _register(corpus_dir: Path, catalog: list[ReportInfo], report: NewReport, wr
         if (known_content_hash(corpus_dir / existing.source_file, indexed.get(existing.id)) == digest
                 and (not report.id or report.id == existing.id)):
             return catalog  # the same content is already there: nothing to add
-    raw = read_report_isolated(report.path)  # in a child process with limits; refuses before anything changes
     report_id = slug(report.id or report.path.stem)
+    # read, cleaned, chunked in a child process with limits; an unreadable or empty file is refused before anything
+    # changes, and the build uses what is prepared here: the file is read once and cleaned once
+    text = prepare_text_isolated(report.path, report_id, DEFAULT_CHUNK_SIZE, DEFAULT_CHUNK_OVERLAP)
     previous = next((r for r in catalog if r.id == report_id), None)
     if previous is not None and not report.replace:
         raise ReportExists(f"a report with id {report_id!r} is already indexed ({previous.title!r}, from "
@@ -113,15 +118,15 @@ def _register(corpus_dir: Path, catalog: list[ReportInfo], report: NewReport, wr
                            "or give the new report another id")
     info = ReportInfo(
         id=report_id,
-        title=report.title or raw.metadata.get("title") or (previous.title if previous else report.path.stem),
-        language=report.language or (previous.language if previous else _language_of(raw.pages)),
+        title=(report.title or (text.metadata.get("title") or "")[:MAX_TITLE_CHARS].strip()  # a file's own title
+               or (previous.title if previous else report.path.stem)),  # (PDF metadata, front matter): bounded
+        language=report.language or (previous.language if previous else text.language),
         year=report.year if report.year is not None else (previous.year if previous else None),
         publisher=report.publisher or (previous.publisher if previous else ""),
         source_file=f"{report_id}-{digest[:8]}{suffix}",
         added_at=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
     )
-    prepared[report_id] = prepare_report(report.path, info, raw=raw)  # an empty report fails here; the build
-    # uses what is prepared: the file is read once and cleaned once
+    prepared[report_id] = prepare_report(report.path, info, text=text)
     target = corpus_dir / info.source_file
     if report.path.resolve() != target.resolve():
         temporary = corpus_dir / f".{info.source_file}.tmp"
@@ -138,7 +143,3 @@ def _drop_unlisted_files(corpus_dir: Path, before: list[ReportInfo], after: list
         if report.source_file not in kept:
             (corpus_dir / report.source_file).unlink(missing_ok=True)
 
-
-def _language_of(pages: list[list[str]]) -> str:
-    """The language of a report's first pages ('en' when unsure)."""
-    return guess_language(" ".join(line for page in pages[:3] for line in page)) or "en"

@@ -27,6 +27,11 @@ class RetrievalSettings:
     # that language's passages, and its words searched with BM25 there (0: not searched)
     mt_dense_weight: float = 0.0
     mt_lexical_weight: float = 0.0
+    # the renderings of the other languages' passages in the question's language (passages machine-translated
+    # when indexed, index_build.passage_translation): against the question's vector, and BM25 of the question's
+    # words over them (0: not searched)
+    rendering_weight: float = 0.0
+    rendering_lexical_weight: float = 0.0
     sentence_weight: float = 0.5  # dense score = (1 - w) * chunk similarity + w * best sentence similarity
     # "global": one ranking of raw similarities; "per_language": one ranking per report language, fused by
     # rank; "centred": one ranking of similarities minus their mean over each language's passages

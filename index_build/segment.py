@@ -14,6 +14,10 @@ Layout of a segment folder::
     lexical/                 BM25 (bm25s, memory-mapped)
     vocabulary.json + vocabulary.npy   the segment's words and their vectors
     texts/<id>.txt           each document's cleaned text (chunk spans point into it), read on demand
+    rendering_vectors.npy    each passage machine-translated into the other languages, embedded (retrieval
+    rendering_rows.npy       only); the chunk row and language (index into segment.json's
+    rendering_languages.npy  renderings.languages) of each, its text (rendering_texts.json) and, per
+    rendering_lexical/<xx>/  language, BM25 over them; absent from segments built without a translator
 
 Rows here are the segment's own, from 0; the version adds each segment's offset. A format-3 version
 folder holds the same files (its manifest in ``manifest.json``): it is read as one segment.
@@ -31,7 +35,8 @@ import numpy as np
 from index_build.chunk_table import Chunk, ChunkTable, write_chunk_table
 from index_build.corpus import content_hash
 from index_build.lexical import LexicalIndex
-from index_build.vector_index import REMEMBERED_MASKS, build_ann, read_vector_index, write_ann
+from index_build.store import Renderings
+from index_build.vector_index import REMEMBERED_MASKS, best_of, build_ann, read_vector_index, write_ann
 from index_build.vocabulary import Vocabulary
 
 SEGMENT_FILE = "segment.json"
@@ -46,6 +51,11 @@ LEXICAL_DIR = "lexical"
 VOCABULARY_FILE = "vocabulary.json"
 VOCABULARY_VECTORS_FILE = "vocabulary.npy"
 TEXTS_DIR = "texts"
+RENDERING_VECTORS_FILE = "rendering_vectors.npy"
+RENDERING_ROWS_FILE = "rendering_rows.npy"
+RENDERING_LANGUAGES_FILE = "rendering_languages.npy"
+RENDERING_TEXTS_FILE = "rendering_texts.json"
+RENDERING_LEXICAL_DIR = "rendering_lexical"
 
 
 class StoreProblem(RuntimeError):
@@ -54,10 +64,11 @@ class StoreProblem(RuntimeError):
 
 def write_segment(folder: Path, documents: list[dict], vectors: np.ndarray, chunks: list[Chunk],
                   texts: dict[str, str], sentence_vectors: np.ndarray, vocabulary: Vocabulary,
-                  dimension: int) -> dict:
+                  dimension: int, renderings: Renderings | None = None) -> dict:
     """Write every file of one segment into an empty folder and flush it; returns its description (written
     as ``segment.json``). Chunk ids must be 0..n-1, each document's chunks together; ``documents`` are
-    the manifest entries of the documents (language needed for BM25)."""
+    the manifest entries of the documents (language needed for BM25); ``renderings``: the passages'
+    translations (rows are chunk rows)."""
     vectors = np.ascontiguousarray(vectors, dtype=np.float32).reshape(-1, dimension)
     sentence_vectors = np.ascontiguousarray(sentence_vectors, dtype=np.float32).reshape(-1, dimension)
     pairs = np.array([(row, chunk.id) for chunk in chunks for _, _, row in chunk.sentences], dtype=np.int64)
@@ -83,6 +94,8 @@ def write_segment(folder: Path, documents: list[dict], vectors: np.ndarray, chun
     description = {"documents": _rows_of(documents, chunks),
                    "counts": {"documents": len(documents), "chunks": len(chunks), "sentences": len(sentence_vectors)},
                    "search": {"chunks": chunk_info.to_dict(), "sentences": sentence_info.to_dict()}}
+    if renderings is not None and len(renderings):
+        description["renderings"] = write_renderings(folder, renderings, dimension)
     for path in folder.rglob("*"):
         if path.is_file():
             with open(path, "rb+") as handle:
@@ -92,6 +105,23 @@ def write_segment(folder: Path, documents: list[dict], vectors: np.ndarray, chun
     for path in [folder / TEXTS_DIR, folder / LEXICAL_DIR, folder]:
         fsync_dir(path)
     return description
+
+
+def write_renderings(folder: Path, renderings: Renderings, dimension: int) -> dict:
+    """Write a segment's renderings; returns their description (languages, count)."""
+    languages = sorted(set(renderings.languages))
+    codes = np.array([languages.index(language) for language in renderings.languages], dtype=np.int8)
+    np.save(folder / RENDERING_VECTORS_FILE,
+            np.ascontiguousarray(renderings.vectors, dtype=np.float32).reshape(-1, dimension), allow_pickle=False)
+    np.save(folder / RENDERING_ROWS_FILE, np.asarray(renderings.rows, dtype=np.int64), allow_pickle=False)
+    np.save(folder / RENDERING_LANGUAGES_FILE, codes, allow_pickle=False)
+    write_text(folder / RENDERING_TEXTS_FILE, json.dumps(renderings.texts, ensure_ascii=False))
+    (folder / RENDERING_LEXICAL_DIR).mkdir()
+    for code, language in enumerate(languages):
+        members = np.flatnonzero(codes == code)
+        LexicalIndex.build((renderings.texts[i] for i in members), [language] * len(members)).save(
+            folder / RENDERING_LEXICAL_DIR / language)
+    return {"languages": languages, "count": len(renderings)}
 
 
 def _rows_of(documents: list[dict], chunks: list[Chunk]) -> list[dict]:
@@ -159,6 +189,7 @@ class Segment:
             self.table = ChunkTable(path / CHUNK_TABLE_FILE)
             self.lexical = LexicalIndex.open(path / LEXICAL_DIR, self.table.count)
             self.vocabulary = read_vocabulary(path)
+            self.renderings = read_renderings(path, description.get("renderings"))
         except Exception as error:  # any parser's error (numpy raises EOFError and SyntaxError on a damaged header)
             raise StoreProblem(f"the segment in {path} is unreadable ({type(error).__name__}: {error})") from error
         self.document_rows = {doc["id"]: (doc["first_row"], doc["chunks"]) for doc in description["documents"]}
@@ -166,6 +197,8 @@ class Segment:
         self._sentence_owner = (np.asarray(np.load(owners, mmap_mode="r", allow_pickle=False)) if owners.exists()
                                 else first_owner(self.pair_sentence, self.pair_chunk, len(self.sentences)))
         self._sentence_masks: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+        self._rendering_members: dict[str, np.ndarray] = {}
+        self._rendering_lexical: dict[str, LexicalIndex | None] = {}
         self.text = lru_cache(maxsize=64)(self._read_text)
         self._check()
 
@@ -215,6 +248,41 @@ class Segment:
                 np.maximum.at(best, positions, self.sentences.scores(query, sentence_rows))
         return chunk, best
 
+    def search_renderings(self, query: np.ndarray, language: str, k: int,
+                          allowed: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+        """The chunks whose rendering in ``language`` is closest to the query vector (exact), best first."""
+        members = self.rendering_members(language)
+        if allowed is not None:
+            members = members[allowed[self.renderings.rows[members]]]
+        if not len(members):
+            return np.zeros(0, np.int64), np.zeros(0, np.float32)
+        return best_of(self.renderings.rows[members], self.renderings.vectors[members] @ query, k)
+
+    def rendering_members(self, language: str) -> np.ndarray:
+        """Positions of the renderings in ``language`` (the rows of its BM25 index), in order."""
+        members = self._rendering_members.get(language)
+        if members is None:
+            languages = self.renderings.languages
+            members = np.flatnonzero(np.asarray(languages) == language) if languages else np.zeros(0, np.int64)
+            self._rendering_members[language] = members
+        return members
+
+    def rendering_lexical(self, language: str) -> LexicalIndex | None:
+        """BM25 over the renderings in ``language`` (None when the segment has none in it)."""
+        if language not in self._rendering_lexical:
+            folder = self.path / RENDERING_LEXICAL_DIR / language
+            count = len(self.rendering_members(language))
+            self._rendering_lexical[language] = LexicalIndex.open(folder, count) if count and folder.is_dir() else None
+        return self._rendering_lexical[language]
+
+    def document_renderings(self, first_row: int, chunks: int) -> Renderings:
+        """The renderings of the chunks of one document (rows from 0, the document's first chunk), texts
+        included."""
+        if len(self.renderings) and not self.renderings.texts:
+            self.renderings.texts = json.loads((self.path / RENDERING_TEXTS_FILE).read_text(encoding="utf-8"))
+        rows = self.renderings.rows
+        return self.renderings.select((rows >= first_row) & (rows < first_row + chunks), -first_row)
+
     def sentences_of(self, allowed: np.ndarray) -> np.ndarray:
         """Boolean mask of the sentences that belong to an allowed chunk."""
         known = self._sentence_masks.get(id(allowed))
@@ -258,6 +326,11 @@ class Segment:
         if len(self._sentence_owner) != len(self.sentences) or (
                 len(self._sentence_owner) and self._sentence_owner.max() >= max(self.table.count, 1)):
             problems.append(f"{SENTENCE_OWNERS_FILE} does not give a chunk for each sentence")
+        renderings = self.renderings
+        if len(renderings) and (renderings.vectors.shape != (len(renderings.rows), self.chunks.vectors.shape[1])
+                                or renderings.rows.max() >= self.table.count):
+            problems.append(f"{RENDERING_VECTORS_FILE} and {RENDERING_ROWS_FILE} do not give one vector for each "
+                            "rendering of a chunk of the segment")
         if sum(chunks for _, chunks in self.document_rows.values()) != self.table.count:
             problems.append("the documents' chunk counts do not add up to the chunk table")
         if len(self.vocabulary.entries) != len(self.vocabulary.vectors):
@@ -287,6 +360,17 @@ def first_owner(pair_sentence: np.ndarray, pair_chunk: np.ndarray, sentences: in
         first = np.unique(pair_sentence[order], return_index=True)
         owner[first[0]] = pair_chunk[order[first[1]]]
     return owner
+
+
+def read_renderings(path: Path, description: dict | None) -> Renderings:
+    """A segment's renderings, memory-mapped (none for a segment written without them)."""
+    if not description:
+        return Renderings()
+    languages = description["languages"]
+    codes = np.load(path / RENDERING_LANGUAGES_FILE, allow_pickle=False)
+    return Renderings(np.asarray(np.load(path / RENDERING_ROWS_FILE, allow_pickle=False), dtype=np.int64),
+                      [languages[code] for code in codes.tolist()],
+                      np.load(path / RENDERING_VECTORS_FILE, mmap_mode="r", allow_pickle=False))
 
 
 def read_vocabulary(path: Path) -> Vocabulary:

@@ -113,7 +113,10 @@ def is_postgres(store: str) -> bool:
         return False
     if store.startswith(("postgresql://", "postgres://")):
         return True
-    raise ValueError(f"CITEQA_STORE must be empty (the index folder) or a postgresql:// address, not {store[:40]!r}")
+    from index_build.pg_schema import without_password
+
+    raise ValueError("CITEQA_STORE must be empty (the index folder) or a postgresql:// address, not "
+                     f"{without_password(store)[:80]!r}")  # a mistyped address's password is not shown
 
 
 def version_source(store: str, index_dir: Path) -> VersionSource:

@@ -24,14 +24,14 @@ from index_build.speaker_types import Speaker
 
 def structural_speakers(paragraphs: list[str], is_body) -> list[list[Speaker]]:
     """Speakers given by the layout of a report rather than by speech verbs, per paragraph."""
-    result: list[list[Speaker]] = [[] for _ in paragraphs]
+    result: list[dict[Speaker, None]] = [{} for _ in paragraphs]  # each paragraph's speakers in order, once each
     for finder in (transcript_speakers, signature_speakers, _credit_speakers, _people_list_speakers,
                    _management_speakers):
         for index, speakers in finder(paragraphs).items():
-            result[index].extend(s for s in speakers if s not in result[index])
+            result[index].update(dict.fromkeys(speakers))
     for index, paragraph in enumerate(paragraphs[:5]):
-        result[index].extend(s for s in declaration_speakers(paragraph, is_body) if s not in result[index])
-    return result
+        result[index].update(dict.fromkeys(declaration_speakers(paragraph, is_body)))
+    return [list(speakers) for speakers in result]
 
 
 def _credit_label_re() -> re.Pattern:
@@ -79,16 +79,23 @@ def _bare_credit_line(paragraph: str) -> list[Speaker]:
     return credited_organisations(text[match.end():], _ROLE_BY_LABEL[match.group("label").casefold()])
 
 
+_PLACE_CUT_RE = re.compile(r"(?<!\s)\s++(?:en|in|au|aux|à|at|pour|for|dans|on behalf of|para)(?:\s++|$)")
+_LIST_CUT_RE = re.compile(r"(?:(?<!\s)\s++)?[,;/&]\s*+|(?<!\s)\s++(?:and|et|y|e)\s++")
+_LEADING_ARTICLE_RE = re.compile(r"^(?:the|le|la|les|el|los|las)\s+|^l['’]", re.IGNORECASE)
+
+
 def credited_organisations(text: str, label_role: str) -> list[Speaker]:
     """One speaker per organisation of "OIM et PNUD en Haïti et République dominicaine" (name = organisation)."""
-    text = re.split(r"\s+(?:en|in|au|aux|à|at|pour|for|dans|on behalf of|para)(?:\s+|$)", text.strip().rstrip("."),
-                    maxsplit=1)[0]
-    parts = re.split(r"\s*[,;/&]\s*|\s+(?:and|et|y|e)\s+", text)
-    items = [re.sub(r"^(?:the|le|la|les|el|los|las)\s+|^l['’]", "", _clean_phrase(p), flags=re.IGNORECASE) for p in parts]
+    text = _PLACE_CUT_RE.split(text.strip().rstrip("."), maxsplit=1)[0]
+    parts = _LIST_CUT_RE.split(text)
+    items = [_LEADING_ARTICLE_RE.sub("", _clean_phrase(p)) for p in parts]
     items = [item for item in items if item]
     if not items or not all(_credited_body(item) for item in items):
         return []
     return [Speaker(item, label_role, item) for item in dict.fromkeys(items)]
+
+
+_ACRONYM_HEAD_RE = re.compile(rf"[{_UPPER}][{_UPPER}0-9\-]+")
 
 
 def _credited_body(item: str) -> bool:
@@ -96,31 +103,40 @@ def _credited_body(item: str) -> bool:
     words = item.split()
     if len(words) > 8 or not words[0][:1].isupper():
         return False
-    if re.fullmatch(rf"[{_UPPER}][{_UPPER}0-9\-]+", words[0].strip("()")):
+    if _ACRONYM_HEAD_RE.fullmatch(words[0].strip("()")):
         return True
     return _organisation_like(item)
 
 
+_NEXT_LABEL_RE = re.compile(r"\s(?:[\w’'()]+\s){0,5}[\w’'()]+\s?:\s")
+
+
 def _until_next_label(text: str) -> str:
     """Text up to the next "Label :" of a run-on information box ("X Dates des visites : ...")."""
-    match = re.search(r"\s(?:[\w’'()]+\s){0,5}[\w’'()]+\s?:\s", text)
+    match = _NEXT_LABEL_RE.search(text)
     return text[: match.start()] if match else text
 
 
 _DEGREES = {"ph.d", "phd", "ph.d.", "msc", "m.sc", "ma", "mba", "md", "dr"}
 
 
+_CREDIT_SEGMENT_RE = re.compile(r",\s*+|(?<!\s)\s++[-–]\s++")
+_LEADING_AND_RE = re.compile(r"^(?:and|et|y)\s+")
+_AND_RE = re.compile(r"(?<!\s)\s++(?:and|et|y)\s++")
+_ET_Y_RE = re.compile(r"(?<!\s)\s++(?:et|y)\s++")
+
+
 def _credited_people(text: str, label_role: str) -> list[Speaker]:
     """"X, Y, and Z" (a list of people) or "X, role, organisation" after a credit label."""
-    segments = [s.strip() for s in re.split(r",\s*|\s+[-–]\s+", text.strip().rstrip(".")) if s.strip()]
-    segments = [re.sub(r"^(?:and|et|y)\s+", "", s) for s in segments if s.casefold().strip(". ") not in _DEGREES]
+    segments = [s.strip() for s in _CREDIT_SEGMENT_RE.split(text.strip().rstrip(".")) if s.strip()]
+    segments = [_LEADING_AND_RE.sub("", s) for s in segments if s.casefold().strip(". ") not in _DEGREES]
     first = _leading_person(segments[0]) if segments else None
     if not first:
         return []
     people = [first]
     for segment in segments[1:]:
-        names = [_leading_person(part) for part in re.split(r"\s+(?:and|et|y)\s+", segment)]
-        if all(names) and " and ".join(names) == re.sub(r"\s+(?:et|y)\s+", " and ", segment) \
+        names = [_leading_person(part) for part in _AND_RE.split(segment)]
+        if all(names) and " and ".join(names) == _ET_Y_RE.sub(" and ", segment) \
                 and not _organisation_like(segment):
             people.extend(names)
             continue
@@ -158,24 +174,30 @@ def _organisation_like(text: str) -> bool:
             or any(w.casefold().strip(".") in _COMPANY_SUFFIXES for w in words))
 
 
+_ROLE_WORD_RE = re.compile(rf"\b(?:{_ROLE_ALT}|Officer|Analyst)\b")
+_CONTACT_RE = re.compile(r"[@/]|\d")
+
+
 def _role_and_organisation(segments: list[str], default_role: str) -> tuple[str, str]:
     """Role and organisation from the segments after a credited name."""
     role, organisation = default_role, ""
     for segment in segments:
-        if _organisation_like(segment) and not organisation and not re.search(rf"\b(?:{_ROLE_ALT}|Officer|Analyst)\b", segment):
+        if _organisation_like(segment) and not organisation and not _ROLE_WORD_RE.search(segment):
             organisation = segment
-        elif role == default_role and not re.search(r"[@/]|\d", segment):
+        elif role == default_role and not _CONTACT_RE.search(segment):
             role = segment
     return role, organisation
 
 
+_PEOPLE_LIST_HEADING_RES = [re.compile(p, re.IGNORECASE) for p in _PEOPLE_LIST_HEADING.values()]
+
+
 def _people_list_speakers(paragraphs: list[str]) -> dict[int, list[Speaker]]:
     """Each row of an annex list of persons met ("1. Davide BRUSCOLI Regional Data Hub Analyst")."""
-    headings = [re.compile(p, re.IGNORECASE) for p in _PEOPLE_LIST_HEADING.values()]
     found: dict[int, list[Speaker]] = {}
     index = 0
     while index < len(paragraphs):
-        if len(paragraphs[index]) < 200 and any(h.search(paragraphs[index]) for h in headings):
+        if len(paragraphs[index]) < 200 and any(h.search(paragraphs[index]) for h in _PEOPLE_LIST_HEADING_RES):
             index = _read_people_rows(paragraphs, index + 1, found)
         index += 1
     return found
@@ -197,10 +219,13 @@ def _read_people_rows(paragraphs: list[str], start: int, found: dict[int, list[S
     return index - 1
 
 
+_ROW_CELL_RE = re.compile(r"(?<!\s)\s++[-–|]\s++|\t|,\s++")
+
+
 def _person_row(paragraph: str) -> Speaker | None:
     """Name, role and organisation of one list row; None when the row does not open with a person."""
     text = _strip_paragraph_number(paragraph).strip()
-    parts = [p.strip() for p in re.split(r"\s+[-–|]\s+|\t|,\s+", text) if p.strip()]
+    parts = [p.strip() for p in _ROW_CELL_RE.split(text) if p.strip()]
     name = _leading_person(parts[0]) if parts else None
     if not name:
         return None
@@ -214,49 +239,64 @@ def _person_row(paragraph: str) -> Speaker | None:
     return Speaker(name, role, organisation)
 
 
+_DECISION_RES = {lang: re.compile(p, re.IGNORECASE) for lang, (_, p) in _MANAGEMENT_RESPONSE.items()}
+_RESPONSIBLE_UNIT_RES = [re.compile(p, re.IGNORECASE) for p in _RESPONSIBLE_UNIT.values()]
+
+
 def _management_speakers(paragraphs: list[str]) -> dict[int, list[Speaker]]:
     """Management's decision on each recommendation, and the unit responsible for it or its actions."""
     found: dict[int, list[Speaker]] = {}
-    decisions = {lang: re.compile(p, re.IGNORECASE) for lang, (_, p) in _MANAGEMENT_RESPONSE.items()}
-    if not any(regex.search(p) for p in paragraphs for regex in decisions.values()):
+    if not any(regex.search(p) for p in paragraphs for regex in _DECISION_RES.values()):
         return found
-    units = [re.compile(p, re.IGNORECASE) for p in _RESPONSIBLE_UNIT.values()]
     for index, paragraph in enumerate(paragraphs):
         speakers = found.setdefault(index, [])
-        for language, regex in decisions.items():
+        for language, regex in _DECISION_RES.items():
             if regex.search(paragraph):
                 speakers.append(Speaker(_MANAGEMENT_RESPONSE[language][0], "Management response", ""))
-        label = next((m for m in (u.search(paragraph) for u in units) if m), None)
+        label = next((m for m in (u.search(paragraph) for u in _RESPONSIBLE_UNIT_RES) if m), None)
         unit = _unit_phrase(paragraph[label.end():]) if label else _action_unit(paragraph)
         speakers.extend(_unit_speakers(unit))
     return found
 
 
+_UNIT_TIME_RE = re.compile(r"^\s*\([^)]*\)\s*")
+_UNIT_END_RE = re.compile(r"(?<!\s)\s++[–—-]\s++|(?:(?<!\s)\s++)?\(|(?<!\s)\s++(?:Management response|"
+                          r"Réponse de la direction|Respuesta de la dirección)|,\s+ainsi que|,\s+as well as",
+                          re.IGNORECASE)
+
+
 def _unit_phrase(text: str) -> str:
     """"(Time 0) Équipes Programmes du PNUD et de l'OIM au niveau central (...) – ou ..." -> the unit."""
-    text = re.sub(r"^\s*\([^)]*\)\s*", "", text)
-    text = re.split(r"\s+[–—-]\s+|\s*\(|\s+(?:Management response|Réponse de la direction|Respuesta de la dirección)"
-                    r"|,\s+ainsi que|,\s+as well as",
-                    text, maxsplit=1, flags=re.IGNORECASE)[0]
+    text = _UNIT_TIME_RE.sub("", text)
+    text = _UNIT_END_RE.split(text, maxsplit=1)[0]
     return _clean_phrase(text)
+
+
+_UNIT_DASH_RE = re.compile(rf"\s[–—]\s*(?=(?:{'|'.join(w for table in _UNIT_HEADS.values() for w in table)})\b)",
+                            re.IGNORECASE)
 
 
 def _action_unit(paragraph: str) -> str:
     """The unit after the dash closing a key action ("1. Organiser ... – Équipes Programmes du PNUD ...")."""
-    heads = "|".join(w for table in _UNIT_HEADS.values() for w in table)
-    match = re.search(rf"\s[–—]\s*(?=(?:{heads})\b)", paragraph, re.IGNORECASE)
+    match = _UNIT_DASH_RE.search(paragraph)
     return _unit_phrase(paragraph[match.end():]) if match else ""
+
+
+_ACRONYM_RE = re.compile(rf"\b[{_UPPER}]{{2,}}\b")
 
 
 def _unit_speakers(unit: str) -> list[Speaker]:
     """One speaker per organisation acronym a responsible unit names ("... du PNUD et de l'OIM")."""
     if not unit or len(unit.split()) > 25:
         return []
-    acronyms = list(dict.fromkeys(re.findall(rf"\b[{_UPPER}]{{2,}}\b", unit)))
+    acronyms = list(dict.fromkeys(_ACRONYM_RE.findall(unit)))
     return [Speaker(unit, "Responsible unit", acronym) for acronym in acronyms] or [Speaker(unit, "Responsible unit", "")]
 
 
 _DECLARATION_RE = [re.compile(p) for p in _DECLARATION_OPENING.values()]
+
+
+_LIST_END_RE = re.compile(rf",\s+(?=[{_LOWER}])(?!(?:and|et|y|the|la|le|les|de|du|des|d['’]|el|los|las|del)\s)")
 
 
 def declaration_speakers(paragraph: str, is_body) -> list[Speaker]:
@@ -266,7 +306,7 @@ def declaration_speakers(paragraph: str, is_body) -> list[Speaker]:
         if not match:
             continue
         rest = paragraph.strip()[match.end():]
-        end = re.search(rf",\s+(?=[{_LOWER}])(?!(?:and|et|y|the|la|le|les|de|du|des|d['’]|el|los|las|del)\s)", rest)
+        end = _LIST_END_RE.search(rest)
         items = split_list_items(rest[: end.start()] if end else rest)
         role = _upper_first(match.group("role"))
         return [Speaker(item, role, item) for item in items if is_body(item)]

@@ -350,7 +350,8 @@ _ORG_PREPOSITION_RE = re.compile(
     rf"of the|of|at the|at|with the|within the)\s*(?=[{_UPPER}])"
 )
 _PLACE_PREPOSITIONS = {"à", "at", "au", "aux", "in"}
-_TRAILING_LOCATION_RE = re.compile(rf"\s+(?:à|in|at|en)\s+[{_UPPER}][\w\-’' ]{{0,30}}$")
+# from the start of a run of spaces only, taken whole: linear on long runs of spaces
+_TRAILING_LOCATION_RE = re.compile(rf"(?<!\s)\s++(?:à|in|at|en)\s++[{_UPPER}][\w\-’' ]{{0,30}}$")
 
 _PARAGRAPH_NUMBER_RE = re.compile(r"^\s*(?:\(?\d{1,3}[.)]|\([a-z]\)|[•·\-–—*▪●])\s+")
 _NOISE_RE = re.compile(r"[\d\s/.,\-–A-Z]{0,24}")
@@ -377,9 +378,12 @@ _NAMES_WITH_ARTICLE = {"el salvador", "el cairo", "la haya", "la habana", "la pa
                        "la valeta", "el aaiún"}
 
 
+_LAST_WORD_RE = re.compile(r"(?<!\w)(\w++)\s++$")
+
+
 def with_own_article(text: str, start: int, name: str) -> str:
     """`name` found at `start` of `text`, given back the article it owns ("Salvador" after "El " -> "El Salvador")."""
-    before = re.search(r"(\w+)\s+$", text[max(0, start - 8):start])
+    before = _LAST_WORD_RE.search(text[max(0, start - 8):start])
     if before and f"{before.group(1)} {name}".casefold() in _NAMES_WITH_ARTICLE:
         return f"{before.group(1)} {name}"
     return name

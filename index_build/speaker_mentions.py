@@ -83,19 +83,54 @@ def _read_title_group(sentence: str, match: re.Match) -> tuple[list[_Mention], i
     return group, end
 
 
+#: Whitespace-separated tokens before a mention that the patterns reading how it is led in can reach ("l'a
+#: ensuite souligné Mme", "as pointed out by", "según el"; "the Secrétaire générale adjointe de la ... ,"): they read
+#: this end of the sentence only, not the whole sentence again for each of its mentions.
+_LEAD_TOKENS = 8
+_ROLE_LEAD_TOKENS = 48  # an article, a role of three words, "of" and 60 characters, a comma
+
+
+def _lead_start(sentence: str, end: int, tokens: int) -> int:
+    """Where the last ``tokens`` whitespace-separated tokens of ``sentence[:end]`` start (0 when it has fewer)."""
+    cut = end
+    for _ in range(tokens):
+        while cut > 0 and sentence[cut - 1].isspace():
+            cut -= 1
+        while cut > 0 and not sentence[cut - 1].isspace():
+            cut -= 1
+    return cut
+
+
+def _lead(sentence: str, end: int, tokens: int) -> tuple[str, bool]:
+    """What leads to ``end`` over its last ``tokens`` tokens, a Spanish article before the mention dropped; and
+    whether that is all the sentence before it."""
+    cut = _lead_start(sentence, end, tokens)
+    return _SPANISH_ARTICLE_END_RE.sub("", sentence[cut:end].rstrip()).rstrip(), cut == 0
+
+
 def _group_is_speaking(sentence: str, start: int, last_apposition: Apposition) -> bool:
     """True when the mention is a subject followed by a verb, or named as the source of words."""
-    before = _SPANISH_ARTICLE_END_RE.sub("", sentence[:start].rstrip()).rstrip()
+    before, _ = _lead(sentence, start, _LEAD_TOKENS)
     if _SPEECH_INVERSION_RE.search(before):
         return True
-    if _speech_noun_before(before):
+    if _speech_noun_before(sentence, start):
         return True
     return bool(_SUBJECT_LEAD_RE.search(before)) and last_apposition.verb_follows
 
 
-def _speech_noun_before(before: str) -> bool:
-    """True for "le point de vue de", "un bref exposé de mise en situation de", "a statement by"."""
-    words = re.findall(r"[\w’']+", before.casefold())
+_WORDS_RE = re.compile(r"[\w’']+")
+
+
+def _speech_noun_before(sentence: str, start: int) -> bool:
+    """True for "le point de vue de", "un bref exposé de mise en situation de", "a statement by": the last seven
+    words before ``start``, read from the end (over more tokens until seven are found)."""
+    tokens = 2 * _LEAD_TOKENS
+    while True:
+        before, whole = _lead(sentence, start, tokens)
+        words = _WORDS_RE.findall(before.casefold())
+        if len(words) >= 7 or whole:
+            break
+        tokens *= 4
     if not words or words[-1] not in {"de", "of", "by", "from", "del"}:
         return False
     return any(word in _SPEECH_NOUNS for word in words[-7:-1])
@@ -111,8 +146,7 @@ def _attach_preceding_role(sentence: str, group: list[_Mention]) -> None:
     """Use "the Chair, Ms. Diallo, ..." to give a role to a name introduced without apposition."""
     if len(group) != 1 or group[0].role or group[0].organisation:
         return
-    before = sentence[: group[0].start]
-    match = _PRECEDING_ROLE_RE.search(before)
+    match = _PRECEDING_ROLE_RE.search(sentence[_lead_start(sentence, group[0].start, _ROLE_LEAD_TOKENS):group[0].start])
     if match:
         group[0].role, group[0].organisation = split_role_and_organisation(match.group(1))
         if not group[0].role:
@@ -201,6 +235,11 @@ def _subject_position_ok(sentence: str, match: re.Match) -> bool:
     return not sentence[match.start():].startswith(",") or _opens_with_adverbial(sentence)
 
 
+_LEADING_ARTICLE_RE = re.compile(r"^(?:the|la|le|l['’]|el|los|las)\s+|^l['’]", re.I)
+_ELIDED_RE = re.compile(r"^[ldLD]['’]")
+_ASCII_ACRONYM_RE = re.compile(r"\b[A-Z]{2,}\b")
+
+
 def _find_role_mentions(sentence: str, taken: list[tuple[int, int]]) -> list[_Mention]:
     """'The Chair stressed', 'The representative of Mexico said', 'Le représentant du Maroc a dit'."""
     mentions = []
@@ -208,8 +247,7 @@ def _find_role_mentions(sentence: str, taken: list[tuple[int, int]]) -> list[_Me
         if _overlaps(match.span(), taken) or not _subject_position_ok(sentence, match):
             continue
         role = _upper_first(match.group("role"))
-        organisation = re.sub(r"^(?:the|la|le|l['’]|el|los|las)\s+|^l['’]", "", _clean_phrase(match.group("org") or ""),
-                              flags=re.I)
+        organisation = _LEADING_ARTICLE_RE.sub("", _clean_phrase(match.group("org") or ""))
         preposition = _clean_phrase(match.group("of") or "")
         name = f"{role} {preposition}" if preposition else role
         indefinite = match.group("article").casefold() in {"un", "une", "a", "una"}
@@ -263,7 +301,7 @@ def is_speaking_body(body: str) -> bool:
         return False
     if any(word.casefold() in _DOCUMENT_WORDS for word in body.split()):
         return False
-    if re.match(r"^[LlDd]['’]", body) or _TITLE_RE.match(body + " X"):
+    if _ELIDED_RE.match(body) or _TITLE_RE.match(body + " X"):
         return False
     return len(body) > 1
 
@@ -287,14 +325,13 @@ def _find_source_mentions(sentence: str, taken: list[tuple[int, int]]) -> list[_
         role = _SOURCE_ROLE_RE.match(who)
         if role and match.group("article"):
             role_word = _upper_first(role.group("role"))
-            organisation = re.sub(r"^(?:the|la|le|l['’]|el|los|las)\s+|^l['’]", "",
-                                  _clean_phrase(role.group("org") or ""), flags=re.I)
+            organisation = _LEADING_ARTICLE_RE.sub("", _clean_phrase(role.group("org") or ""))
             preposition = _clean_phrase(role.group("of") or "")
             name = f"{role_word} {preposition}" if preposition else role_word
             mentions.append(_Mention(name=name, role=role_word, organisation=organisation, kind="role",
                                      gender=_gender_of_role(role_word), role_key=role_word.casefold(),
                                      start=match.start(), end=match.end()))
-        elif not match.group("article") and clean_person_name(who) and not re.search(r"\b[A-Z]{2,}\b", who):
+        elif not match.group("article") and clean_person_name(who) and not _ASCII_ACRONYM_RE.search(who):
             mentions.append(_Mention(name=who, start=match.start(), end=match.end()))  # "Según Ana Ruiz Soto, ..."
         elif who[:1].isupper() and len(who.split()) <= 8 and _names_a_body(who) and is_speaking_body(who):
             mentions.append(_Mention(name=who, organisation=who, kind="body", start=match.start(), end=match.end()))
@@ -306,7 +343,7 @@ def _names_a_body(phrase: str) -> bool:
     connectors = {"de", "del", "des", "du", "la", "le", "les", "los", "las", "el", "of", "the", "and", "for", "on",
                   "et", "y", "pour", "para", "sobre", "sur", "d'", "d’", "l'", "l’"}
     for word in phrase.split():
-        if not (word[:1].isupper() or word.casefold() in connectors or re.match(r"^[ldLD]['’]", word)):
+        if not (word[:1].isupper() or word.casefold() in connectors or _ELIDED_RE.match(word)):
             return False
     return True
 

@@ -24,6 +24,11 @@ from index_build.speaker_text import _clean_phrase, _is_capitalised, _strip_foot
 # Parsing names and appositions
 # ---------------------------------------------------------------------------------------------
 
+_NON_SPACE_RE = re.compile(r"\S+")
+_INITIAL_RE = re.compile(rf"[{_UPPER}]\.")
+_NAME_TOKEN_RE = re.compile(rf"[{_UPPER}][{_UPPER}{_LOWER}{_APOS}\-]*")
+
+
 def parse_name(text: str, pos: int, joins: bool = False) -> tuple[str, int] | None:
     """Read a 1-5 token capitalised name at `pos`; return (name, end position) or None.
 
@@ -31,10 +36,10 @@ def parse_name(text: str, pos: int, joins: bool = False) -> tuple[str, int] | No
     """
     tokens: list[str] = []
     end = pos
-    for match in re.finditer(r"\S+", text[pos:]):
+    for match in _NON_SPACE_RE.finditer(text[pos:]):
         raw = match.group()
         word = raw.rstrip(",;:)»”\"")
-        is_initial = bool(re.fullmatch(rf"[{_UPPER}]\.", word))
+        is_initial = bool(_INITIAL_RE.fullmatch(word))
         ends_name = word != raw or (word.endswith(".") and not is_initial)
         word = _strip_footnote_marker(word if is_initial else word.rstrip("."))
         if not word:
@@ -62,11 +67,11 @@ def _looks_like_name_token(word: str, first: bool) -> bool:
     """True for a capitalised word that can be part of a person's name."""
     if word.casefold() in _NOT_NAME_WORDS or word.casefold() in _ROLE_WORDS_FOLDED:
         return False
-    if re.fullmatch(rf"[{_UPPER}]\.", word):
+    if _INITIAL_RE.fullmatch(word):
         return not first
     if word.isupper() and len(word) > 1:
         return not first  # "M. OIM" is an acronym, "Jean DUPONT" is a name
-    return bool(re.fullmatch(rf"[{_UPPER}][{_UPPER}{_LOWER}{_APOS}\-]*", word))
+    return bool(_NAME_TOKEN_RE.fullmatch(word))
 
 
 def _next_is_capitalised(text: str, pos: int) -> bool:
@@ -75,6 +80,10 @@ def _next_is_capitalised(text: str, pos: int) -> bool:
         if word.casefold() not in _NAME_PARTICLES:
             return word[0].isupper()
     return False
+
+
+_NAME_JOINER_RE = re.compile(r"(?:(?:(?<!\s)\s++)?,\s*+|(?<!\s)\s++)(?:et|and|y|e)\s++|(?:(?<!\s)\s++)?,\s++(?=["
+                             + _UPPER + "])")
 
 
 def split_plural_names(text: str, pos: int) -> tuple[list[str], int]:
@@ -86,7 +95,7 @@ def split_plural_names(text: str, pos: int) -> tuple[list[str], int]:
             break
         names.append(parsed[0])
         end = parsed[1]
-        joiner = re.match(r"(?:\s*,\s*|\s+)(?:et|and|y|e)\s+|\s*,\s+(?=[" + _UPPER + "])", text[end:])
+        joiner = _NAME_JOINER_RE.match(text[end:])
         if not joiner or _TITLE_RE.match(text, end + joiner.end()):
             break
         pos = end + joiner.end()
@@ -183,10 +192,13 @@ class Apposition:
     next_title_at: int | None = None
 
 
+_PARENTHETICAL_RE = re.compile(r"(?:(?<!\s)\s++)?\(([^()]{1,80})\)")
+
+
 def read_apposition(text: str, pos: int) -> Apposition:
     """Read ", Directeur de X, au Royaume-Uni, a dit" style material after a name at `pos`."""
     result = Apposition(end=pos)
-    parenthetical = re.match(r"\s*\(([^()]{1,80})\)", text[pos:])
+    parenthetical = _PARENTHETICAL_RE.match(text[pos:])
     if parenthetical:  # "Ms. Jane Doe (UNHCR) said"
         result.organisation = _clean_phrase(parenthetical.group(1))
         pos = result.end = pos + parenthetical.end()
@@ -195,6 +207,9 @@ def read_apposition(text: str, pos: int) -> Apposition:
     else:
         _finish_without_comma(text, pos, result)
     return result
+
+
+_COORDINATED_NAME_RE = re.compile(rf"(?:et|and|y)\s+[{_UPPER}]")
 
 
 def _read_comma_segments(text: str, pos: int, result: Apposition) -> None:
@@ -212,7 +227,7 @@ def _read_comma_segments(text: str, pos: int, result: Apposition) -> None:
         if _starts_with_verb(segment):
             result.verb_follows = True
             return
-        if re.match(rf"(?:et|and|y)\s+[{_UPPER}]", stripped):  # "..., and Joseph Whittal, Chairperson of ..."
+        if _COORDINATED_NAME_RE.match(stripped):  # "..., and Joseph Whittal, Chairperson of ..."
             coordinated = True
             continue
         inner_verb = _FRENCH_INNER_VERB_RE.search(stripped)
@@ -232,9 +247,12 @@ def _read_comma_segments(text: str, pos: int, result: Apposition) -> None:
             return
 
 
+_CONJUNCTION_RE = re.compile(r"(?:(?:et|and|y|e)\s+)?(?:(?:el|la|los|las)\s+)?")
+
+
 def _next_person_title(segment: str) -> int | None:
     """Offset of the title if a segment starts another titled person ("et Mme Y", "Mr. Z")."""
-    conjunction = re.match(r"(?:(?:et|and|y|e)\s+)?(?:(?:el|la|los|las)\s+)?", segment)
+    conjunction = _CONJUNCTION_RE.match(segment)
     offset = conjunction.end() if conjunction else 0
     return offset if _TITLE_RE.match(segment, offset) else None
 
@@ -245,10 +263,15 @@ _FRENCH_INNER_VERB_RE = re.compile(
 )
 
 
+_OF_ORGANISATION_RE = re.compile(rf"(?<!\s)\s++(?:of|from|de l['’]|du|de la|del|de)\s*+"
+                                 rf"((?:[{_UPPER}][^\s,]*\s?){{1,5}})")
+_COORDINATION_RE = re.compile(r"(?<!\s)\s++(?:et|and|ainsi que|as well as|y|e|así como)\s++(?:(?:el|la|los|las)\s++)?")
+
+
 def _finish_without_comma(text: str, pos: int, result: Apposition) -> None:
     """Handle "Mme X a dit", "Mr. X of UNHCR said", "Mme X et d'autres orateurs ont dit"."""
     rest = text[pos:]
-    organisation = re.match(rf"\s+(?:of|from|de l['’]|du|de la|del|de)\s*((?:[{_UPPER}][^\s,]*\s?){{1,5}})", rest)
+    organisation = _OF_ORGANISATION_RE.match(rest)
     if organisation:
         candidate = organisation.group(1).strip()
         after = rest[organisation.end():]
@@ -256,7 +279,7 @@ def _finish_without_comma(text: str, pos: int, result: Apposition) -> None:
             result.organisation = candidate
             result.verb_follows = True
             return
-    coordination = re.match(r"\s+(?:et|and|ainsi que|as well as|y|e|así como)\s+(?:(?:el|la|los|las)\s+)?", rest)
+    coordination = _COORDINATION_RE.match(rest)
     if coordination and not _TITLE_RE.match(rest, coordination.end()):
         words = rest[coordination.end():].split()[:7]
         result.verb_follows = any(_is_speech_word(w) or w.casefold() in {"se", "s'est"} for w in words)
@@ -267,9 +290,12 @@ def _finish_without_comma(text: str, pos: int, result: Apposition) -> None:
     result.verb_follows = _starts_with_verb(rest)
 
 
+_ADJUNCT_RE = re.compile(r"\s(?:as|who|which|that|since|during|in order to)\s")
+
+
 def _trim_role_segment(segment: str) -> str:
     """Cut an English role at an adjunct: "Committee member ... as its focal point for ..." -> before "as"."""
-    match = re.search(r"\s(?:as|who|which|that|since|during|in order to)\s", segment)
+    match = _ADJUNCT_RE.search(segment)
     return segment[: match.start()] if match else segment
 
 

@@ -54,13 +54,15 @@ def _organisation_candidates(text: str) -> list[tuple[int, int, int]]:
     return candidates
 
 
+_BODY_END_RE = re.compile(
+    rf",(?!\s(?:la|le|les|l['’])\s?[{_LOWER}])|\s(?:et|and)\s(?=[{_LOWER}](?!e |a |u |es |l['’]|he ))"
+    rf"|\s(?:à|in)\s[{_UPPER}]|\s(?:auprès|to)\s"
+)
+
+
 def _organisation_body_end(text: str, start: int) -> int:
     """Where a named body starting at `start` stops (comma, "et + lower-case noun", a place, the end)."""
-    stop = re.compile(
-        rf",(?!\s(?:la|le|les|l['’])\s?[{_LOWER}])|\s(?:et|and)\s(?=[{_LOWER}](?!e |a |u |es |l['’]|he ))"
-        rf"|\s(?:à|in)\s[{_UPPER}]|\s(?:auprès|to)\s"
-    )
-    match = stop.search(text, start)
+    match = _BODY_END_RE.search(text, start)
     return match.start() if match else len(text)
 
 
@@ -92,12 +94,15 @@ def _preposition_of(text: str, candidate: tuple[int, int, int]) -> str:
     return text[candidate[0]:candidate[1]].strip().casefold()
 
 
+_LEADING_CAPITALS_RE = re.compile(rf"(?:[{_UPPER}][^\s]*\s?)+")
+
+
 def _candidate_is_institution(text: str, candidate: tuple[int, int, int]) -> bool:
     """True when the body starts with an institution word or is an acronym."""
     body = text[candidate[1]:candidate[2]]
     if starts_with_role_word(body):
         return False
-    leading_caps = re.match(rf"(?:[{_UPPER}][^\s]*\s?)+", body)
+    leading_caps = _LEADING_CAPITALS_RE.match(body)
     if not leading_caps:
         return False
     words = leading_caps.group().split()
@@ -124,14 +129,21 @@ def _contains_institution_head(text: str) -> bool:
     return any(w.strip("(),.’'").casefold() in _INSTITUTION_HEADS for w in text.split())
 
 
+_ROLE_WORD_RE = re.compile(rf"\b(?:{_ROLE_ALT})\b")
+_LEADING_ROLE_WORD_RE = re.compile(rf"(?:{_ROLE_ALT})\b")
+
+
 def _contains_role_word(text: str) -> bool:
     """True for "United Nations High Commissioner for Human Rights" (any role word inside)."""
-    return bool(re.search(rf"\b(?:{_ROLE_ALT})\b", text))
+    return bool(_ROLE_WORD_RE.search(text))
 
 
 def starts_with_role_word(text: str) -> bool:
     """True for "Secrétaire général ...", "Chair ...", etc."""
-    return bool(re.match(rf"(?:{_ROLE_ALT})\b", text.strip()))
+    return bool(_LEADING_ROLE_WORD_RE.match(text.strip()))
+
+
+_ELIDED_NAME_RE = re.compile(r"^[ld]['’][" + _UPPER + "]")
 
 
 def _is_proper_name_phrase(text: str) -> bool:
@@ -144,7 +156,7 @@ def _is_proper_name_phrase(text: str) -> bool:
         bare = word.strip("()")
         if not bare:
             continue
-        if _is_capitalised(bare) or bare.casefold() in connectors or re.match(r"^[ld]['’][" + _UPPER + "]", bare):
+        if _is_capitalised(bare) or bare.casefold() in connectors or _ELIDED_NAME_RE.match(bare):
             continue
         return False
     return True

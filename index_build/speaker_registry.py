@@ -41,10 +41,15 @@ def _alias_fits(alias: Entry, mention: _Mention) -> bool:
     return not mention.role_key.startswith(("represent", "représent", "deleg", "délég"))
 
 
+_WORD_RE = re.compile(r"[\w’'\-]+")
+_AND_RE = re.compile(r"(?<!\s)\s++(?:et|and)\s++")
+_ROLE_RE = re.compile(rf"(?:{_ROLE_ALT})")
+
+
 def _names_same_body(alias: Entry, organisation: str) -> bool:
     """"ILO Migration Branch" fits "Chief of the Labour Migration Branch, International Labour Organization (ILO)"."""
-    described = set(re.findall(r"[\w’'\-]+", fold_accents(f"{alias.speaker.role} {alias.speaker.organisation}")))
-    wanted = [w for w in re.findall(r"[\w’'\-]+", organisation) if w[:1].isupper()]
+    described = set(_WORD_RE.findall(fold_accents(f"{alias.speaker.role} {alias.speaker.organisation}")))
+    wanted = [w for w in _WORD_RE.findall(organisation) if w[:1].isupper()]
     return len(wanted) >= 2 and all(fold_accents(w) in described for w in wanted)
 
 
@@ -93,8 +98,8 @@ class Registry:
                 continue
             entry = self.resolve_person(mention, position=-1)
             role_text = entry.speaker.role
-            for part in re.split(r"\s+(?:et|and)\s+", role_text):
-                role_word = re.search(rf"(?:{_ROLE_ALT})", part.split(" of ")[0].split(" de ")[0])
+            for part in _AND_RE.split(role_text):
+                role_word = _ROLE_RE.search(part.split(" of ")[0].split(" de ")[0])
                 if role_word and role_word.group().casefold() not in self.role_aliases:
                     self.role_aliases[role_word.group().casefold()] = entry
 

@@ -45,9 +45,12 @@ BodyCheck = Callable[[str], bool]
 # Noun phrases naming people, groups or bodies
 # ---------------------------------------------------------------------------------------------
 
+_DETERMINER_RES = {lang: re.compile(rf"^{pattern}", re.IGNORECASE) for lang, pattern in _SUBJECT_DETERMINERS.items()}
+
+
 def strip_determiner(phrase: str, language: str) -> str:
     """"One regional data officer" -> "regional data officer"; "les partenaires" -> "partenaires"."""
-    return re.sub(rf"^{_SUBJECT_DETERMINERS[language]}", "", phrase.strip(), count=1, flags=re.IGNORECASE).strip()
+    return _DETERMINER_RES[language].sub("", phrase.strip(), count=1).strip()
 
 
 def _head_words(phrase: str, language: str) -> list[str]:
@@ -97,9 +100,12 @@ def is_group_phrase(phrase: str, language: str) -> bool:
     return _has_people_head(head, language) or _is_named_body(head)
 
 
+_ACRONYM_WORD_RE = re.compile(r"[\w&\-]+")
+
+
 def _acronyms(phrase: str) -> str:
     """The acronyms of a phrase, space-separated ("UNHCR country office staff" -> "UNHCR")."""
-    return " ".join(dict.fromkeys(w for w in re.findall(r"[\w&\-]+", phrase) if _ACRONYM_RE.match(w)))
+    return " ".join(dict.fromkeys(w for w in _ACRONYM_WORD_RE.findall(phrase) if _ACRONYM_RE.match(w)))
 
 
 def _group_mention(phrase: str, start: int, end: int) -> _Mention:
@@ -186,13 +192,16 @@ _JOINT_RE = {
 }
 
 
+_LEADING_ARTICLE_RE = re.compile(rf"^{_ARTICLE}", re.IGNORECASE)
+
+
 def find_joint_statement_mentions(sentence: str, taken: list[tuple[int, int]], is_body: BodyCheck) -> list[_Mention]:
     """The subject and each co-author of a joint statement, read together as one group."""
     for language in _LANGUAGES:
         match = _JOINT_RE[language].search(sentence)
         if not match or _overlaps(match.span(), taken):
             continue
-        subject = re.sub(rf"^{_ARTICLE}", "", match.group("subject").strip(), flags=re.IGNORECASE)
+        subject = _LEADING_ARTICLE_RE.sub("", match.group("subject").strip())
         items = [item for item in split_coauthors(match.group("list")) if _is_coauthor(item, is_body)]
         if not items:
             continue
@@ -202,6 +211,12 @@ def find_joint_statement_mentions(sentence: str, taken: list[tuple[int, int]], i
     return []
 
 
+_ARTICLE_FIRST_RE = re.compile(rf"{_ARTICLE}[{_UPPER}]", re.IGNORECASE)
+_ARTICLE_ITEM_CUT_RE = re.compile(rf"(?:,|(?<!\s))\s++(?:and|et|y|e)\s++(?={_ARTICLE}[{_UPPER}])"
+                                  rf"|,\s++(?={_ARTICLE}[{_UPPER}])")
+_ITEM_CUT_RE = re.compile(rf"(?:,|(?<!\s))\s++(?:and|et|y|e)\s++(?=[{_UPPER}])|,\s++(?=[{_UPPER}])")
+
+
 def split_coauthors(text: str) -> list[str]:
     """"the Special Rapporteur on extrajudicial, summary or arbitrary executions and the Committee on X" -> 2 items.
 
@@ -209,13 +224,13 @@ def split_coauthors(text: str) -> list[str]:
     not split it); otherwise at a comma or "and"/"et" before a capitalised word.
     """
     text = text.strip().rstrip(",")
-    uses_articles = bool(re.match(rf"{_ARTICLE}[{_UPPER}]", text, flags=re.IGNORECASE))
-    if uses_articles:
-        parts = re.split(rf",?\s+(?:and|et|y|e)\s+(?={_ARTICLE}[{_UPPER}])|,\s+(?={_ARTICLE}[{_UPPER}])", text)
-    else:
-        parts = re.split(rf",?\s+(?:and|et|y|e)\s+(?=[{_UPPER}])|,\s+(?=[{_UPPER}])", text)
-    items = [re.sub(rf"^{_ARTICLE}", "", p.strip(), flags=re.IGNORECASE).strip(" ,") for p in parts]
+    uses_articles = bool(_ARTICLE_FIRST_RE.match(text))
+    parts = (_ARTICLE_ITEM_CUT_RE if uses_articles else _ITEM_CUT_RE).split(text)
+    items = [_LEADING_ARTICLE_RE.sub("", p.strip()).strip(" ,") for p in parts]
     return [item for item in items if item]
+
+
+_LEADING_ROLE_RE = re.compile(rf"(?:{_ROLE_ALT})\b")
 
 
 def _is_coauthor(item: str, is_body: BodyCheck) -> bool:
@@ -223,7 +238,7 @@ def _is_coauthor(item: str, is_body: BodyCheck) -> bool:
     words = item.split()
     if not item[:1].isupper() or len(words) > 14 or any(w.casefold() in _DOCUMENT_WORDS for w in words):
         return False
-    if re.match(rf"(?:{_ROLE_ALT})\b", item):
+    if _LEADING_ROLE_RE.match(item):
         return True
     lead = []
     for word in words:

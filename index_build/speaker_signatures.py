@@ -30,7 +30,8 @@ MAX_BLOCK_PARAGRAPHS = 12  # short paragraphs after a closing formula read as it
 MAX_LINE_WORDS = 20  # a longer paragraph ends the block
 
 _RUBRIC_SEGMENT_RE = re.compile(rf"^\W*{_RUBRIC_RE}\W*$")
-_SEGMENT_SPLIT_RE = re.compile(r"\s*\.\s*[-–—]\s*")
+# spaces taken whole, and only from where their run starts: linear on long runs of spaces
+_SEGMENT_SPLIT_RE = re.compile(r"(?:(?<!\s)\s++)?\.\s*+[-–—]\s*+")
 _CLOSING_RE = re.compile("|".join(f"(?:{p.format(upper=_UPPER)})" for p in _CLOSING_FORMULA.values()))
 _AUTHORITY_RES = [re.compile(p) for p in _BY_AUTHORITY.values()]
 _LABELS = sorted({label for labels in _SIGNATURE_LABELS.values() for label in labels}, key=len, reverse=True)
@@ -49,9 +50,9 @@ _ROLE_HEADS = ("ministre", "minister", "ministro", "ministra", "secrétaire", "s
                "queen")
 _ROLE_LINE_START_RE = re.compile(r"(?:Le|La|L['’]|El|The)\s+(?=\w)")
 # Where a run-on block breaks into lines: before "Par le ..." / "By the ...", after a colon, before "Le ministre ...".
-_LINE_SPLIT_RE = re.compile(
-    r"\s+(?=(?:Par|Por|By)\s+(?:le|la|el|the)\s)|(?<=:)\s+"
-    r"|\s+(?=(?:Le|La|El|The)\s+(?i:" + "|".join(_ROLE_HEADS) + r")\b)")
+_LINE_SPLIT_RE = re.compile(  # a run of spaces is tried once, from its start, and taken whole
+    r"(?<!\s)(?:\s++(?=(?:Par|Por|By)\s+(?:le|la|el|the)\s)|(?<=:)\s++"
+    r"|\s++(?=(?:Le|La|El|The)\s+(?i:" + "|".join(_ROLE_HEADS) + r")\b))")
 _FEMININE = {"Diputado": "Diputada", "Senador": "Senadora"}
 
 
@@ -105,10 +106,13 @@ def _rubric_signatories(paragraph: str) -> list[Speaker]:
     return signatories
 
 
+_DIGIT_RE = re.compile(r"\d")
+
+
 def _signatory(segment: str) -> Speaker | None:
     """"Dip. Ana Ruiz Soto, Presidenta" / "El Secretario de Gobernación, Juan Pérez Gil" / "Ana Ruiz Soto"."""
     parts = [p.strip() for p in segment.strip(" .").split(",")]
-    if re.search(r"\d", segment) or not parts[0]:
+    if _DIGIT_RE.search(segment) or not parts[0]:
         return None
     if len(parts) >= 2 and _is_role(parts[0]):  # role first, name last
         name, title_role = _person_name(parts[-1])
@@ -131,6 +135,9 @@ def _combined_role(title_role: str, role: str) -> str:
     return title_role or role
 
 
+_INITIAL_RE = re.compile(rf"[{_UPPER}]\.")
+
+
 def _person_name(text: str) -> tuple[str, str]:
     """(the name as the report should show it, the role its title says) or ("", "") when it is no person's name."""
     text = text.strip(" .:;\"'”»")
@@ -141,7 +148,7 @@ def _person_name(text: str) -> tuple[str, str]:
     if not 2 <= len(names) <= 6 or len(words) > 8:
         return "", ""
     for position, word in enumerate(names):
-        is_initial = bool(re.fullmatch(rf"[{_UPPER}]\.", word))
+        is_initial = bool(_INITIAL_RE.fullmatch(word))
         if not (is_initial and position) and not is_name_token(_title_case(word), first=position == 0):
             return "", ""
     return " ".join(_display(w, i) for i, w in enumerate(words)), title_role
@@ -174,10 +181,13 @@ def _upper_first(text: str) -> str:
 # Closing formulas and the block of names after them
 # ---------------------------------------------------------------------------------------------
 
+_DATE_END_RE = re.compile(r"\.\s+(?=[\w(])|\.$")
+
+
 def _closing_block(paragraphs: list[str], index: int, start: int) -> tuple[list[int], list[str]]:
     """The paragraphs of a signature block and its lines (the formula's own sentence left out)."""
     rest = paragraphs[index][start:]
-    date_end = re.search(r"\.\s+(?=[\w(])|\.$", rest)
+    date_end = _DATE_END_RE.search(rest)
     lines, block = _lines(rest[date_end.end():] if date_end else ""), [index]
     for following in range(index + 1, min(len(paragraphs), index + 1 + MAX_BLOCK_PARAGRAPHS)):
         paragraph = paragraphs[following]
@@ -234,11 +244,14 @@ def _block_signatories(lines: list[str]) -> list[Speaker]:
 # Signature labels and promulgation headers
 # ---------------------------------------------------------------------------------------------
 
+_SIGNATORY_END_RE = re.compile(r"(?:(?<!\s)\s++)?[;(]|\.\s|(?<!\s)\s++(?:and|et|y)\s++")
+
+
 def _labelled_signatories(paragraph: str) -> list[Speaker]:
     """"Signed: Jane Doe, Minister of Labour", "Fdo.: Ana Ruiz Soto", "(Signé) Paul Martin"."""
     found = []
     for match in _LABEL_RE.finditer(paragraph):
-        text = re.split(r"\s*[;(]|\.\s|\s+(?:and|et|y)\s+", paragraph[match.end():], maxsplit=1)[0]
+        text = _SIGNATORY_END_RE.split(paragraph[match.end():], maxsplit=1)[0]
         speaker = _signatory(text)
         if speaker:
             found.append(speaker)

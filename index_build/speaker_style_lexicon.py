@@ -419,8 +419,12 @@ attendees asistentes background antecedentes context contexto contexte example e
 definiciones définitions
 """.split())
 # End markers of a transcript ("###", "END", "— FIN —").
-_TRANSCRIPT_END_RE = (r"^\W*(?:#{3,}|end|fin|end of transcript|fin de la transcripción|fin de la transcription"
-                      r"|-\s*30\s*-)\W*$")
+# An end mark alone on its line, among marks only: "###", "END", "- 30 -". Written so that a line of 40 000 "#"
+# costs its length ("^\W*#{3,}\W*$" tried every way of cutting it in three): lookaheads check that only marks
+# (or "30") stand around, and the prefix is taken whole wherever what follows starts with a letter.
+_TRANSCRIPT_END_RE = (r"^(?:(?=\W*+$)\W*?#{3}"
+                      r"|\W*+(?:end|fin|end of transcript|fin de la transcripción|fin de la transcription)\W*+$"
+                      r"|(?=\W*+30\W*+$)\W*?-\s*+30\s*+-)")
 
 # ---------------------------------------------------------------------------------------------
 # Laws and decrees: the signatories of a closing block and the authority promulgating it.

@@ -61,6 +61,9 @@ _INVERSIONS = rf"(?:{_INVERSION_EN}|{_INVERSION_FR}|{_INVERSION_ES})"
 _SUBJECT_START = r"(?:^|(?<=,\s)|(?<=\bthat\s)|(?<=\bque\s)|(?<=\bqu['’])|(?<=;\s))"
 
 
+_CAPITALISED_NAME_RE = re.compile(rf"[{_UPPER}][{_LOWER}][{_UPPER}{_LOWER}’'\-]*")
+
+
 def is_name_token(word: str, first: bool) -> bool:
     """True for a word that can belong to a person's name (capitalised, not a function or role word)."""
     bare = word.strip(",;:.()")
@@ -71,7 +74,7 @@ def is_name_token(word: str, first: bool) -> bool:
         return False
     if bare.isupper() and len(bare) > 1:
         return not first
-    return bool(re.fullmatch(rf"[{_UPPER}][{_LOWER}][{_UPPER}{_LOWER}’'\-]*", bare))
+    return bool(_CAPITALISED_NAME_RE.fullmatch(bare))
 
 
 _NAME_WORD = rf"[{_UPPER}][{_UPPER}{_LOWER}’'\-]+"
@@ -99,8 +102,9 @@ def clean_person_name(candidate: str) -> str | None:
 def _informant_pattern(language: str) -> str:
     """Regex source for "[determiner] [qualifiers] <informant noun>" in one language (acronyms stay upper-case)."""
     determiners = "|".join(_COLLECTIVE_DETERMINERS[language])
-    qualifiers = (rf"(?:(?:(?i:{'|'.join(_INFORMANT_QUALIFIERS[language])})|[{_UPPER}]{{2,}}[\w\-]*)\s+)"
-                  if _INFORMANT_QUALIFIERS[language] else rf"(?:[{_UPPER}]{{2,}}[\w\-]*\s+)")
+    # an acronym-led word is taken whole ("{2,}+", "*+"): a word of 40 000 capitals costs its length, not its square
+    qualifiers = (rf"(?:(?:(?i:{'|'.join(_INFORMANT_QUALIFIERS[language])})|[{_UPPER}]{{2,}}+[\w\-]*+)\s+)"
+                  if _INFORMANT_QUALIFIERS[language] else rf"(?:[{_UPPER}]{{2,}}+[\w\-]*+\s+)")
     nouns = "|".join(_INFORMANT_NOUNS[language] + _ASSEMBLY_MEMBERS[language])
     after = "|".join(_INFORMANT_POST_QUALIFIERS[language])
     post = rf"(?:\s+(?i:{after})){{0,2}}" if after else ""
@@ -174,17 +178,24 @@ def find_evaluation_mentions(sentence: str, taken: list[tuple[int, int]]) -> lis
 # Lists of States, delegations and representatives
 # ---------------------------------------------------------------------------------------------
 
+_LIST_CUT_RE = re.compile(r"(?:(?<!\s)\s++)?[,;]\s*+")
+_LEADING_AND_RE = re.compile(r"(?:and|et|y|e)\s")
+_LAST_ITEM_CUT_RE = re.compile(rf"\s(?:and|et|y|e)\s(?={_LIST_ITEM_ARTICLES}[{_UPPER}])")
+_LIST_ITEM_ARTICLE_RE = re.compile(rf"^{_LIST_ITEM_ARTICLES}", re.IGNORECASE)
+_ITEM_TAIL_RE = re.compile(rf"\s(?:and|et|y|e)\s+(?=[{_LOWER}])")
+
+
 def split_list_items(text: str) -> list[str]:
     """"the Argentine Republic, Barbados, and the Republic of Chile" -> names without articles."""
-    parts = [p.strip() for p in re.split(r"\s*[,;]\s*", text) if p.strip()]
-    if parts and not re.match(r"(?:and|et|y|e)\s", parts[-1]):
-        last = re.split(rf"\s(?:and|et|y|e)\s(?={_LIST_ITEM_ARTICLES}[{_UPPER}])", parts[-1])
+    parts = [p.strip() for p in _LIST_CUT_RE.split(text) if p.strip()]
+    if parts and not _LEADING_AND_RE.match(parts[-1]):
+        last = _LAST_ITEM_CUT_RE.split(parts[-1])
         parts = parts[:-1] + last
     items = []
     for part in parts:
-        bare = re.sub(rf"^{_LIST_ITEM_ARTICLES}", "", part.strip(), flags=re.IGNORECASE).strip(" .")
+        bare = _LIST_ITEM_ARTICLE_RE.sub("", part.strip()).strip(" .")
         item = with_own_article(part.strip(), len(part.strip()) - len(bare), bare) if bare else bare
-        item = re.split(rf"\s(?:and|et|y|e)\s+(?=[{_LOWER}])", item)[0]
+        item = _ITEM_TAIL_RE.split(item)[0]
         if item and item[0].isupper():
             items.append(item)
     return items
@@ -253,6 +264,10 @@ _ROLE_THEN_NAME_RE = re.compile(
 )
 
 
+_ROLE_ARTICLE_RE = re.compile(r"^(?:the|le|la|l['’]|el)\s*", re.I)
+_NEXT_ROLE_RE = re.compile(rf"(?<!\s)\s++(?:and|et|y)\s++(?=(?:{_ROLE_ALT})\b)")
+
+
 def find_untitled_introductions(sentence: str, taken: list[tuple[int, int]], split_role) -> list[_Mention]:
     """People named without a title but with a role ("Gladys Cisneros, Chief of ..."), not speaking."""
     mentions = []
@@ -261,8 +276,8 @@ def find_untitled_introductions(sentence: str, taken: list[tuple[int, int]], spl
             name = clean_person_name(match.group("name"))
             if not name or _overlaps(match.span("name"), taken):
                 continue
-            role_text = re.sub(r"^(?:the|le|la|l['’]|el)\s*", "", match.group("role").strip(), flags=re.I)
-            role_text = re.split(rf"\s+(?:and|et|y)\s+(?=(?:{_ROLE_ALT})\b)", role_text)[0]
+            role_text = _ROLE_ARTICLE_RE.sub("", match.group("role").strip())
+            role_text = _NEXT_ROLE_RE.split(role_text)[0]
             role, organisation = split_role(role_text)
             if not organisation:
                 role = role or role_text
@@ -276,15 +291,22 @@ def find_untitled_introductions(sentence: str, taken: list[tuple[int, int]], spl
 # Full names and the report's own body
 # ---------------------------------------------------------------------------------------------
 
+def full_name_pattern(short: str) -> re.Pattern:
+    """"Given [Given] Surname" forms of a surname: up to three name words before it."""
+    return re.compile(rf"(?<![\w.’'\-])((?:{_NAME_WORD} +){{1,3}}){re.escape(short)}(?![\w’'\-])")
+
+
+_PORTFOLIO_END_RE = re.compile(r"\b(?:of|for|de|du|des|del)\s+$")
+
+
 def full_name_in_text(short: str, text: str) -> str | None:
     """The fullest "Given [Given] Surname" form of a surname found in the report ("Diallo" -> "Fatimata Diallo")."""
-    pattern = rf"(?<![\w.’'\-])((?:{_NAME_WORD} +){{1,3}}){re.escape(short)}(?![\w’'\-])"
     found: Counter[str] = Counter()
-    for match in re.finditer(pattern, text):
+    for match in full_name_pattern(short).finditer(text):
         given = match.group(1).split()
         while given and not is_name_token(given[0], first=True):
             given = given[1:]
-        if len(given) >= 2 and re.search(r"\b(?:of|for|de|du|des|del)\s+$", text[max(0, match.start() - 5):match.start()]):
+        if len(given) >= 2 and _PORTFOLIO_END_RE.search(text[max(0, match.start() - 5):match.start()]):
             given = given[1:]  # "Secretary of Labour Ingrid Halvorsen": "Labour" ends the portfolio, not a given name
         if given and all(is_name_token(w, first=False) for w in given):
             found[" ".join(given + [short])] += 1
@@ -300,22 +322,30 @@ _OWN_BODY_RE = re.compile(
     rf"[^.;:()\n]{{3,160}}")
 
 
+_LEADING_NUMBER_RE = re.compile(r"^\s*+\d")
+
+
 def own_body_names(paragraphs: list[str], limit: int = 12) -> dict[str, str]:
     """Folded head ("committee") -> the report's own body as its title names it."""
     names: dict[str, str] = {}
     for paragraph in paragraphs[:limit]:
-        if len(paragraph) > 250 or paragraph.rstrip().endswith((".", ":")) or re.match(r"\s*\d", paragraph):
+        if len(paragraph) > 250 or paragraph.rstrip().endswith((".", ":")) or _LEADING_NUMBER_RE.match(paragraph):
             continue  # only title lines name the report's own body
         for match in _OWN_BODY_RE.finditer(paragraph):
             names.setdefault(fold_accents(match.group("head")), _clean_phrase(match.group()))
     return names
 
 
+_ACRONYM_CONNECTOR = r"(?:(?:of|on|for|and|de|du|des|la|le|del|los|las|y)\s+)?"
+# tried once per word, from its first capital (every capital of a word ends the same way): linear on long words
+_DEFINED_ACRONYM_RE = re.compile(rf"(?<![\w\-])(?:(?![{_UPPER}])[\w\-])*+"
+                                 rf"((?:[{_UPPER}][\w\-]*+\s+{_ACRONYM_CONNECTOR}){{1,8}})\(([{_UPPER}]{{2,}})\)")
+
+
 def document_acronyms(text: str) -> set[str]:
     """Acronyms the report defines as documents ("Migration Data Strategy (MDS)"): topics, never speakers."""
     acronyms = set()
-    connector = r"(?:(?:of|on|for|and|de|du|des|la|le|del|los|las|y)\s+)?"
-    for match in re.finditer(rf"((?:[{_UPPER}][\w\-]*\s+{connector}){{1,8}})\(([{_UPPER}]{{2,}})\)", text):
+    for match in _DEFINED_ACRONYM_RE.finditer(text):
         if any(word.casefold() in _DOCUMENT_WORDS for word in match.group(1).split()):
             acronyms.add(match.group(2))
     return acronyms

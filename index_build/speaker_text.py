@@ -31,9 +31,12 @@ def _upper_first(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
+_SPACES_RE = re.compile(r"\s+")
+
+
 def _clean_phrase(text: str) -> str:
     """Collapse whitespace and trim punctuation around a phrase."""
-    return re.sub(r"\s+", " ", text).strip(" ,;:.")
+    return _SPACES_RE.sub(" ", text).strip(" ,;:.")
 
 
 def _gender_of_title(title: str) -> str:

@@ -27,7 +27,9 @@ from index_build.text import fold_accents
 
 MIN_TURNS = 2  # distinct turn labels opening paragraphs before labels are read as a transcript's
 
-_LABEL_RE = re.compile(r"^\s*(?P<label>[^:\n]{1,100}?)\s*:(?!//)\s*(?P<rest>.*)$", re.DOTALL)
+# leading spaces taken whole ("*+"): a label of spaces only was no label anyway, and a paragraph of spaces costs
+# its length, not its cube
+_LABEL_RE = re.compile(r"^\s*+(?P<label>[^:\n]{1,100}?)\s*:(?!//)\s*(?P<rest>.*)$", re.DOTALL)
 _QUESTIONS: dict[str, list[str]] = {}  # folded label -> the languages that use it ("question": en, fr)
 for _language, _labels in _QUESTION_LABELS.items():
     for _label in _labels:
@@ -40,6 +42,11 @@ _END_RE = re.compile(_TRANSCRIPT_END_RE, re.IGNORECASE)
 # "III. Asilado", "b) Secretario", "A) ...": list items ("M. DUPONT" is a title, "I. Secretario" no name either way)
 _ENUMERATION_RE = re.compile(r"^(?:[IVXLC]{2,}\.|[a-z][.)]|[A-Z]\))\s")
 _CAPITAL_LABEL_RE = re.compile(rf"^\s*[{_UPPER}][{_UPPER}0-9\s.'’-]{{1,40}}\s*:")  # "NOTE:", "ARTÍCULO 2:": nobody
+_NOT_A_NAME_RE = re.compile(r"\d|https?|www\.")
+# the name ends on its last letter (or is one character): one try per end, not one per space of a long run
+_DECLARED_LABEL_RE = re.compile(r"^(?P<name>[^,()]*[^,()\s]|[^,()])\s*+(?:,\s*(?P<role>[^()]+)|\((?P<paren>[^()]+)\))$")
+_INITIAL_RE = re.compile(rf"[{_UPPER}]\.")
+_PARENTHESES_RE = re.compile(r"(?:(?<!\s)\s++)?\([^()]*\)")
 
 
 @dataclass
@@ -84,7 +91,7 @@ def _read_label(paragraph: str) -> tuple[_Label, str] | None:
     if not match:
         return None
     raw, rest = _clean_phrase(match.group("label")), match.group("rest").strip()
-    if not raw or re.search(r"\d|https?|www\.", raw) or _ENUMERATION_RE.match(raw) or rest[:1].islower():
+    if not raw or _NOT_A_NAME_RE.search(raw) or _ENUMERATION_RE.match(raw) or rest[:1].islower():
         return None
     label = _classify(raw)
     if label is None:
@@ -101,7 +108,7 @@ def _classify(raw: str) -> _Label | None:
         return _Label("question", languages=tuple(_QUESTIONS[folded]))
     if folded in _ANSWERS:
         return _Label("answer")
-    declared = re.match(r"^(?P<name>[^,()]+?)\s*(?:,\s*(?P<role>[^()]+)|\((?P<paren>[^()]+)\))$", raw)
+    declared = _DECLARED_LABEL_RE.match(raw)
     if declared:
         return _declared_label(declared.group("name"), declared.group("role") or declared.group("paren"))
     words = raw.split()
@@ -150,7 +157,7 @@ def _is_name_words(words: list[str], bare: bool) -> bool:
     names = [w for w in words if w.casefold() not in _NAME_PARTICLES]
     if not names or len(names) > 4 or (bare and len(names) < 2):
         return False
-    if any(w.endswith(".") and not re.fullmatch(rf"[{_UPPER}]\.", w) for w in names):
+    if any(w.endswith(".") and not _INITIAL_RE.fullmatch(w) for w in names):
         return False  # "III.", "Art.": not a name
     return all(is_name_token(_title_case(w), first=i == 0) for i, w in enumerate(names)) \
         and not any(fold_accents(w) in _NOT_LABEL_WORDS for w in names)
@@ -162,7 +169,7 @@ _NAMING_TITLES_RE = re.compile(r"^(?:(?:H\.\s?E\.|S\.\s?E\.|Mr|Mrs|Ms|Dr|Dra|Pro
 def _is_bare_name(text: str) -> bool:
     """True when a label's text only names a person, maybe with a title, a role or a country ("Jane Doe",
     "H.E. Mr. Juan Pérez (Chile)", "Jane Doe, UNHCR"): the line names who holds the role, it is no turn."""
-    head = _NAMING_TITLES_RE.sub("", re.sub(r"\s*\([^()]*\)", "", text.rstrip(".")).split(",")[0].strip()).split()
+    head = _NAMING_TITLES_RE.sub("", _PARENTHESES_RE.sub("", text.rstrip(".")).split(",")[0].strip()).split()
     return 2 <= len(head) <= 5 and _is_name_words(head, bare=True) and len(text) < 120 and not text.endswith(("?", "!"))
 
 
@@ -201,7 +208,7 @@ class _Cast:
         """Remember who holds a role ("Moderator: Jane Doe") and full names with their role ("JANE DOE, ...")."""
         if label.kind == "naming":
             name, _, organisation = label.name.partition(",")
-            name = _NAMING_TITLES_RE.sub("", re.sub(r"\s*\([^()]*\)", "", name).strip())
+            name = _NAMING_TITLES_RE.sub("", _PARENTHESES_RE.sub("", name).strip())
             speaker = Speaker(_as_written(name), label.role, _clean_phrase(organisation))
             self.people.append(speaker)
             self.by_role.setdefault(fold_accents(label.role), speaker)

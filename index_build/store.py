@@ -62,15 +62,37 @@ class Hits:
 
 
 @dataclass
+class Renderings:
+    """Passages machine-translated into other languages and embedded (:mod:`index_build.passage_translation`):
+    for each rendering, the chunk row it renders and its language. Retrieval only: never cited."""
+
+    rows: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    languages: list[str] = field(default_factory=list)
+    vectors: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), dtype=np.float32))
+    texts: list[str] = field(default_factory=list)  # the translations (BM25 in their language)
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def select(self, keep: np.ndarray, row_offset: int = 0) -> "Renderings":
+        """The renderings where ``keep`` holds, their rows shifted by ``row_offset``."""
+        positions = np.flatnonzero(keep)
+        return Renderings(self.rows[positions] + row_offset, [self.languages[i] for i in positions],
+                          np.asarray(self.vectors[positions], dtype=np.float32), [self.texts[i] for i in positions])
+
+
+@dataclass
 class DocumentPart:
     """One document as a writer takes it: its manifest entry, cleaned text, chunks (rows from 0, sentence rows
-    from 0 into ``sentence_vectors``) and their vectors."""
+    from 0 into ``sentence_vectors``), their vectors, and its passages' renderings in other languages (rows from
+    0, as the chunks')."""
 
     entry: dict
     text: str
     chunks: list[Chunk]
     vectors: np.ndarray
     sentence_vectors: np.ndarray
+    renderings: Renderings = field(default_factory=Renderings)
 
 
 class IndexWriter(Protocol):
@@ -131,6 +153,17 @@ class IndexStore(Protocol):
 
     def search_words(self, terms: list[str], k: int, allowed: np.ndarray | None) -> Hits:
         """BM25 over the chunk texts for already-analysed index terms."""
+
+    def search_renderings(self, query: np.ndarray, language: str, k: int, allowed: np.ndarray | None) -> Hits:
+        """The chunks whose rendering in ``language`` (:class:`Renderings`) is closest to the query vector
+        (rows are chunk rows); none where the version holds no renderings."""
+
+    def search_rendering_words(self, terms: list[str], language: str, k: int, allowed: np.ndarray | None) -> Hits:
+        """BM25 over the renderings in ``language`` for already-analysed index terms of that language (rows are
+        chunk rows)."""
+
+    def rendering_languages(self) -> list[str]:
+        """The languages the version's passages are rendered into (empty: built without a translator)."""
 
     def word_coverage(self, variants: list[list[str]]) -> float | None:
         """Share of the words (each a list of possible index terms) found in the version's texts."""

@@ -42,6 +42,8 @@ def fold_accents(text: str) -> str:
 # ---------------------------------------------------------------------------------------------
 
 _SENTENCE_END = re.compile(r"[.!?…][\"»”)]*\s+(?=[\"«“(]?\s?[" + UPPER + r"0-9])")
+_LAST_WORD = re.compile(r"(?<![\w.])([\w.]+)\.$")  # from the start of the word only: one try per word
+_INITIALS = re.compile(r"(?:[A-Z]\.)+[A-Z]?")
 
 
 def split_sentences(text: str) -> list[str]:
@@ -54,7 +56,7 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
     spans, start = [], 0
     for match in _SENTENCE_END.finditer(text):
         before = text[max(start, match.start() - 63):match.start() + 1]  # the last word is all that matters:
-        last_word = re.findall(r"([\w.]+)\.$", before)  # a bounded tail keeps long paragraphs linear
+        last_word = _LAST_WORD.findall(before)  # a bounded tail keeps long paragraphs linear
         if last_word and _is_abbreviation(last_word[0]):
             continue
         spans.append(_trimmed(text, start, match.end()))
@@ -75,6 +77,6 @@ def _trimmed(text: str, start: int, end: int) -> tuple[int, int]:
 
 def _is_abbreviation(word: str) -> bool:
     """True when a period after `word` does not end a sentence (titles, initials, "p. ex.")."""
-    if (len(word) == 1 and word.isupper()) or re.fullmatch(r"(?:[A-Z]\.)+[A-Z]?", word):
+    if (len(word) == 1 and word.isupper()) or _INITIALS.fullmatch(word):
         return True
     return word.casefold().rstrip(".") in SENTENCE_ABBREVIATIONS

@@ -26,14 +26,17 @@ from index_build.reading import SUPPORTED_SUFFIXES, UnreadableReport
 from index_build.reports import NewReport, ReportExists, UnknownReport, add_reports, remove_report
 from index_build.targets import build_target
 from service.audit import AuditLog
+from service.job_ledger import UPLOAD_PREFIX
 from service.jobs import Job
 from service.live import LiveIndex
 from service.schemas import ErrorOut, JobAccepted, JobOut
 from service.settings import Settings
+from service.uploads import MAX_PUBLISHER_CHARS, MAX_REPORT_ID_CHARS, MAX_TITLE_CHARS, check_content, check_texts
 
 router = APIRouter(tags=["admin"])
 _log = logging.getLogger("citeqa.admin")
 _CHUNK = 1 << 20
+ECHOED_NAME_CHARS = 80  # of an uploaded file's name, in a refusal
 
 
 THROTTLE_FAILURES = 10  # refused admin requests from one client within THROTTLE_SECONDS before its next ones get 429s
@@ -98,13 +101,14 @@ class RequestGuard:
     def _refusal(self, scope) -> HTTPException | None:
         method, path = scope["method"], scope["path"]
         headers = dict(scope.get("headers") or [])
-        if _is_admin_route(method, path):
+        if _is_admin_route(method, path) or (self.token and _asks_admin_view(method, path, headers)):
             client = _client(scope)
             refusal = admin_refusal(self.token, headers.get(b"authorization", b"").decode("latin-1"))
-            if refusal is not None and self.token:  # the right token always passes: an admin is never locked out
+            if refusal is not None:  # with a token or without (the API off): the right token always passes, so an
+                # admin is never locked out, and a client refused again and again writes no more log lines
                 recent = [t for t in self._failures.get(client, []) if t > time.monotonic() - THROTTLE_SECONDS]
                 recent.append(time.monotonic())
-                self._failures[client] = recent
+                self._failures[client] = recent[-(self.throttle + 1):]  # enough to tell, however fast it asks
                 if len(self._failures) > MAX_TRACKED_CLIENTS:  # forget clients whose refusals are old
                     cutoff = time.monotonic() - THROTTLE_SECONDS
                     self._failures = {c: times for c, times in self._failures.items() if times[-1] > cutoff}
@@ -112,12 +116,10 @@ class RequestGuard:
                     return HTTPException(status.HTTP_429_TOO_MANY_REQUESTS,
                                          f"Too many refused admin requests from {client}: wait {THROTTLE_SECONDS} s.",
                                          headers={"Retry-After": str(THROTTLE_SECONDS)})
-            if refusal is not None:
-                _log.warning("admin request refused (%s): %s %s from %s", refusal.status_code, method, path,
-                             _client(scope))
+                _log.warning("admin request refused", extra={"fields": {  # a JSON line (service.logs): the
+                    "status": refusal.status_code, "method": method, "path": path, "client": client}})  # path escaped
                 if self.audit is not None and self.token:
-                    self.audit.record(_client(scope), f"{method} {path}", f"refused {refusal.status_code}: "
-                                      f"{refusal.detail}")
+                    self.audit.record(client, f"{method} {path}", f"refused {refusal.status_code}: {refusal.detail}")
                 return refusal
         length = headers.get(b"content-length", b"")
         for verb, prefix, limit, advice in self.limits:
@@ -134,6 +136,18 @@ def _matches(path: str, prefix: str) -> bool:
 
 def _is_admin_route(method: str, path: str) -> bool:
     return any(method == verb and _matches(path, prefix) for verb, prefix in ADMIN_ROUTES)
+
+
+def _asks_admin_view(method: str, path: str, headers: dict[bytes, bytes]) -> bool:
+    """GET /health with a bearer token asks for the admin's view (its errors in full): the token is checked,
+    throttled and logged as an admin request's. Without one (or with another scheme) it is anyone's view."""
+    scheme = headers.get(b"authorization", b"").partition(b" ")[0]
+    return method == "GET" and path == "/health" and scheme.lower() == b"bearer"
+
+
+def is_admin(request: Request) -> bool:
+    """Whether the request carries the right admin token (never when the admin API is off)."""
+    return admin_refusal(request.app.state.settings.admin_token, request.headers.get("authorization")) is None
 
 
 Admin = Depends(require_admin)
@@ -155,6 +169,11 @@ ADMIN_REFUSALS = {
                 f"(CITEQA_ADMIN_THROTTLE, default {THROTTLE_FAILURES}); the right token always passes",
                 **{"Retry-After": "Seconds to wait"}),
 }
+#: What a route that queues a job may answer before its work: as every admin route, or a full queue.
+QUEUE_REFUSALS = {**ADMIN_REFUSALS, 429: _error(
+    f"Too many refused admin requests from this client within {THROTTLE_SECONDS} s (CITEQA_ADMIN_THROTTLE), or "
+    "the job queue is full (CITEQA_MAX_QUEUED_JOBS jobs waiting); the detail says which",
+    **{"Retry-After": "Seconds to wait"})}
 #: The answer of a route that queues a job.
 QUEUED = {"response_model": JobAccepted, "status_code": status.HTTP_202_ACCEPTED, "dependencies": [Admin]}
 QUEUED_HEADERS = {"Location": {"description": "The job's URL (GET it for its state)", "schema": {"type": "string"}}}
@@ -192,8 +211,9 @@ def _context(request: Request) -> tuple[Settings, LiveIndex]:
              summary="Add or replace a report (.pdf, .txt, .md): queued, see GET /jobs/{id}",
              description="The file's type is its name's suffix (.pdf, .txt, .md) or, when its name has none of "
                          "these, the Content-Type of its part (application/pdf, text/plain, text/markdown). "
-                         "Whether its content can be read is the job's to say (failed, 422).",
-             responses={202: {"headers": QUEUED_HEADERS, "links": FOLLOW_JOB}, **ADMIN_REFUSALS,
+                         "An empty file, or a .txt or .md file that is not UTF-8 or holds only blanks, is refused "
+                         "at once (422); whether a PDF can be read is the job's to say (failed, 422).",
+             responses={202: {"headers": QUEUED_HEADERS, "links": FOLLOW_JOB}, **QUEUE_REFUSALS,
                         400: _error("The body is not multipart/form-data"),
                         413: _error("The file is over CITEQA_MAX_UPLOAD_MB"),
                         415: _error("Not a PDF, text or Markdown file: neither by its name's suffix nor by its "
@@ -203,24 +223,31 @@ def _context(request: Request) -> tuple[Settings, LiveIndex]:
                  "file": {"contentType": ", ".join(REPORT_MEDIA_TYPES.values())}}}}}})
 def upload_document(
     request: Request,
-    file: Annotated[UploadFile, File(description="The report: .pdf (with a text layer), .txt or .md")],
-    id: Annotated[str, Form(description="Report id (default: from the file name)")] = "",
+    file: Annotated[UploadFile, File(description="The report: .pdf (with a text layer), .txt (UTF-8) or .md (UTF-8); "
+                                                 "not empty", json_schema_extra={"minLength": 1})],
+    id: Annotated[str, Form(description=f"Report id (default: from the file name; at most {MAX_REPORT_ID_CHARS} "
+                                        "characters)", json_schema_extra={"maxLength": MAX_REPORT_ID_CHARS})] = "",
     replace: Annotated[bool, Form(description="Replace the report that has this id (otherwise the job fails: 409); "
                                               "true or false (empty: false)"),
                        BeforeValidator(_form_boolean), FORM_BOOLEAN] = False,
-    title: Annotated[str, Form()] = "",
+    title: Annotated[str, Form(description=f"At most {MAX_TITLE_CHARS} characters (empty: the file's own title, "
+                                           "cut to that length, or its name)",
+                               json_schema_extra={"maxLength": MAX_TITLE_CHARS})] = "",  # checked by check_texts
     language: Annotated[str, Form(description="ISO 639-1 code, e.g. fr or en (empty: guessed)", examples=["fr"],
                                   json_schema_extra={"pattern": LANGUAGE_PATTERN})] = "",  # checked by _form_field
     year: Annotated[str, Form(description="Year of the report, 1000 to 9999 (empty: unknown)", examples=["2025"],
                               json_schema_extra={"pattern": YEAR_PATTERN})] = "",  # checked by _year
-    publisher: Annotated[str, Form()] = "",
+    publisher: Annotated[str, Form(description=f"At most {MAX_PUBLISHER_CHARS} characters",
+                                   json_schema_extra={"maxLength": MAX_PUBLISHER_CHARS})] = "",
 ) -> JSONResponse:
     settings, live = _context(request)
+    check_texts({"id": id, "title": title, "publisher": publisher}, file.filename or "")
     year_of_report = _year(year)
     _form_field("language", language, LANGUAGE_PATTERN, "language must be an ISO 639-1 code like fr or en, or empty")
     report_id = slug(id or Path(file.filename or "report").stem)  # the file name is never used as a path
     suffix = _report_suffix(file)
-    folder = Path(tempfile.mkdtemp(prefix="citeqa-upload-"))
+    jobs = request.app.state.jobs
+    folder = Path(tempfile.mkdtemp(prefix=UPLOAD_PREFIX))
     try:
         if suffix is None:
             named = Path(file.filename or "").suffix.lower() or "(none)"
@@ -229,16 +256,21 @@ def upload_document(
                                 f"{', '.join(SUPPORTED_SUFFIXES)} file, or send its part as "
                                 f"{', '.join(REPORT_MEDIA_TYPES.values())}.")
         path = folder / f"upload{suffix}"
+        jobs.room()  # a full queue refuses before the file is written
         sha256 = _save_limited(file, path, int(settings.max_upload_mb * (1 << 20)))
-    except HTTPException as error:
+        check_content(path, Path(file.filename or path.name).name[:ECHOED_NAME_CHARS])
+    except (HTTPException, RequestValidationError) as error:
         shutil.rmtree(folder, ignore_errors=True)
-        _audit(request, "upload", f"refused {error.status_code}: {error.detail}", report_id)
+        refused = (f"{error.status_code}: {error.detail}" if isinstance(error, HTTPException)
+                   else f"422: {error.errors()[0]['msg']}")
+        _audit(request, "upload", f"refused {refused}", report_id)
         raise
     report = NewReport(path, report_id, title, language, year_of_report, publisher, replace)
 
     def work() -> dict:
         try:
-            summary = add_reports(settings.corpus_dir, build_target(settings.store, settings.index_dir), live.embedder, [report], show_progress=False)
+            summary = add_reports(settings.corpus_dir, build_target(settings.store, settings.index_dir), live.embedder,
+                                  [report], show_progress=False, translator="shared" if settings.translation else None)
         except ReportExists as error:
             raise HTTPException(status.HTTP_409_CONFLICT, str(error)) from error
         except (UnreadableReport, CorpusError, IndexProblem, ValueError) as error:
@@ -254,11 +286,16 @@ def upload_document(
         shutil.rmtree(folder, ignore_errors=True)
         _audit_job(request, job, sha256)
 
-    return _accepted(request.app.state.jobs.submit("upload", work, report_id, finished))
+    try:
+        return _accepted(jobs.submit("upload", work, report_id, finished, folder=str(folder)))
+    except HTTPException as error:  # the queue filled meanwhile
+        shutil.rmtree(folder, ignore_errors=True)
+        _audit(request, "upload", f"refused {error.status_code}: {error.detail}", report_id)
+        raise
 
 
 @router.delete("/documents/{document_id}", **QUEUED, summary="Remove a report: queued, see GET /jobs/{id}",
-               responses={202: {"headers": QUEUED_HEADERS, "links": FOLLOW_JOB}, **ADMIN_REFUSALS,
+               responses={202: {"headers": QUEUED_HEADERS, "links": FOLLOW_JOB}, **QUEUE_REFUSALS,
                           404: _error("No report with this id")})
 def delete_document(request: Request, document_id: Annotated[str, PathParameter(min_length=1)]) -> JSONResponse:
     settings, live = _context(request)
@@ -268,7 +305,8 @@ def delete_document(request: Request, document_id: Annotated[str, PathParameter(
 
     def work() -> dict:
         try:
-            summary = remove_report(settings.corpus_dir, build_target(settings.store, settings.index_dir), live.embedder, document_id)
+            summary = remove_report(settings.corpus_dir, build_target(settings.store, settings.index_dir), live.embedder,
+                                    document_id, translator="shared" if settings.translation else None)
         except UnknownReport as error:
             raise HTTPException(status.HTTP_404_NOT_FOUND, error.args[0]) from error
         live.refresh()
@@ -281,12 +319,13 @@ def delete_document(request: Request, document_id: Annotated[str, PathParameter(
 
 
 @router.post("/index/rebuild", **QUEUED, summary="Rebuild the whole index from the corpus: queued, see GET /jobs/{id}",
-             responses={202: {"headers": QUEUED_HEADERS, "links": FOLLOW_JOB}, **ADMIN_REFUSALS})
+             responses={202: {"headers": QUEUED_HEADERS, "links": FOLLOW_JOB}, **QUEUE_REFUSALS})
 def rebuild(request: Request) -> JSONResponse:
     settings, live = _context(request)
 
     def work() -> dict:
-        summary = build_index(settings.corpus_dir, build_target(settings.store, settings.index_dir), live.embedder, show_progress=False, reuse=False)
+        summary = build_index(settings.corpus_dir, build_target(settings.store, settings.index_dir), live.embedder,
+                              show_progress=False, reuse=False, translator="shared" if settings.translation else None)
         live.refresh()
         return {"status": "rebuilt", "index_version": summary.version, "summary": summary.line(),
                 **_queue_merge(request)}

@@ -19,7 +19,7 @@ from starlette.middleware.trustedhost import TrustedHostMiddleware
 
 from index_build.pg_schema import DatabaseProblem
 from index_build.store import SearchFilter
-from service.admin import RequestGuard, router as admin_router
+from service.admin import ADMIN_REFUSALS, RequestGuard, is_admin, router as admin_router
 from service.answers import Answer
 from service.audit import AuditLog
 from service.filters import FilterProblem, search_filter
@@ -101,7 +101,7 @@ def create_app(live: LiveIndex, settings: Settings) -> FastAPI:
     app.state.settings = settings
     app.state.audit = AuditLog(settings.audit_log)
     app.state.metrics = Metrics()
-    app.state.jobs = JobQueue()
+    app.state.jobs = JobQueue(settings.max_queued_jobs, settings.jobs_state_dir)  # bounded, kept across restarts
     upload_bytes = int(settings.max_upload_mb * (1 << 20)) + UPLOAD_OVERHEAD_BYTES
     if settings.admin_token:  # without a token the admin routes do not exist (RequestGuard says it is off)
         app.include_router(admin_router, max_body_size=upload_bytes)
@@ -166,15 +166,21 @@ def create_app(live: LiveIndex, settings: Settings) -> FastAPI:
                                year_to=year_to, publishers=publishers)
         return engine.speaker_directory.find(q, found)
 
-    @app.get("/health", response_model=HealthResponse, summary="Readiness and what is served")
+    @app.get("/health", response_model=HealthResponse, summary="Readiness and what is served",
+             description="Anyone gets the state and, when the newest version could not be switched to, an error "
+                         "code; a client that sends the admin token (Authorization: Bearer) gets the error's message "
+                         "too (a wrong token is refused, throttled and logged as on the admin API).",
+             responses={code: ADMIN_REFUSALS[code] for code in (401, 403, 429)} if settings.admin_token else None)
     def health(request: Request, engine: Engine) -> dict:
         manifest = engine.version.manifest
         live = request.app.state.live
+        last_error = live.last_error
         return {"ready": True, "documents": manifest["counts"]["documents"], "chunks": manifest["counts"]["chunks"],
                 "model": manifest["model"]["name"], "model_fingerprint": manifest["model"]["fingerprint"],
                 "index_version": manifest["version"], "store": manifest.get("store", "folder"),
-                "format_version": manifest["format_version"],
-                "current_on_disk": live.current_on_disk, "last_error": live.last_error,
+                "format_version": manifest["format_version"], "current_on_disk": live.current_on_disk,
+                "state": "switch_failing" if last_error else "serving",
+                "last_error": last_error if is_admin(request) else error_code(last_error),
                 "translation": engine.translation_status()}
 
     @app.get("/metrics", summary="Prometheus metrics: requests and latency by route and status, the index served",
@@ -201,6 +207,13 @@ def create_app(live: LiveIndex, settings: Settings) -> FastAPI:
                                           "GET /documents lists the reports.")
 
     return app
+
+
+def error_code(last_error: str) -> str:
+    """The code of a switch's error (``"IndexProblem: …"`` gives ``IndexProblem``), for anyone to see: its
+    message, which may name database hosts, users and file paths, is the admin's."""
+    found = re.match(r"[A-Za-z_][A-Za-z0-9_]*(?=:)", last_error)
+    return found.group(0) if found else ("error" if last_error else "")
 
 
 async def _short_validation_error(request: Request, error: RequestValidationError) -> JSONResponse:

@@ -7,7 +7,6 @@ The top layer (index_build <- service <- eval <- this module): the only module o
 from __future__ import annotations
 
 import argparse
-import logging
 import sys
 import textwrap
 import time
@@ -149,7 +148,8 @@ def _build(args: argparse.Namespace, settings: Settings) -> int:
     if getattr(args, "if_missing", False) and target.has_current():  # an index of the previous format is converted
         print(f"Index already built in {target.describe()} (use `citeqa build` to bring it up to date).")
         return 0
-    summary = build_index(settings.corpus_dir, target, _embedder(settings), reuse=args.command != "rebuild")
+    summary = build_index(settings.corpus_dir, target, _embedder(settings), reuse=args.command != "rebuild",
+                          translator=_translator(settings))
     print(summary.line())
     return _merge_after(settings)
 
@@ -164,14 +164,16 @@ def _add(args: argparse.Namespace, settings: Settings) -> int:
         raise ValueError(f"no such file: {', '.join(missing)}")
     reports = [NewReport(path, args.id, args.title, args.lang, args.year, args.publisher, args.replace)
                for path in args.paths]
-    print(add_reports(settings.corpus_dir, _target(settings), _embedder(settings), reports).line())
+    print(add_reports(settings.corpus_dir, _target(settings), _embedder(settings), reports,
+                      translator=_translator(settings)).line())
     return _merge_after(settings)
 
 
 def _remove(args: argparse.Namespace, settings: Settings) -> int:
     from index_build.reports import remove_report
 
-    print(remove_report(settings.corpus_dir, _target(settings), _embedder(settings), args.id).line())
+    print(remove_report(settings.corpus_dir, _target(settings), _embedder(settings), args.id,
+                        translator=_translator(settings)).line())
     return _merge_after(settings)
 
 
@@ -221,6 +223,11 @@ def _list(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _translator(settings: Settings) -> str | None:
+    """What renders the passages of a build: the process's translator, or none with CITEQA_TRANSLATION=false."""
+    return "shared" if settings.translation else None
+
+
 def _embedder(settings: Settings):
     """The model for a command-line build or question: every core is the command's (CITEQA_BUILD_THREADS)."""
     from index_build.embedding import Embedder
@@ -237,18 +244,15 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     from service.app import create_app
     from index_build.sources import version_source
     from service.live import LiveIndex
+    from service.logs import configure
 
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("%(message)s"))
-    citeqa_log = logging.getLogger("citeqa")  # request lines (JSON), index switches, refused admin requests
-    citeqa_log.addHandler(handler)
-    citeqa_log.setLevel(logging.INFO)
-    citeqa_log.propagate = False
+    configure(sys.stderr)  # JSON lines: requests, index switches, refused admin requests, uvicorn's own lines
     live = LiveIndex.open(version_source(settings.store, settings.index_dir), settings.model, settings.model_cache_dir,
                           settings.batch_max, settings.batch_wait_ms)
-    # citeqa writes its own request lines (service/request_log.py); uvicorn finishes requests in flight on SIGTERM
+    # citeqa writes its own request lines (service/request_log.py); uvicorn keeps the logging configured above
+    # (log_config=None) and finishes requests in flight on SIGTERM
     uvicorn.run(create_app(live, settings), host=settings.host, port=settings.port, access_log=False,
-                timeout_graceful_shutdown=30)
+                log_config=None, timeout_graceful_shutdown=30)
     return 0
 
 

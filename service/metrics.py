@@ -9,6 +9,11 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, G
 from service.asgi import ResponseWatcher
 
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 120.0)
+#: The method labels: HTTP's own methods; any other a client makes up is counted as OTHER (a label per made-up
+#: method would add series, unauthenticated, without end).
+METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "TRACE", "CONNECT"})
+OTHER_METHOD = "OTHER"
+NO_ROUTE = "(no route)"  # the route label of every path no route matches (never the path itself)
 
 
 class Metrics:
@@ -39,7 +44,8 @@ class Metrics:
 
 
 class MetricsMiddleware(ResponseWatcher):
-    """ASGI middleware: counts every request by method, route template and status, and times it."""
+    """ASGI middleware: counts every request by method, route template and status (labels of a fixed set,
+    whatever the client sends), and times it."""
 
     def __init__(self, app, metrics: Metrics):
         super().__init__(app)
@@ -49,6 +55,14 @@ class MetricsMiddleware(ResponseWatcher):
         return {"started": time.perf_counter()}
 
     def finished(self, scope, context: dict, status: int) -> None:
-        route = getattr(scope.get("route"), "path", None) or "(no route)"
-        self.metrics.requests.labels(scope["method"], route, str(status)).inc()
-        self.metrics.latency.labels(scope["method"], route).observe(time.perf_counter() - context["started"])
+        method, route = labels(scope)
+        self.metrics.requests.labels(method, route, str(status)).inc()
+        self.metrics.latency.labels(method, route).observe(time.perf_counter() - context["started"])
+
+
+def labels(scope) -> tuple[str, str]:
+    """A request's method and route labels, each from a fixed set: one of :data:`METHODS` or ``OTHER``, and
+    the template of the route that matched (``/documents/{document_id}``) or :data:`NO_ROUTE`."""
+    method = scope["method"] if scope["method"] in METHODS else OTHER_METHOD
+    route = getattr(scope.get("route"), "path", None)
+    return method, route if isinstance(route, str) and route else NO_ROUTE

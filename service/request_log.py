@@ -1,8 +1,8 @@
-"""Structured request logs: one JSON line per request, with a request id echoed in ``X-Request-ID``."""
+"""Structured request logs: one record per request (a JSON line by :mod:`service.logs`), with a request id
+echoed in ``X-Request-ID``."""
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 import time
@@ -16,7 +16,7 @@ _CLIENT_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")  # a request id a client or p
 
 class RequestLog(ResponseWatcher):
     """ASGI middleware: gives each request an id (the client's ``X-Request-ID`` when it is a plain token),
-    returns it in ``X-Request-ID`` and logs method, path, status, time and client as one JSON line."""
+    returns it in ``X-Request-ID`` and logs method, path, status, time and client as the fields of one record."""
 
     def started(self, scope) -> dict:
         given = dict(scope.get("headers") or []).get(b"x-request-id", b"").decode("latin-1")
@@ -28,6 +28,7 @@ class RequestLog(ResponseWatcher):
         return {"x-request-id": context["id"]}
 
     def finished(self, scope, context: dict, status: int) -> None:
-        log.info(json.dumps({"request_id": context["id"], "method": scope["method"], "path": scope["path"],
-                             "status": status, "ms": round((time.perf_counter() - context["started"]) * 1000, 1),
-                             "client": (scope.get("client") or ("?", 0))[0]}))
+        log.info("request", extra={"fields": {
+            "request_id": context["id"], "method": scope["method"], "path": scope["path"], "status": status,
+            "ms": round((time.perf_counter() - context["started"]) * 1000, 1),
+            "client": (scope.get("client") or ("?", 0))[0]}})

@@ -141,7 +141,11 @@ class HealthResponse(BaseModel):
     format_version: int = Field(description="The index folder's format, or the database's schema version")
     current_on_disk: str = Field("", description="The version `current` points at: when it differs from "
                                                  "index_version, it is loading or failed to load (see last_error)")
-    last_error: str = Field("", description="Why the newest version could not be switched to (empty when it was)")
+    state: str = Field("serving", description="serving: the newest version is served, or is being switched to; "
+                       "switch_failing: it could not be switched to (see last_error), the version served stays")
+    last_error: str = Field("", description="Why the newest version could not be switched to (empty when it was): "
+                            "its error code (e.g. IndexProblem, DatabaseProblem); with the admin token (Authorization: "
+                            "Bearer), the code and its message, which may name hosts, users and paths")
     translation: dict = Field(default_factory=dict, description="Machine translation of questions: enabled, and "
                               "its routes (\"en>fr\": a question in English also searched in French)")
 
@@ -166,7 +170,8 @@ class ErrorOut(BaseModel):
 
 
 class JobError(BaseModel):
-    """Why a job failed: the HTTP status the request would have had, and the reason."""
+    """Why a job failed: the HTTP status the request would have had, and the reason (for a lost job: 503, and
+    that its server stopped before it finished)."""
 
     status: int
     detail: str
@@ -179,13 +184,14 @@ class JobOut(BaseModel):
     id: str
     action: Literal["upload", "remove", "rebuild", "merge"]
     report_id: str = Field("", description="The report uploaded or removed (empty for a rebuild)")
-    state: Literal["queued", "running", "done", "failed"]
+    state: Literal["queued", "running", "done", "failed", "lost"] = Field(description="lost: the server stopped "
+                                                                          "(a restart, a crash) before it finished")
     created_at: float = Field(description="Unix time")
     started_at: float | None = None
     finished_at: float | None = None
     result: dict[str, Any] | None = Field(None, description="When done: the report's id and status, the new index version, and "
                                           "`merge_job` when the change queued a merge of segments")
-    error: JobError | None = Field(None, description="When failed")
+    error: JobError | None = Field(None, description="When failed or lost")
 
 
 class JobAccepted(JobOut):

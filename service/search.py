@@ -5,8 +5,9 @@ Search runs as stages, each visible here:
 1. **retrieve** — a mode is a list of retrievers (:data:`MODES`), each one class: dense (question vector
    against chunks and their sentences), BM25 of the question's words, and for each other report language
    BM25 and an embedding of the question's words translated into it, and of the whole question
-   machine-translated into it (:mod:`index_build.machine_translation`, when installed). A filter restricts every retriever
-   inside the store, so k passages come back when k exist.
+   machine-translated into it (:mod:`index_build.machine_translation`, when installed), and the question's
+   vector against the renderings of the other languages' passages in its language (passages machine-translated
+   when indexed). A filter restricts every retriever inside the store, so k passages come back when k exist.
 2. **fuse** — weighted reciprocal rank.
 3. **diversify** — who questions: new speakers and reports first.
 4. **answerability** — the best sentence of each report language against its pair's threshold.
@@ -95,6 +96,8 @@ class Retrieved:
     # machine-translated question against that language's passages
     machine_lexical: dict[str, Hits] = field(default_factory=dict)  # other language -> BM25 of its words there
     machine_best: dict[str, float] = field(default_factory=dict)  # other language -> its best sentence similarity
+    renderings: Hits = field(default_factory=Hits)  # other languages' passages by their rendering's similarity
+    rendering_words: Hits = field(default_factory=Hits)  # ... and by BM25 of the question's words in their rendering
     coverage: float | None = None  # share of the question's content words found in the reports
     unknown_words: list[str] = field(default_factory=list)  # content words no report holds, in any language
     best_sentence: dict[str, float] = field(default_factory=dict)  # report language -> best sentence similarity
@@ -170,6 +173,25 @@ class MachineTranslatedRetriever:
                 found.machine_dense[other] = scores
                 if len(scores.rows):  # the closest sentences' chunks are among the candidates: the best is there
                     found.machine_best[other] = float(scores.best_sentence.max())
+
+
+class RenderingRetriever:
+    """The question against the renderings of the other languages' passages in its own language (passages
+    machine-translated when indexed: :mod:`index_build.passage_translation`): its vector, and BM25 of its words."""
+
+    def __init__(self, store: IndexStore):
+        self.store = store
+
+    def retrieve(self, query: Query, found: Retrieved) -> None:
+        settings = query.settings
+        if query.language is None:
+            return
+        if query.vector is not None and (settings.rendering_weight or settings.tuning):
+            found.renderings = self.store.search_renderings(query.vector, query.language, settings.candidates,
+                                                            query.allowed)
+        if settings.rendering_lexical_weight or settings.tuning:
+            found.rendering_words = self.store.search_rendering_words(query_terms(query.question), query.language,
+                                                                      settings.candidates, query.allowed)
 
 
 def dense_scores(store: IndexStore, vector: np.ndarray, allowed: np.ndarray | None,
@@ -253,7 +275,8 @@ class SearchEngine:
         self.translator = QuestionTranslator(embedder, version.vocabulary)
         dense, lexical = DenseRetriever(version), LexicalRetriever(version)
         #: a mode is the list of its retrievers
-        self.modes = {"hybrid": [dense, lexical, TranslatedRetriever(version), MachineTranslatedRetriever(version)],
+        self.modes = {"hybrid": [dense, lexical, TranslatedRetriever(version), MachineTranslatedRetriever(version),
+                                 RenderingRetriever(version)],
                       "dense": [dense], "bm25": [lexical]}
 
     @classmethod
@@ -411,6 +434,8 @@ class SearchEngine:
         rankings.append((settings.lexical_weight, retrieved.lexical.pairs()))
         rankings += [(settings.translated_weight, hits.pairs()) for hits in retrieved.translated.values()]
         rankings += [(settings.mt_lexical_weight, hits.pairs()) for hits in retrieved.machine_lexical.values()]
+        rankings += [(settings.rendering_weight, retrieved.renderings.pairs()),
+                     (settings.rendering_lexical_weight, retrieved.rendering_words.pairs())]
         ranked = _fuse(rankings, settings.rrf_k)
         if is_who_question(retrieved.question):
             ranked = self._diversify(ranked, k, settings)
@@ -502,10 +527,10 @@ class SearchEngine:
 
 
 MODES = ("hybrid", "dense", "bm25")
-RETRIEVER_NAMES = {"hybrid": ("dense", "lexical", "translated", "machine_translated"), "dense": ("dense",),
+RETRIEVER_NAMES = {"hybrid": ("dense", "lexical", "translated", "machine_translated", "renderings"), "dense": ("dense",),
                    "bm25": ("lexical",)}
-STAGES = ("translate", "embed", "dense", "lexical", "translated", "machine_translated", "fuse", "answerability",
-          "present")  # Retrieved.stage_ms keys
+STAGES = ("translate", "embed", "dense", "lexical", "translated", "machine_translated", "renderings", "fuse",
+          "answerability", "present")  # Retrieved.stage_ms keys
 
 
 def _ms_since(started: float) -> float:

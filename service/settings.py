@@ -25,7 +25,9 @@ class Settings(EncoderSettings):
     """citeqa settings; each field can be set by the environment variable named in its description (the
     encoder's, ``encoder`` and ``onnx_threads``, are declared with the encoders, in index_build.encoders)."""
 
-    model_config = SettingsConfigDict(env_prefix="CITEQA_", extra="ignore")
+    # A refused value is never echoed (pydantic's errors show the input otherwise): a token or an address with
+    # its password would be printed in full. Each error still names the variable and says what is wrong.
+    model_config = SettingsConfigDict(env_prefix="CITEQA_", extra="ignore", hide_input_in_errors=True)
 
     index_dir: Path = Field(Path("var/index"), description="CITEQA_INDEX_DIR: where index versions live")
     store: str = Field("", description="CITEQA_STORE: empty for the index folder (CITEQA_INDEX_DIR), or "
@@ -49,6 +51,10 @@ class Settings(EncoderSettings):
     admin_throttle: int = Field(10, ge=1, description="CITEQA_ADMIN_THROTTLE: refused admin requests one client may "
                                 "make within 60 s before its next refused ones get 429s")
     max_upload_mb: float = Field(50.0, gt=0, description="CITEQA_MAX_UPLOAD_MB: largest report accepted by upload")
+    max_queued_jobs: int = Field(20, ge=1, le=10_000, description="CITEQA_MAX_QUEUED_JOBS: admin jobs (uploads, "
+                                 "removals, rebuilds) that may wait; beyond, a request gets 429 with Retry-After")
+    jobs_dir: Path | None = Field(None, description="CITEQA_JOBS_DIR: where the admin jobs' state is kept across "
+                                  "restarts (default: a jobs folder beside CITEQA_AUDIT_LOG)")
     trusted_hosts: list[str] = Field(default_factory=list, description="CITEQA_TRUSTED_HOSTS: JSON list of the Host "
                                      "names served (e.g. [\"citeqa.example.org\"]); empty: any")
     cors_origins: list[str] = Field(default_factory=list, description="CITEQA_CORS_ORIGINS: JSON list of origins whose "
@@ -60,6 +66,11 @@ class Settings(EncoderSettings):
                               "other languages with Apertium where it is installed (false: never)")
     library_dir: Path | None = Field(None, description="CITEQA_LIBRARY_DIR: the library eval's report files "
                                                        "(default: ../shared/corpus_extra beside the repository)")
+
+    @property
+    def jobs_state_dir(self) -> Path:
+        """The jobs folder: CITEQA_JOBS_DIR, or ``jobs`` beside the audit log."""
+        return self.jobs_dir if self.jobs_dir is not None else self.audit_log.parent / "jobs"
 
     @field_validator("retrieval")
     @classmethod

@@ -8,8 +8,8 @@
 -- * every primary key of a distributed table holds its distribution column: citeqa_documents (document_key),
 --   citeqa_chunks (document_key, ordinal), citeqa_sentences (document_key, ordinal),
 --   citeqa_document_terms (document_key, term), citeqa_document_words (document_key, language, word),
---   citeqa_postings (document_key, ordinal, term);
--- * the six share one column type (text) and are co-located, so a document's rows live on one node;
+--   citeqa_postings (document_key, ordinal, term), citeqa_chunk_speakers (document_key, ordinal, folded);
+-- * the seven share one column type (text) and are co-located, so a document's rows live on one node;
 -- * the small tables (schema, settings, versions, the current pointer, each version's list of documents, the
 --   word vectors: one row a word) are reference tables, copied to every node; their foreign keys point only at
 --   other reference tables;
@@ -22,7 +22,11 @@
 --   `document_key IN (SELECT document_key FROM citeqa_version_documents ...)`, a distributed table joined with a
 --   reference table (supported on any column). A first load drops and recreates indexes inside its transaction
 --   (DDL that Citus propagates to the shards). Its searches order by a vector distance or a text rank with LIMIT, which
---   Citus pushes down to every shard and merges.
+--   Citus pushes down to every shard and merges. A speaker filter (schema 3) reads the distinct folded values of
+--   citeqa_chunk_speakers in a materialised CTE (Citus plans it recursively), then each matched value's rows with a
+--   LATERAL subquery correlated on `folded`, not on the distribution column: Citus may refuse that join (it
+--   documents lateral joins on the distribution column only); if so, the rows are to be read with
+--   `folded = ANY(<matched values>)` instead.
 -- Untested here: the statements below, the plans Citus makes, and HNSW recall across shards.
 
 SELECT create_reference_table('citeqa_schema');
@@ -37,3 +41,4 @@ SELECT create_reference_table('citeqa_words');
 SELECT create_distributed_table('citeqa_document_terms', 'document_key', colocate_with => 'citeqa_documents');
 SELECT create_distributed_table('citeqa_document_words', 'document_key', colocate_with => 'citeqa_documents');
 SELECT create_distributed_table('citeqa_postings', 'document_key', colocate_with => 'citeqa_documents');
+SELECT create_distributed_table('citeqa_chunk_speakers', 'document_key', colocate_with => 'citeqa_documents');

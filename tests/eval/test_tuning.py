@@ -64,13 +64,14 @@ def test_a_fit_picks_a_candidate_and_thresholds_that_refuse_no_training_question
             assert engine.answerability(tuner.retrieved[index], fitted)[0], question.id
 
 
-def test_a_lever_held_off_leaves_one_candidate_per_remaining_combination():
-    from eval.tuning import LEVERS, without
+def test_a_lever_is_the_grid_with_other_values_for_its_settings():
+    from eval.tuning import LEVERS
 
-    candidates = grid()
-    held = without(candidates, LEVERS["no machine-translated question"])
-    assert all(c.mt_dense_weight == 0 and c.mt_lexical_weight == 0 for c in held)
-    assert len(held) == len(candidates) // (len(GRID["mt_dense_weight"]) * len(GRID["mt_lexical_weight"]))
+    off = grid({**GRID, **LEVERS["no renderings (no translation at all)"]})
+    assert all(c.rendering_weight == 0 and c.rendering_lexical_weight == 0 for c in off)
+    assert len(off) == len(grid()) // (len(GRID["rendering_weight"]) * len(GRID["rendering_lexical_weight"]))
+    both = grid({**GRID, **LEVERS["renderings, and the question translated too"]})
+    assert len(both) == 8 * len(grid()) and {c.mt_dense_weight for c in both} == {0.0, 0.5}
 
 
 def test_another_chunking_is_read_as_size_and_overlap_and_never_written():

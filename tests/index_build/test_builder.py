@@ -4,10 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from index_build.builder import prepare_report, speaker_turns
-from index_build.cleaning import Paragraph
+from index_build.builder import prepare_report
 from index_build.corpus import load_catalog
-from index_build.speakers import Speaker
 
 CORPUS = Path(__file__).parents[2] / "corpus"
 
@@ -16,26 +14,6 @@ CORPUS = Path(__file__).parents[2] / "corpus"
 def seed():
     info = load_catalog(CORPUS)[0]
     return prepare_report(CORPUS / info.source_file, info)
-
-
-def test_turns_split_a_paragraph_between_its_speakers():
-    text = "Il a conclu son propos. Mme Ada Lovelace, Directrice, a dit ceci. M. Alan Turing a répondu."
-    carried, ada, alan = Speaker("Grace Hopper"), Speaker("Ada Lovelace"), Speaker("Alan Turing")
-    turns = speaker_turns(Paragraph(text, 1, 100, 100 + len(text)), [carried, ada, alan])
-    spans = {speaker.name: text[start - 100:end - 100] for start, end, speaker in turns}
-    assert spans["Grace Hopper"] == "Il a conclu son propos. Mme "
-    assert spans["Ada Lovelace"].startswith("Ada Lovelace, Directrice")
-    assert spans["Alan Turing"] == "Alan Turing a répondu."
-
-
-def test_speakers_named_in_a_list_share_one_turn():
-    text = "Chile, Peru and the Plurinational State of Bolivia stressed the need for regular pathways. Cuba disagreed."
-    chile, peru, bolivia, cuba = (Speaker(name) for name in ("Chile", "Peru", "Plurinational State of Bolivia", "Cuba"))
-    turns = speaker_turns(Paragraph(text, 1, 0, len(text)), [chile, peru, bolivia, cuba])
-    spans = {speaker.name: text[start:end] for start, end, speaker in turns}
-    assert spans["Chile"] == spans["Peru"] == spans["Plurinational State of Bolivia"]
-    assert spans["Chile"].startswith("Chile, Peru") and spans["Chile"].endswith("pathways. ")
-    assert spans["Cuba"] == "Cuba disagreed."
 
 
 def test_chunks_carry_the_speakers_whose_words_they_hold(seed):

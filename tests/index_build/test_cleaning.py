@@ -1,12 +1,15 @@
 """Cleaning extracted text into paragraphs, on the seed's real quirks and on small made-up pages."""
 
+import re
 import time
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from index_build.cleaning import clean_pages
-from index_build.reading import FOOTNOTE_RULE, PARAGRAPH_BREAK, read_report
+from index_build.cleaning import HYPHEN_WINDOW, clean_pages, mend_leaders
+from index_build.reading import FOOTNOTE_RULE, PARAGRAPH_BREAK, read_report, split_text_pages
 
 SEED = Path(__file__).parents[2] / "corpus" / "idm-2018-capacity-development.fr.txt"
 
@@ -215,3 +218,52 @@ def test_adversarial_long_lines_are_cleaned_in_linear_time(line):
     document = clean_pages([[line, "suite."]])
     assert document.text  # cleaned, nothing lost
     assert time.perf_counter() - started < 5  # quadratic matching took minutes to hours on these (issue 11)
+
+
+# --- issue 22, H1: contents lines and hyphenated lines cleaned in linear time -------------------------------------
+#: The pattern mend_leaders replaced: searched from every space of a run of spaces, it took quadratic time.
+LEADERS = re.compile(r"\s*(?:\.\s?){4,}\s*")
+
+
+@given(st.text(alphabet=" .\t\x1f\na1-", max_size=40))
+def test_dot_leaders_are_mended_as_the_pattern_mended_them(line):
+    assert mend_leaders(line) == LEADERS.sub(" ... ", line)
+
+
+def cpu_seconds(function, runs: int = 3) -> float:
+    """Best CPU time of this thread over a few runs (other processes on the machine do not count)."""
+    best = float("inf")
+    for _ in range(runs):
+        started = time.thread_time()
+        function()
+        best = min(best, time.thread_time() - started)
+    return best
+
+
+HOSTILE_TEXTS = {  # a text of about n characters
+    "contents line": lambda n: "Chapitre" + " " * n + "un .... 12",  # 40 KB of it took 18.8 s in the server
+    "leaders": lambda n: "Titre " + ". " * (n // 2) + "12",
+    "spaced leaders": lambda n: "Titre" + " ." * (n // 2) + " 12",
+    "spaces before a page number": lambda n: " " * n + "12 x",
+    "hyphenated lines": lambda n: "a-\n" * (n // 3),  # one paragraph: its end was searched from its start
+    "one-letter pages": lambda n: "a\f" * (n // 2),
+    "cut words": lambda n: "gouverne-\nments " * (n // 17),
+}
+
+
+@pytest.mark.parametrize("name", HOSTILE_TEXTS)
+def test_hostile_text_is_cleaned_in_linear_time(name):
+    make = HOSTILE_TEXTS[name]
+    small = cpu_seconds(lambda: clean_pages(split_text_pages(make(10_000))))
+    large = cpu_seconds(lambda: clean_pages(split_text_pages(make(100_000))), runs=1)
+    assert large < 30 * max(small, 0.001), (name, small, large)  # ten times the text: about ten times the time
+
+
+def test_a_contents_line_keeps_its_words_and_page_number():
+    assert clean_pages([["Chapitre" + " " * 40_000 + "un .... 12"]]).text == "Chapitre un ... 12"
+
+
+def test_a_compound_longer_than_the_window_is_read_from_its_end():
+    long_compound = "-".join(["abc"] * (HYPHEN_WINDOW // 2))
+    document = clean_pages([[f"Le {long_compound}-", "suite de la phrase."]])
+    assert document.text.startswith("Le abc-abc") and document.text.endswith("suite de la phrase.")

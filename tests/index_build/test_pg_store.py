@@ -108,6 +108,30 @@ def test_bm25_gives_the_folders_scores_and_the_coverage_is_the_same(stores, sear
     assert len(database.search_words([], 5, None).rows) == 0
 
 
+@pytest.mark.parametrize("search_filter", [None, SearchFilter(speakers=("khan",))])
+def test_renderings_are_the_same_and_searched_alike(stores, embedder, search_filter):
+    folder, database = stores
+    assert database.rendering_languages() == folder.rendering_languages()
+    document = folder.documents[0]["id"]
+    mine, expected = database.document_renderings(document), folder.document_renderings(document)
+    order = np.lexsort((expected.rows, np.array(expected.languages)))
+    assert mine.rows.tolist() == expected.rows[order].tolist() and mine.texts == [expected.texts[i] for i in order]
+    assert np.allclose(mine.vectors, expected.vectors[order], atol=1e-6)
+    for language in folder.rendering_languages():
+        for question in ["Who spoke about the protection of children at borders?", "datos sobre la migración"]:
+            query = embedder.embed_query(question)
+            for k in (1, 5, 20):
+                wanted = folder.search_renderings(query, language, k, folder.allowed(search_filter))
+                found = database.search_renderings(query, language, k, database.allowed(search_filter))
+                assert found.rows.tolist() == wanted.rows.tolist()
+                assert np.allclose(found.scores, wanted.scores, atol=1e-5)
+            terms = query_terms(question)
+            wanted = folder.search_rendering_words(terms, language, 50, folder.allowed(search_filter))
+            found = database.search_rendering_words(terms, language, 50, database.allowed(search_filter))
+            assert len(found.rows) == len(wanted.rows)
+            assert np.allclose(found.scores, wanted.scores, rtol=1e-4)
+
+
 def test_the_eval_on_postgresql_is_within_002_of_the_folder(stores, embedder):  # measured: every figure equal
     folder, database = stores
     questions = {"seed": load_questions()}
@@ -157,3 +181,54 @@ def test_exact_search_scans_every_row_and_agrees_with_the_folder(stores, embedde
             assert np.allclose(found.scores, expected.scores, atol=1e-5)
     finally:
         exact.close()
+
+
+# --- the speaker filter, the same on both stores (issue 22, M3) ----------------------------------------------
+#: Speakers whose names hold the characters SQL's LIKE reads as wildcards, accents and an organisation with "%".
+SPEAKING = {"a": [{"name": "Émilie du Châtelet", "role": "", "organisation": "OIM"}],
+            "b": [{"name": "agent_007", "role": "", "organisation": "100% Migrants"}], "c": [],
+            "d": [{"name": "Alan Turing", "role": "", "organisation": ""}]}
+
+
+def speaking_folder(small_versions):
+    """A folder version of the four small documents (two passages each: rows 0-7) with :data:`SPEAKING`."""
+    from index_build.folder_writer import FolderWriter
+    from index_build.index_store import writer_lock
+    from index_build.vocabulary import Vocabulary
+
+    index_dir = small_versions.index_dir
+    with writer_lock(index_dir):
+        writer = FolderWriter(index_dir, None)
+        for document_id in "abcd":
+            made = small_versions.part(document_id)
+            for chunk in made.chunks:
+                chunk.speakers = SPEAKING[document_id]
+            writer.add(made)
+        writer.commit({"model": {"name": "m", "fingerprint": "f", "dimension": 8}}, Vocabulary.empty(8))
+    return load_version(index_dir)
+
+
+@pytest.mark.parametrize("speakers, documents, expected", [
+    (("_",), (), [2, 3]),  # a letter like any other, not "any character" (the folder's LIKE kept rows 0-7)
+    (("%",), (), [2, 3]),  # not "anything"
+    (("%migr",), (), []),  # "100% Migrants" holds "% migr", not "%migr"
+    (("100%",), (), [2, 3]),
+    (("Émilie",), (), [0, 1]), (("emilie",), (), [0, 1]), (("CHÂTELET",), (), [0, 1]), (("chatelet",), (), [0, 1]),
+    (("nobody", "TURING"), (), [6, 7]),
+    (("_", "émilie"), ("a", "b"), [0, 1, 2, 3]), (("_",), ("a",), []),
+])
+def test_a_speaker_filter_keeps_the_same_passages_on_both_stores(small_versions, postgres_dsn, speakers, documents,
+                                                                 expected):
+    folder = speaking_folder(small_versions)
+    copy_from_folder(postgres_dsn, small_versions.index_dir)
+    database = open_current(postgres_dsn)
+    try:
+        search_filter = SearchFilter(documents=documents, speakers=speakers)
+        kept_by_folder, kept_by_database = folder.allowed(search_filter), database.allowed(search_filter)
+        assert np.flatnonzero(kept_by_folder).tolist() == expected
+        assert np.flatnonzero(kept_by_database).tolist() == expected
+        query = np.ones(8, dtype=np.float32) / np.sqrt(8)
+        found, wanted = database.search_chunks(query, 8, kept_by_database), folder.search_chunks(query, 8, kept_by_folder)
+        assert found.rows.tolist() == wanted.rows.tolist() and np.allclose(found.scores, wanted.scores, atol=1e-6)
+    finally:
+        database.close()

@@ -1,12 +1,19 @@
 """Reading report files into pages: the seed's page markers, Markdown front matter, real PDFs and their layout."""
 
+import functools
+import re
+import tempfile
+import time
 from pathlib import Path
 
 import pytest
 from fpdf import FPDF
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from index_build.cleaning import clean_pages
-from index_build.reading import FOOTNOTE_RULE, PARAGRAPH_BREAK, UnreadableReport, read_report, split_text_pages
+from index_build.reading import (FOOTNOTE_RULE, PARAGRAPH_BREAK, UnreadableReport, drop_comments, heading_text,
+                                 link_texts, read_report, split_text_pages)
 
 SEED = Path(__file__).parents[2] / "corpus" / "idm-2018-capacity-development.fr.txt"
 
@@ -263,3 +270,75 @@ def test_markdown_markup_is_dropped_and_its_text_kept(tmp_path):
     text = [line for line in report.pages[0] if line != PARAGRAPH_BREAK]
     assert text == ["Promouvoir une gestion humaine", "des migrations", "Nous affirmons *notre* engagement.",
                     "Réunir les banques de développement."]
+
+
+# --- issue 22, H1b: Markdown read in linear time, as the patterns it replaced read it -------------------------------
+#: The patterns drop_comments, link_texts and heading_text replaced (each quadratic on runs of "<!--", "[", spaces).
+COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
+LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
+HEADING = re.compile(r"^#{1,6}\s+(.*?)\s*#*$")
+MARKUP = st.lists(st.sampled_from(["<!--", "-->", "<", "!", "-", ">", "[", "]", "(", ")", "![", "](", "#", "##", " ",
+                                   "\t", "\n", "a", "é"]), max_size=16).map("".join)
+
+
+@given(MARKUP)
+def test_comments_links_and_headings_are_read_as_the_patterns_read_them(text):
+    line = text.replace("\n", "")
+    heading = HEADING.match(line)
+    assert drop_comments(text) == COMMENT.sub("", text)
+    assert link_texts(text) == LINK.sub(r"\1", text)
+    assert heading_text(line) == (heading.group(1) if heading else None)
+
+
+def cpu_seconds(function, runs: int = 3) -> float:
+    """Best CPU time of this thread over a few runs (other processes on the machine do not count)."""
+    best = float("inf")
+    for _ in range(runs):
+        started = time.thread_time()
+        function()
+        best = min(best, time.thread_time() - started)
+    return best
+
+
+@pytest.mark.parametrize("unit", ["<!--", "[", "![", "[a](", "[a]", "](", "<!-- a", "#", "# ", "- ", "**", "\\", "---\n"])
+def test_hostile_markdown_is_read_in_linear_time(tmp_path, unit):
+    small, large = tmp_path / "small.md", tmp_path / "large.md"
+    small.write_text(unit * (10_000 // len(unit)), encoding="utf-8")  # "<!--" * 20 000 (78 KB) took 7.6 s
+    large.write_text(unit * (100_000 // len(unit)), encoding="utf-8")
+    small_s = cpu_seconds(lambda: read_report(small))
+    assert cpu_seconds(lambda: read_report(large), runs=1) < 30 * max(small_s, 0.001)
+
+
+@functools.cache
+def seed_seconds_per_kb() -> float:
+    """CPU seconds per KB of reading and cleaning the seed report: ordinary text, the measure of the bound."""
+    text = SEED.read_text(encoding="utf-8")
+    return cpu_seconds(lambda: clean_pages(split_text_pages(text))) / (len(text.encode()) / 1000)
+
+
+PIECES = [" ", "  ", "\t", "\n", "\n\n", "\f", "\x1f", ".", "....", ". . ", "-", "- ", " -", "[", "]", "(", ")", "![",
+          "](", "<!--", "-->", "#", "## ", "*", "**", "__", "\\", "0", "12", "iv", "Page ", "p. ", "de ", "|", "•", "—",
+          ",", " ,", "’", "'", "a", "mot", "Mot", "é", "É", "M. ", "Mme ", ":", "---\n", "  - ", "1. ", "gouverne-"]
+WRITTEN = Path(tempfile.mkdtemp(prefix="citeqa-fuzz-"))
+
+
+@st.composite
+def hostile_reports(draw) -> tuple[str, str]:
+    """A report of 2 to 40 KB: a run of a few pieces repeated, between a head and a tail; Markdown or text."""
+    pieces = st.lists(st.sampled_from(PIECES), max_size=8).map("".join)
+    unit = draw(pieces.filter(bool))
+    size = draw(st.integers(2_000, 40_000))
+    return draw(st.sampled_from([".md", ".txt"])), draw(pieces) + unit * (size // len(unit) + 1) + draw(pieces)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(hostile_reports())
+def test_any_report_is_read_and_cleaned_within_its_time_per_kb(report):
+    suffix, text = report
+    path = WRITTEN / f"report{suffix}"
+    path.write_text(text, encoding="utf-8")
+    kb = len(text.encode()) / 1000
+    seconds = cpu_seconds(lambda: clean_pages(read_report(path).pages), runs=1)
+    if seconds > 50 * seed_seconds_per_kb() * kb:
+        seconds = cpu_seconds(lambda: clean_pages(read_report(path).pages), runs=2)  # once more, against noise
+    assert seconds <= 50 * seed_seconds_per_kb() * kb, (seconds, kb, seed_seconds_per_kb())

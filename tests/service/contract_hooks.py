@@ -11,6 +11,11 @@ a positive case is sent, each of its made-up ids becomes one of the index's (one
 filter is left out when the index has no report) and a reversed range is put the right way round.
 Negative cases are sent as generated; the refusals themselves are tested in tests/service/test_filters.py.
 
+Uploads' content (media type strategies): a .txt or .md report must be UTF-8 and hold some text, which the
+server checks at once (422) and no schema can say of a binary part; so a positive upload sent as text/plain or
+text/markdown carries some UTF-8 text, and one sent as application/pdf any bytes but none (the file's
+``minLength``; whether they are a PDF is its job's to say). Negative uploads are generated from the schema.
+
 Uploads (``filter_case``): the one case where schemathesis's negative data is not negative on the wire: a
 multipart file part it fills with a number, null, a list or an object (to violate ``format: binary``)
 is sent as the bytes of that value's text, with a file name: a file, exactly as a client would send
@@ -23,10 +28,16 @@ from __future__ import annotations
 
 import httpx
 import schemathesis
+from hypothesis import strategies as st
 from schemathesis.transport.serialization import Binary
 
 UPLOAD = ("POST", "/documents")
 FILTERED = {("GET", "/search"): "query", ("POST", "/search"): "body", ("GET", "/speakers"): "query"}
+
+TEXT_REPORT = st.text(min_size=1).filter(str.strip).map(lambda text: text.encode("utf-8"))
+for _media_type in ("text/plain", "text/markdown"):
+    schemathesis.openapi.media_type(_media_type, TEXT_REPORT)
+schemathesis.openapi.media_type("application/pdf", st.binary(min_size=1))
 
 
 @schemathesis.hook

@@ -203,3 +203,79 @@ def test_uploads_that_fill_a_tier_queue_a_merge_that_is_served(admin):
     answer = admin.get("/search", params={"q": "Which berth was opened in Valparaíso?"}).json()
     assert answer["passages"] and answer["passages"][0]["document_id"].startswith("port-")
     assert len(admin.get("/documents").json()) == MERGE_FACTOR
+
+
+# --- issue 22, L3/L7: refused before a job is queued; a bounded queue ------------------------------------------
+def refused_at_once(client, name, content, **fields):
+    """An upload's answer, which must be a refusal of the request itself (no job: no 202, no Location)."""
+    jobs_before = client.app.state.jobs.states()
+    response = client.post("/documents", headers=AUTH, files={"file": (name, content)}, data=fields)
+    assert response.status_code != 202 and "location" not in response.headers, response.text
+    assert client.app.state.jobs.states() == jobs_before  # nothing queued
+    return response
+
+
+@pytest.mark.parametrize("name, content, message", [
+    ("empty.txt", b"", "empty.txt: the file is empty (0 bytes)"),
+    ("empty.pdf", b"", "empty.pdf: the file is empty (0 bytes)"),
+    ("empty.md", b"", "empty.md: the file is empty (0 bytes)"),
+    ("blank.md", b" \n\t\n", "blank.md: no text found in the report"),
+    ("latin1.txt", "Déclaration".encode("latin-1"), "latin1.txt: not UTF-8 text"),
+])
+def test_an_empty_or_unreadable_text_upload_is_refused_before_any_job_is_queued(admin, name, content, message):
+    before = (current_path(admin.settings.index_dir), (admin.settings.corpus_dir / "reports.json").read_text())
+    response = refused_at_once(admin, name, content)
+    assert response.status_code == 422, response.text
+    problem = response.json()["detail"][0]  # the shape of every 422: the field, and what to do
+    assert problem["loc"] == ["body", "file"] and message in problem["msg"]
+    assert before == (current_path(admin.settings.index_dir), (admin.settings.corpus_dir / "reports.json").read_text())
+    from service.audit import AuditLog
+
+    assert AuditLog(admin.settings.audit_log).entries()[-1]["result"].startswith("refused 422")
+
+
+@pytest.mark.parametrize("field, limit", [("title", 500), ("publisher", 200), ("id", 120)])
+def test_an_over_long_text_field_is_refused_with_its_limit(admin, field, limit):
+    response = refused_at_once(admin, "harbour.md", PORT_REPORT.encode(), **{field: "x" * (limit + 1)})
+    assert response.status_code == 422, response.text
+    problem = response.json()["detail"][0]
+    assert problem["loc"] == ["body", field] and problem["type"] == "string_too_long"
+    assert problem["msg"] == f"{field} is {limit + 1:,} characters long; at most {limit:,} are accepted: shorten it"
+    assert len(problem["input"]) < 200  # the refused input is not echoed whole
+    long_name = refused_at_once(admin, "r" * 300 + ".md", PORT_REPORT.encode())
+    assert long_name.status_code == 422 and "rename the file" in long_name.json()["detail"][0]["msg"]
+
+
+def test_texts_at_their_limits_are_kept_and_a_pdf_title_is_cut_to_the_limit(admin):
+    created = upload(admin, "harbour.md", PORT_REPORT.encode(), title="T" * 500, publisher="P" * 200, id="h" * 120)
+    assert created.status_code == 201, created.text
+    entry = admin.get(f"/documents/{'h' * 120}").json()
+    assert (entry["title"], entry["publisher"]) == ("T" * 500, "P" * 200)
+    pdf = FPDF()
+    pdf.set_title("Rapport " + "M" * 20_000)  # the file's own metadata: not refused, cut
+    pdf.set_font("Helvetica", size=11)
+    pdf.add_page()
+    pdf.cell(0, 6, PORT_REPORT[:90])
+    assert upload(admin, "meta.pdf", bytes(pdf.output())).status_code == 201
+    assert admin.get("/documents/meta").json()["title"] == ("Rapport " + "M" * 20_000)[:500]
+
+
+def test_a_full_job_queue_answers_429_with_retry_after_before_any_work(tmp_path, seed_index):
+    from index_build.index_store import writer_lock
+
+    settings, live = seed_index(tmp_path, admin_token=TOKEN, max_queued_jobs=2)
+    with TestClient(create_app(live, settings)) as client, writer_lock(settings.index_dir):  # the worker waits
+        first = client.post("/documents", headers=AUTH, files={"file": ("a.md", PORT_REPORT.encode())}).json()
+        while client.get(first["url"], headers=AUTH).json()["state"] != "running":
+            time.sleep(0.05)
+        queued = [client.post("/documents", headers=AUTH, files={"file": (f"q{n}.md", PORT_REPORT.encode())})
+                  for n in range(2)]
+        assert [response.status_code for response in queued] == [202, 202]
+        for refused in (client.post("/documents", headers=AUTH, files={"file": ("full.md", PORT_REPORT.encode())}),
+                        client.delete("/documents/seed", headers=AUTH), client.post("/index/rebuild", headers=AUTH)):
+            assert refused.status_code == 429 and refused.headers["retry-after"] == "30", refused.text
+            assert refused.json()["detail"].startswith("The job queue is full: 2 jobs are waiting (at most 2, "
+                                                       "CITEQA_MAX_QUEUED_JOBS). Try again in 30 s")
+        assert client.app.state.jobs.states() == {"running": 1, "queued": 2}
+    for job in (first, *(response.json() for response in queued)):  # the lock released: each job is done
+        assert client.app.state.jobs.wait(job["id"]).state == "done"

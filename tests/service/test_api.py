@@ -121,3 +121,33 @@ def test_a_wrong_method_is_told_every_method_of_the_path(client):
 def test_a_refused_lone_surrogate_is_echoed_escaped_not_a_500(client):
     response = client.post("/search", content=b'{"question": "\\ud800"}', headers={"Content-Type": "application/json"})
     assert response.status_code == 422 and response.json()["detail"][0]["input"] == "\\ud800"
+
+
+def test_health_tells_anyone_the_state_and_error_code_and_only_the_admin_the_message(tmp_path, seed_index):
+    import time
+
+    from fastapi.testclient import TestClient
+
+    from service.app import create_app
+
+    token = "health-test-admin-token-of-32-characters-or-more"
+    settings, live = seed_index(tmp_path, admin_token=token)
+    damaged = settings.index_dir / "versions" / "20991231T000000000000Z"
+    damaged.mkdir()
+    (damaged / "manifest.json").write_text("{not json", encoding="utf-8")
+    (settings.index_dir / "current").unlink()
+    (settings.index_dir / "current").symlink_to(f"versions/{damaged.name}")
+    with TestClient(create_app(live, settings)) as client:
+        deadline = time.monotonic() + 30
+        while (anyone := client.get("/health")).json()["state"] != "switch_failing":  # the switch fails in a thread
+            assert time.monotonic() < deadline, anyone.json()
+            time.sleep(0.1)
+        admin = client.get("/health", headers={"Authorization": f"Bearer {token}"}).json()
+        wrong = client.get("/health", headers={"Authorization": "Bearer wrong"})
+        other_scheme = client.get("/health", headers={"Authorization": "Basic Y2l0ZXFhOnB3"})
+    assert anyone.status_code == 200 and anyone.json()["last_error"] == "IndexProblem"
+    assert str(tmp_path) not in anyone.text and "versions/" not in anyone.text and "manifest.json" not in anyone.text
+    assert admin["state"] == "switch_failing" and admin["last_error"].startswith("IndexProblem: ")
+    assert str(settings.index_dir) in admin["last_error"] and "manifest.json" in admin["last_error"]
+    assert wrong.status_code == 403  # a wrong token is refused (and throttled) as on the admin API
+    assert other_scheme.status_code == 200 and other_scheme.json()["last_error"] == "IndexProblem"

@@ -32,8 +32,9 @@ def test_ask_prints_passages_with_their_citations(settings, built_index):
 def test_ask_says_what_it_also_searched_machine_translated(settings, built_index):
     from index_build.machine_translation import shared_translator
 
-    result = citeqa("ask", "Who spoke about the protection of children?", "-k", "1",
-                    env_overrides={"CITEQA_INDEX_DIR": str(settings.index_dir)})
+    result = citeqa("ask", "Who spoke about the protection of children?", "-k", "1",  # the question translated too
+                    env_overrides={"CITEQA_INDEX_DIR": str(settings.index_dir),
+                                   "CITEQA_RETRIEVAL": '{"mt_dense_weight": 0.5}'})
     assert result.returncode == 0, result.stderr
     assert ("Also searched in fr as: " in result.stdout) == (shared_translator() is not None)
 

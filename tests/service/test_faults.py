@@ -188,7 +188,8 @@ def test_serve_refuses_a_damaged_current_version_and_says_how_to_recover(seed, t
 
 
 def test_a_damaged_new_version_is_not_served_and_health_says_why(seed, tmp_path, embedder):
-    settings = copy_seed(seed, tmp_path)
+    token = "faults-test-admin-token-of-32-characters-or-more"
+    settings = copy_seed(seed, tmp_path).model_copy(update={"admin_token": token})  # the admin sees why in /health
     live, client = serve(settings, embedder)
     with client:
         served = client.get("/health").json()["index_version"]
@@ -198,7 +199,7 @@ def test_a_damaged_new_version_is_not_served_and_health_says_why(seed, tmp_path,
         vectors.write_bytes(vectors.read_bytes()[:100])  # truncated
 
         assert live.refresh() is False
-        health = client.get("/health").json()
+        health = client.get("/health", headers={"Authorization": f"Bearer {token}"}).json()
         assert (health["index_version"], health["current_on_disk"]) == (served, damaged.name)
         assert "chunk_vectors.npy" in health["last_error"] and "`citeqa build`" in health["last_error"], health
         assert answer(client)["index_version"] == served  # still answering, from the last good version

@@ -118,11 +118,14 @@ def test_trusted_hosts_and_cors_are_closed_unless_configured(app_with):
 def test_each_request_is_logged_as_one_json_line_with_its_id(app_with, caplog):
     import logging
 
+    from service.logs import JsonFormatter
+
     client = app_with()
     with caplog.at_level(logging.INFO, logger="citeqa.requests"):
         given = client.get("/health", headers={"X-Request-ID": "abc-123"})
         made = client.get("/search", params={"q": ""})
     assert given.headers["x-request-id"] == "abc-123" and len(made.headers["x-request-id"]) == 32
-    lines = [json.loads(record.getMessage()) for record in caplog.records if record.name == "citeqa.requests"]
+    lines = [json.loads(JsonFormatter().format(record)) for record in caplog.records
+             if record.name == "citeqa.requests"]
     assert {"request_id": "abc-123", "method": "GET", "path": "/health", "status": 200}.items() <= lines[0].items()
     assert lines[1]["status"] == 422 and lines[1]["ms"] >= 0

@@ -12,9 +12,11 @@ from service.app import create_app
 
 pytestmark = pytest.mark.slow
 
+TOKEN = "live-test-admin-token-of-32-characters-or-more"
+
 
 def test_a_failed_switch_is_shown_and_retried(tmp_path, seed_index, embedder):
-    settings, live = seed_index(tmp_path)
+    settings, live = seed_index(tmp_path, admin_token=TOKEN)  # the admin sees the error's message in /health
     with TestClient(create_app(live, settings)) as client:
         served = client.get("/health").json()["index_version"]
         (settings.corpus_dir / "more.txt").write_text("Mme Marie Curie, Directrice, a parlé du radium.", encoding="utf-8")
@@ -27,9 +29,10 @@ def test_a_failed_switch_is_shown_and_retried(tmp_path, seed_index, embedder):
         chunks.write_text("not json\n", encoding="utf-8")  # a transient fault while the version is read
 
         assert live.refresh() is False
-        health = client.get("/health").json()
+        health = client.get("/health", headers={"Authorization": f"Bearer {TOKEN}"}).json()
         assert health["index_version"] == served != health["current_on_disk"]
-        assert "unreadable" in health["last_error"]
+        assert health["state"] == "switch_failing" and "unreadable" in health["last_error"]
+        assert client.get("/health").json()["last_error"] == "IndexProblem"  # anyone: its code
         assert client.get("/search", params={"q": "abeilles"}).status_code == 200  # still answering
 
         chunks.write_text(good, encoding="utf-8")  # the fault is gone: the next try after the wait switches

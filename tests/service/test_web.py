@@ -327,3 +327,52 @@ def test_a_report_and_a_year_range_keep_every_passage_to_that_report(browser, fi
     assert note.is_hidden()
     assert errors == []
     assert_local(requests, filter_server.url)
+
+
+
+def test_the_viewer_shows_a_report_in_parts_of_at_most_the_cap_and_pages_on(server, engine):
+    """Issue 22 L4: a report is sent in parts (VIEW_CHARS characters by default, ?chars= up to MAX_VIEW_CHARS),
+    which together show every paragraph once; the page says when there is more and links the next part; a
+    cited span opens the part that holds it."""
+    import html
+    import re
+
+    from service.web import MAX_VIEW_CHARS, VIEW_CHARS
+
+    report = "idm-2018-capacity-development.fr"
+    view = f"{server.url}/documents/{report}/view"
+    text = engine.version.document_text(report)
+    assert len(text) > 2 * VIEW_CHARS  # the seed report: three parts or more
+
+    def paragraphs(page: str) -> list[str]:
+        article = page.split('aria-label="Report text">', 1)[1].split("</article>", 1)[0]
+        return [html.unescape(re.sub(r"<[^>]+>", "", found)).strip()
+                for found in re.findall(r"<p>(.*?)</p>", article, re.DOTALL)]
+
+    for size in (VIEW_CHARS, 5000):
+        asked, number, last_end = ({} if size == VIEW_CHARS else {"chars": size}), 1, 0
+        while True:
+            page = httpx.get(view, params={**asked, "part": number})
+            assert page.status_code == 200, page.text
+            where = re.search(r"Part (\d+) of (\d+): characters ([\d,]+)–([\d,]+) of ([\d,]+)", page.text)
+            first, end = (int(where[3].replace(",", "")), int(where[4].replace(",", "")))
+            assert int(where[1]) == number and first == last_end and end - first <= size  # parts tile the text
+            assert paragraphs(page.text) == [p.strip() for p in text[first:end].split("\n\n") if p.strip()]
+            last_end = end
+            if number == int(where[2]):
+                assert "The report goes on" not in page.text and end == len(text)
+                break
+            assert "The report goes on" in page.text and f'part={number + 1}' in page.text
+            number += 1
+        assert number >= len(text) / size
+    start = text.rindex("\n\n") + 2  # the last paragraph: in the last part
+    parts = int(re.search(r"Part 1 of (\d+)", httpx.get(view).text)[1])
+    cited = httpx.get(view, params={"start": start, "end": start + 30})
+    assert '<mark id="cited"' in cited.text and f"Part {parts} of {parts}" in cited.text
+    elsewhere = httpx.get(view, params={"start": start, "end": start + 30, "part": 1})
+    assert "<mark" not in elsewhere.text and f"The cited passage (characters {start:,}–{start + 30:,}) is in" in elsewhere.text
+    for params, message in [({"chars": MAX_VIEW_CHARS + 1}, "chars must be from 100 to 200,000"),
+                            ({"chars": "many"}, "chars must be a whole number"), ({"part": 99}, "part must be from 1 to"),
+                            ({"part": 0}, "part must be from 1 to")]:
+        refused = httpx.get(view, params=params)
+        assert refused.status_code == 422 and message in refused.text, (params, refused.text[-600:])
