@@ -29,7 +29,8 @@ def test_a_question_and_its_translations_are_embedded_in_one_call(embedder, sett
     embedder.embed_words(["protection", "children", "borders", "stressed"])  # the question words, known
     counting = CountingEncoder(embedder.encoder)
     fresh = replace(embedder, encoder=counting, query_cache=0)
-    engine = SearchEngine(fresh, version)
+    engine = SearchEngine(fresh, version, default_settings().with_(translated_weight=0.5, translated_dense_weight=0.5,
+                                                                   mt_dense_weight=0.5))  # the question translated
     found = engine.retrieve(question)
     translated = shared_translator() is not None and engine.settings.mt_dense_weight > 0
     # the question, its words in French and (with Apertium) the question machine-translated into French, together
@@ -38,7 +39,7 @@ def test_a_question_and_its_translations_are_embedded_in_one_call(embedder, sett
     assert found.machine_dense.keys() == ({"fr"} if translated else set())
     answer = engine.answer(found, 5)
     assert set(found.stage_ms) == set(STAGES) and all(ms >= 0 for ms in found.stage_ms.values())
-    same = SearchEngine(embedder, version).search(question)  # the engine as served: the same passages
+    same = SearchEngine(embedder, version, engine.settings).search(question)  # as served: the same passages
     assert [(p.document_id, p.start) for p in answer.passages] == [(p.document_id, p.start) for p in same.passages]
 
 

@@ -19,9 +19,12 @@ def test_numbers_pass_as_they_are_and_unknown_languages_give_nothing(engine):
 def test_english_questions_rank_better_with_translated_words(engine):
     from service.search import SearchEngine
 
-    plain = SearchEngine(engine.embedder, engine.version, engine.settings.with_(translated_weight=0.0))
+    plain = SearchEngine(engine.embedder, engine.version, engine.settings.with_(translated_weight=0.0,
+                                                                                rendering_weight=0.0,
+                                                                                rendering_lexical_weight=0.0))
+    translated = SearchEngine(engine.embedder, engine.version, plain.settings.with_(translated_weight=0.5))
     question = "What did UNICEF recommend for border staff?"
     evidence = "former le personnel chargé de la gestion des frontières"
     rank = lambda answer: next(p.rank for p in answer.passages if evidence in p.text)  # noqa: E731
-    assert rank(engine.search(question, 10)) < rank(plain.search(question, 10))
+    assert rank(translated.search(question, 10)) < rank(plain.search(question, 10))
 
