@@ -1,4 +1,7 @@
-"""Shared by the tests of the writer and of merging: small real versions of four documents (8-d vectors)."""
+"""Shared by the tests of the writer and of merging: small real versions of four documents (8-d vectors); and by
+the linear-time tests of cleaning and reading: a CPU timer."""
+
+import time
 
 import numpy as np
 import pytest
@@ -62,3 +65,19 @@ class SmallVersions:
 def small_versions(tmp_path):
     """Small real versions in a fresh index folder."""
     return SmallVersions(tmp_path)
+
+
+def _cpu_seconds(function, runs: int = 3) -> float:
+    """Best CPU time of this thread over a few runs (other processes on the machine do not count)."""
+    best = float("inf")
+    for _ in range(runs):
+        started = time.thread_time()
+        function()
+        best = min(best, time.thread_time() - started)
+    return best
+
+
+@pytest.fixture(scope="session")
+def cpu_seconds():
+    """The best CPU time of a function over a few runs (session-wide: hypothesis tests may use it)."""
+    return _cpu_seconds

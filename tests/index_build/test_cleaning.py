@@ -230,16 +230,6 @@ def test_dot_leaders_are_mended_as_the_pattern_mended_them(line):
     assert mend_leaders(line) == LEADERS.sub(" ... ", line)
 
 
-def cpu_seconds(function, runs: int = 3) -> float:
-    """Best CPU time of this thread over a few runs (other processes on the machine do not count)."""
-    best = float("inf")
-    for _ in range(runs):
-        started = time.thread_time()
-        function()
-        best = min(best, time.thread_time() - started)
-    return best
-
-
 HOSTILE_TEXTS = {  # a text of about n characters
     "contents line": lambda n: "Chapitre" + " " * n + "un .... 12",  # 40 KB of it took 18.8 s in the server
     "leaders": lambda n: "Titre " + ". " * (n // 2) + "12",
@@ -252,7 +242,7 @@ HOSTILE_TEXTS = {  # a text of about n characters
 
 
 @pytest.mark.parametrize("name", HOSTILE_TEXTS)
-def test_hostile_text_is_cleaned_in_linear_time(name):
+def test_hostile_text_is_cleaned_in_linear_time(name, cpu_seconds):
     make = HOSTILE_TEXTS[name]
     small = cpu_seconds(lambda: clean_pages(split_text_pages(make(10_000))))
     large = cpu_seconds(lambda: clean_pages(split_text_pages(make(100_000))), runs=1)

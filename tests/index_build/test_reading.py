@@ -1,9 +1,7 @@
 """Reading report files into pages: the seed's page markers, Markdown front matter, real PDFs and their layout."""
 
-import functools
 import re
 import tempfile
-import time
 from pathlib import Path
 
 import pytest
@@ -290,18 +288,8 @@ def test_comments_links_and_headings_are_read_as_the_patterns_read_them(text):
     assert heading_text(line) == (heading.group(1) if heading else None)
 
 
-def cpu_seconds(function, runs: int = 3) -> float:
-    """Best CPU time of this thread over a few runs (other processes on the machine do not count)."""
-    best = float("inf")
-    for _ in range(runs):
-        started = time.thread_time()
-        function()
-        best = min(best, time.thread_time() - started)
-    return best
-
-
 @pytest.mark.parametrize("unit", ["<!--", "[", "![", "[a](", "[a]", "](", "<!-- a", "#", "# ", "- ", "**", "\\", "---\n"])
-def test_hostile_markdown_is_read_in_linear_time(tmp_path, unit):
+def test_hostile_markdown_is_read_in_linear_time(tmp_path, unit, cpu_seconds):
     small, large = tmp_path / "small.md", tmp_path / "large.md"
     small.write_text(unit * (10_000 // len(unit)), encoding="utf-8")  # "<!--" * 20 000 (78 KB) took 7.6 s
     large.write_text(unit * (100_000 // len(unit)), encoding="utf-8")
@@ -309,8 +297,8 @@ def test_hostile_markdown_is_read_in_linear_time(tmp_path, unit):
     assert cpu_seconds(lambda: read_report(large), runs=1) < 30 * max(small_s, 0.001)
 
 
-@functools.cache
-def seed_seconds_per_kb() -> float:
+@pytest.fixture(scope="session")
+def seed_seconds_per_kb(cpu_seconds) -> float:
     """CPU seconds per KB of reading and cleaning the seed report: ordinary text, the measure of the bound."""
     text = SEED.read_text(encoding="utf-8")
     return cpu_seconds(lambda: clean_pages(split_text_pages(text))) / (len(text.encode()) / 1000)
@@ -333,12 +321,12 @@ def hostile_reports(draw) -> tuple[str, str]:
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(hostile_reports())
-def test_any_report_is_read_and_cleaned_within_its_time_per_kb(report):
+def test_any_report_is_read_and_cleaned_within_its_time_per_kb(cpu_seconds, seed_seconds_per_kb, report):
     suffix, text = report
     path = WRITTEN / f"report{suffix}"
     path.write_text(text, encoding="utf-8")
     kb = len(text.encode()) / 1000
     seconds = cpu_seconds(lambda: clean_pages(read_report(path).pages), runs=1)
-    if seconds > 50 * seed_seconds_per_kb() * kb:
+    if seconds > 50 * seed_seconds_per_kb * kb:
         seconds = cpu_seconds(lambda: clean_pages(read_report(path).pages), runs=2)  # once more, against noise
-    assert seconds <= 50 * seed_seconds_per_kb() * kb, (seconds, kb, seed_seconds_per_kb())
+    assert seconds <= 50 * seed_seconds_per_kb * kb, (seconds, kb, seed_seconds_per_kb)
