@@ -12,6 +12,7 @@ import math
 
 import index_build  # noqa: F401  (thread settings before torch is imported)
 from eval.runner import Question, load_questions
+from index_build.store.factory import open_store
 from service.search import SearchEngine
 from service.settings import Settings
 
@@ -50,7 +51,7 @@ def report(engine: SearchEngine, questions: list[Question]) -> None:
 
 def main() -> None:
     settings = Settings()
-    engine = SearchEngine.open(settings.index_dir, settings.model, settings.model_cache_dir)
+    engine = SearchEngine.open(open_store(settings), settings.model, settings.model_cache_dir)
     report(engine, load_questions())
 
 

@@ -74,7 +74,6 @@ def _report_floors(label: str, summary: dict, floors: dict[str, float]) -> list[
 
 def _library_sets(args: argparse.Namespace, engine) -> dict[str, list[QuestionResult]]:
     """The seed questions and the library questions, scored on the library index (empty without its files)."""
-    from index_build.sources import version_source
     from service.search import SearchEngine
 
     store = getattr(args, "library_store", "")
@@ -82,13 +81,14 @@ def _library_sets(args: argparse.Namespace, engine) -> dict[str, list[QuestionRe
     if index_dir is None:
         print(library.missing_library_message())
         return {}
-    version = version_source(store, index_dir).open(fingerprint=engine.embedder.fingerprint,
-                                                    dimension=engine.embedder.dimension)
+    store_of_library = library.library_store(index_dir, store)
+    version = store_of_library.open(fingerprint=engine.embedder.fingerprint, dimension=engine.embedder.dimension)
     try:
         library_engine = SearchEngine(engine.embedder, version)
         sets = score_sets(library_engine, library.library_question_sets(args.questions))
     finally:
-        getattr(version, "close", lambda: None)()
+        version.close()
+        store_of_library.close()
     where = "PostgreSQL" if store else "folder"
     print_sets(sets, f"citeqa eval — the library index ({len(version.documents)} reports, {version.live_count()} chunks, "
                      f"{where})")

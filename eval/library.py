@@ -92,7 +92,7 @@ def ensure_library_index(embedder, seed_corpus: Path = REPO / "corpus", work_dir
     PostgreSQL database instead (its current version is replaced; the folder's path is still returned).
     ``chunking``: (characters, overlap) of the passages, when not the defaults."""
     from index_build.builder import DEFAULT_CHUNK_OVERLAP, DEFAULT_CHUNK_SIZE, build_index, is_up_to_date
-    from index_build.targets import build_target
+    from index_build.store.factory import StoreLocation, open_store
 
     size, overlap = chunking or (DEFAULT_CHUNK_SIZE, DEFAULT_CHUNK_OVERLAP)
 
@@ -101,11 +101,22 @@ def ensure_library_index(embedder, seed_corpus: Path = REPO / "corpus", work_dir
         return None
     corpus = make_library_corpus(work_dir / "corpus", seed_corpus, folder)
     index_dir = work_dir / "index"
-    target = build_target(store, index_dir)
-    if not is_up_to_date(corpus, target, embedder, chunk_size=size, chunk_overlap=overlap):
-        print(build_index(corpus, target, embedder, show_progress=show_progress, chunk_size=size,
-                          chunk_overlap=overlap).line(), file=sys.stderr)
+    target = open_store(StoreLocation(store, index_dir, corpus))
+    reports = load_catalog(corpus)  # exactly the library, whatever the store's catalog held
+    try:
+        if not is_up_to_date(target, embedder, reports=reports, chunk_size=size, chunk_overlap=overlap):
+            print(build_index(target, embedder, reports=reports, show_progress=show_progress, chunk_size=size,
+                              chunk_overlap=overlap).line(), file=sys.stderr)
+    finally:
+        target.close()
     return index_dir
+
+
+def library_store(index_dir: Path, store: str = "", work_dir: Path = DEFAULT_WORK_DIR):
+    """The store of the library index that :func:`ensure_library_index` built (``store``: its database)."""
+    from index_build.store.factory import StoreLocation, open_store
+
+    return open_store(StoreLocation(store, index_dir, work_dir / "corpus"))
 
 
 def report_paths(seed_corpus: Path, folder: Path) -> dict[str, Path]:

@@ -24,7 +24,7 @@ import httpx
 
 from eval.live_server import Request, SearchLoop, ServeProcess, citeqa_env, run_citeqa
 from eval.runner import load_questions
-from index_build.index_store import CURRENT_LINK, MANIFEST_FILE
+from index_build.store.folder.versions import CURRENT_LINK, MANIFEST_FILE
 
 REPO = Path(__file__).parents[1]
 DEFAULT_PDF = REPO.parent / "shared" / "corpus_extra" / "iom_eval_dialogue_binational_haiti_rd_rapport_initial_2025_fr.pdf"

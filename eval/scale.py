@@ -62,12 +62,13 @@ def build_synthetic(chunks: int, work: Path, embedder, added: str = ADDED_REPORT
     from index_build.builder import pipeline_version
     from index_build.chunk_table import Chunk
     from index_build.corpus import ReportInfo, save_catalog
-    from index_build.folder_writer import FolderWriter
-    from index_build.index_store import PreviousVersion, load_version, writer_lock
-    from index_build.store import DocumentPart
+    from index_build.store.base import DocumentPart, PreviousVersion
+    from index_build.store.folder.versions import writer_lock
+    from index_build.store.folder.writer import FolderWriter  # the synthetic index is written as a folder, then
+    # measured there or copied into PostgreSQL (load_into)
 
     base_dir = library.ensure_library_index(embedder)
-    base = load_version(base_dir, fingerprint=embedder.fingerprint, dimension=embedder.dimension)
+    base = library.library_store(base_dir).open(fingerprint=embedder.fingerprint, dimension=embedder.dimension)
     source_dir = library.library_dir()
     documents = [doc for doc in base.documents if doc["source_file"] != added]
     per_replica = sum(doc["chunks"] for doc in documents)
@@ -114,26 +115,24 @@ def _perturbed(vectors: np.ndarray, rng: np.random.Generator) -> np.ndarray:
 
 
 def load_into(store: str, index: Path) -> float:
-    """Copy the synthetic index into the database at ``store`` (only what it does not hold); returns the seconds."""
-    from index_build.pg_copy import copy_from_folder
+    """Copy the synthetic index into the database at ``store`` (only what it does not hold) with its corpus's
+    files; returns the seconds."""
+    from index_build.store.postgres.copy import copy_from_folder
 
     started = time.perf_counter()
-    print(copy_from_folder(store, index, index_memory=INDEX_MEMORY).line(), flush=True)
+    print(copy_from_folder(store, index, index.parent / "corpus", index_memory=INDEX_MEMORY).line(), flush=True)
     return round(time.perf_counter() - started, 1)
 
 
-def _open(index: Path, store: str, embedder):
-    """The version to measure: the folder's, or the database's current one."""
-    from index_build.index_store import load_version
-    from index_build.pg_store import open_current
+def _store(index: Path, store: str):
+    """The store to measure: the synthetic folder, or the database it was copied into."""
+    from index_build.store.factory import StoreLocation, open_store
 
-    if store:
-        return open_current(store)
-    return load_version(index, fingerprint=embedder.fingerprint, dimension=embedder.dimension)
+    return open_store(StoreLocation(store, index, index.parent / "corpus"))
 
 
 def _database_gb(store: str) -> float:
-    from index_build.pg_schema import connect
+    from index_build.store.postgres.schema import connect
 
     with connect(store) as connection:
         return round(connection.execute("SELECT pg_database_size(current_database())").fetchone()[0] / 2**30, 2)
@@ -145,11 +144,8 @@ def measure(corpus: Path, index: Path, report: Path, search_only: bool = False, 
     from index_build.builder import prepare_report
     from index_build.corpus import ReportInfo
     from index_build.embedding import Embedder
-    from index_build.index_store import load_version
-    from index_build.pg_store import open_current
     from index_build.preparation import number_sentences
     from index_build.reports import NewReport, add_reports
-    from index_build.targets import PostgresTarget
     from index_build.vocabulary import vocabulary_words
     from service.search import SearchEngine
     from service.settings import get_settings
@@ -161,7 +157,8 @@ def measure(corpus: Path, index: Path, report: Path, search_only: bool = False, 
                  for line in path.read_text(encoding="utf-8").splitlines() if line.strip()][:QUESTIONS]
     vectors = [embedder.embed_query(question) for question in questions]
     started = time.perf_counter()
-    version = _open(index, store, embedder)
+    measured = _store(index, store)
+    version = measured.open(fingerprint=embedder.fingerprint, dimension=embedder.dimension)
     engine = SearchEngine(embedder, version)
     open_s = time.perf_counter() - started
     for question, vector in zip(questions, vectors):  # warm-up: word vectors of the translator, page cache
@@ -174,7 +171,7 @@ def measure(corpus: Path, index: Path, report: Path, search_only: bool = False, 
         approximate.append({(p.document_id, p.start) for p in answer.passages})
     memory = rss_gb()
     took_sorted = sorted(took)
-    figures = {"store": "postgresql" if store else "folder", "chunks": version.live_count(),
+    figures = {"store": measured.describe(), "chunks": version.live_count(),
                "open_s": round(open_s, 3), "rss_gb": round(memory, 3),
                "rss_anon_gb": round(rss_gb("RssAnon"), 3), "rss_file_gb": round(rss_gb("RssFile"), 3),
                "search_p50_ms": round(statistics.median(took_sorted), 2),
@@ -183,14 +180,13 @@ def measure(corpus: Path, index: Path, report: Path, search_only: bool = False, 
     if store:
         figures["database_gb"] = _database_gb(store)
     print(json.dumps(figures), flush=True)  # each stage's figures as soon as they are known
-    exact = SearchEngine(embedder, open_current(store, exact=True) if store
-                         else load_version(index, fingerprint=embedder.fingerprint, exact=True))
+    exact = SearchEngine(embedder, measured.open(fingerprint=embedder.fingerprint, exact=True))
     recall = []
     asked = DATABASE_RECALL_QUESTIONS if store else len(questions)  # an exact search scans every row of the database
     for question, vector, found in list(zip(questions, vectors, approximate))[:asked]:
         truth = {(p.document_id, p.start) for p in exact.search(question, 10, vector=vector).passages}
         recall.append(len(found & truth) / max(len(truth), 1))
-    getattr(exact.version, "close", lambda: None)()
+    exact.version.close()
     del exact
     figures["recall_at_10"], figures["recall_questions"] = round(float(np.mean(recall)), 4), len(recall)
     print(json.dumps(figures), flush=True)
@@ -208,11 +204,10 @@ def measure(corpus: Path, index: Path, report: Path, search_only: bool = False, 
     embedder.embed_words(new_words, False, remember=False)
     figures["embed_report_s"] = round(time.perf_counter() - started, 1)
     print(json.dumps(figures), flush=True)
-    getattr(version, "close", lambda: None)()
+    version.close()
     del engine, version
-    target = PostgresTarget(store) if store else index
     started = time.perf_counter()
-    add_reports(corpus, target, embedder, [NewReport(report, id=info.id, language=language)], show_progress=False)
+    add_reports(measured, embedder, [NewReport(report, id=info.id, language=language)], show_progress=False)
     figures["add_report_s"] = round(time.perf_counter() - started, 1)
     return figures
 

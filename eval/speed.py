@@ -121,7 +121,7 @@ def measure_build(corpus_dir: Path, work: Path, runs: int) -> tuple[dict, Path]:
     command line's builds run it (CITEQA_BUILD_THREADS); the last index built."""
     from index_build.builder import build_index
     from index_build.embedding import Embedder
-    from index_build.index_store import load_version
+    from index_build.store.factory import StoreLocation, open_store
     from service.settings import get_settings
 
     settings = get_settings()
@@ -132,9 +132,10 @@ def measure_build(corpus_dir: Path, work: Path, runs: int) -> tuple[dict, Path]:
     for run in range(runs):
         if index_dir.exists():
             shutil.rmtree(index_dir)
-        summary = build_index(corpus_dir, index_dir, embedder, show_progress=False, reuse=False)
+        store = open_store(StoreLocation("", index_dir, corpus_dir))  # a folder of its own
+        summary = build_index(store, embedder, show_progress=False, reuse=False)
         build_rates.append(summary.chunks / summary.seconds)
-        texts = [chunk.text for chunk in load_version(index_dir).iter_chunks()]
+        texts = [chunk.text for chunk in store.open().iter_chunks()]
         started = time.perf_counter()
         embedder.embed_passages(texts)
         encode_rates.append(len(texts) / (time.perf_counter() - started))
@@ -202,7 +203,7 @@ def run(json_path: Path | None = None, runs: int = 3, seconds: float = 20, clien
     """Every figure, printed as it is measured and written to ``json_path``; with ``http_only``, only the HTTP
     load and memory figures, against the index of CITEQA_INDEX_DIR (to compare server settings quickly)."""
     from index_build.embedding import Embedder
-    from index_build.index_store import load_version
+    from index_build.store.factory import StoreLocation, open_store
     from service.search import SearchEngine
     from service.settings import get_settings
 
@@ -221,7 +222,7 @@ def run(json_path: Path | None = None, runs: int = 3, seconds: float = 20, clien
                                      "build_threads": settings.build_threads,
                                      "batch_max": settings.batch_max, "batch_wait_ms": settings.batch_wait_ms,
                                      "search_concurrency": settings.search_concurrency, "servers": servers,
-                                     "store": "postgresql" if settings.store else "folder"},
+                                     "store": open_store(settings).describe() if http_only else "folder"},
                          "runs": runs, "seconds": seconds, "questions": len(questions), "model_load_s": model_load_s}
         figures["embed_query_ms"] = measure_embedding(embedder, questions, runs)
         _print_embedding(figures)
@@ -230,7 +231,7 @@ def run(json_path: Path | None = None, runs: int = 3, seconds: float = 20, clien
         else:
             figures["build"], index_dir = measure_build(settings.corpus_dir, work, runs)
             _print_build(figures)
-            engine = SearchEngine(embedder, load_version(index_dir))
+            engine = SearchEngine(embedder, open_store(StoreLocation("", index_dir, settings.corpus_dir)).open())
             figures["stages_ms"] = measure_stages(engine, questions, runs)
             _print_stages(figures)
         del embedder  # the server loads its own

@@ -278,7 +278,6 @@ def main(argv: list[str] | None = None) -> int:
     if args.chunking and args.write:
         parser.error("--chunking measures another chunking; the defaults' chunking is index_build/retrieval.json's")
     from index_build.embedding import Embedder
-    from index_build.index_store import load_version
     from service.search import SearchEngine
     from service.settings import Settings
 
@@ -290,7 +289,8 @@ def main(argv: list[str] | None = None) -> int:
     if index_dir is None:
         print(library.missing_library_message())
         return 2
-    version = load_version(index_dir, fingerprint=embedder.fingerprint, dimension=embedder.dimension)
+    version = library.library_store(index_dir, work_dir=work_dir).open(fingerprint=embedder.fingerprint,
+                                                                       dimension=embedder.dimension)
     engine = SearchEngine(embedder, version, RetrievalSettings(tuning=True))
     sets = library.library_question_sets()
     questions = [question for members in sets.values() for question in members]

@@ -10,17 +10,15 @@ from pathlib import Path
 import numpy as np
 
 from index_build.cleaning import CleanDocument
-from index_build.corpus import ReportInfo, content_hash, file_stamp, known_content_hash, load_catalog
+from index_build.corpus import ReportInfo, content_hash
 from index_build.embedding import Embedder
 from index_build.chunk_table import Chunk
-from index_build.index_store import PreviousVersion
 from index_build.isolation import prepare_text_isolated
 from index_build.preparation import PreparedText, sentence_texts
 from index_build.retrieval import default_settings, manifest_entry
 from index_build.machine_translation import Translator, shared_translator
 from index_build.passage_translation import render_passages
-from index_build.store import DocumentPart
-from index_build.targets import BuildTarget, Committed, VersionWriter, as_target
+from index_build.store.base import Committed, DocumentPart, PreviousVersion, Store, Writer
 from index_build.vocabulary import build_vocabulary
 
 DEFAULT_CHUNK_SIZE = default_settings().chunk_size
@@ -95,56 +93,55 @@ class BuildSummary:
                 f"{self.chunks} chunks ({self.embedded_chunks} embedded) in {self.seconds:.1f} s")
 
 
-def build_index(corpus_dir: Path, target: Path | BuildTarget, embedder: Embedder, *,
+def build_index(store: Store, embedder: Embedder, *, reports: list[ReportInfo] | None = None,
                 chunk_size: int = DEFAULT_CHUNK_SIZE, chunk_overlap: int = DEFAULT_CHUNK_OVERLAP,
                 show_progress: bool = True, reuse: bool = True,
                 translator: Translator | None | str = "shared") -> BuildSummary:
-    """Make the index (a folder's path, or any :class:`~index_build.targets.BuildTarget`) match the corpus, as a
-    new version switched atomically.
+    """Make the store's index match its catalog (or ``reports``, whose files the store can read), as a new version
+    switched atomically.
 
     With ``reuse``, documents whose content, model and chunking are unchanged keep their
     chunks and vectors from the current version: only new or changed reports are embedded. ``translator``
     renders passages into the other languages (None: no renderings).
     """
-    target = as_target(target)
-    with target.lock():
-        return build_locked(corpus_dir, target, embedder, chunk_size=chunk_size, chunk_overlap=chunk_overlap,
+    with store.lock():
+        return build_locked(store, embedder, reports=reports, chunk_size=chunk_size, chunk_overlap=chunk_overlap,
                             show_progress=show_progress, reuse=reuse, translator=translator)
 
 
-def build_locked(corpus_dir: Path, target: Path | BuildTarget, embedder: Embedder, *,
+def build_locked(store: Store, embedder: Embedder, *, reports: list[ReportInfo] | None = None,
                  chunk_size: int = DEFAULT_CHUNK_SIZE, chunk_overlap: int = DEFAULT_CHUNK_OVERLAP,
                  show_progress: bool = True, reuse: bool = True,
                  prepared: dict[str, PreparedReport] | None = None,
                  translator: Translator | None | str = "shared") -> BuildSummary:
-    """:func:`build_index` for a caller that already holds the writer lock; ``prepared`` holds reports
-    the caller has read and chunked already (used when their content is the corpus file's)."""
+    """:func:`build_index` for a caller that already holds the store's lock. ``reports``: the catalog the new
+    version lists (default: the store's); ``prepared`` holds reports the caller has read and chunked already (used
+    when their content is the catalog file's)."""
     started = time.perf_counter()
-    target = as_target(target)
-    catalog = load_catalog(corpus_dir)
+    catalog = store.catalog.reports() if reports is None else reports
     chunking = {"size": chunk_size, "overlap": chunk_overlap}
-    previous = _reusable_version(target, embedder, chunking) if reuse else None
+    previous = _reusable_version(store, embedder, chunking) if reuse else None
     old_docs = {doc["id"]: doc for doc in previous.documents} if previous else {}
     translator = resolve_translator(translator)
     pipeline = pipeline_version() + rendering_mark(translator)  # read once, before any report is prepared
     same_pipeline = previous is not None and previous.manifest.get("pipeline") == pipeline
     known = _KnownVectors(previous) if previous is not None else None
-    writer = target.writer(previous, same_pipeline)
+    writer = store.writer(previous, same_pipeline)
     summary = BuildSummary(version="", path="")
     for info in catalog:
         old = old_docs.get(info.id)
-        stamp = file_stamp(corpus_dir / info.source_file)
-        digest = known_content_hash(corpus_dir / info.source_file, old)
+        recorded = store.catalog.recorded(info)
+        digest = store.catalog.content_hash(info, old)
         if old is not None and old["content_hash"] == digest and same_pipeline:
             summary.unchanged.append(info.id)  # the catalog's title, year or publisher may have changed
-            writer.carry_over(previous, info.id, {**info.model_dump(), "file_stamp": stamp})
+            writer.carry_over(previous, info.id, {**info.model_dump(), **recorded})
             continue
         ready = (prepared or {}).get(info.id)
         usable = ready is not None and ready.content_hash == digest and ready.info == info and (
             chunk_size, chunk_overlap) == (DEFAULT_CHUNK_SIZE, DEFAULT_CHUNK_OVERLAP)
-        report = ready if usable else prepare_report(corpus_dir / info.source_file, info, chunk_size, chunk_overlap)
+        report = ready if usable else prepare_report(store.catalog.file(info), info, chunk_size, chunk_overlap)
         part, embedded = _new_part(report, embedder, show_progress, known, translator)
-        part.entry["file_stamp"] = stamp
+        part.entry.update(recorded)
         writer.add(part)
         summary.embedded_chunks += embedded
         if old is not None and old["content_hash"] == digest:
@@ -161,24 +158,24 @@ def build_locked(corpus_dir: Path, target: Path | BuildTarget, embedder: Embedde
     return summary
 
 
-def is_up_to_date(corpus_dir: Path, target: Path | BuildTarget, embedder: Embedder, *,
+def is_up_to_date(store: Store, embedder: Embedder, *, reports: list[ReportInfo] | None = None,
                   chunk_size: int = DEFAULT_CHUNK_SIZE, chunk_overlap: int = DEFAULT_CHUNK_OVERLAP,
                   translator: Translator | None | str = "shared") -> bool:
-    """True when the current version holds exactly the corpus's reports, unchanged, built by this model,
-    chunking and pipeline: a build would change nothing."""
-    previous = _reusable_version(as_target(target), embedder, {"size": chunk_size, "overlap": chunk_overlap})
+    """True when the current version holds exactly the catalog's reports (or ``reports``), unchanged, built by this
+    model, chunking and pipeline: a build would change nothing."""
+    previous = _reusable_version(store, embedder, {"size": chunk_size, "overlap": chunk_overlap})
     pipeline = pipeline_version() + rendering_mark(resolve_translator(translator))
     if previous is None or previous.manifest.get("pipeline") != pipeline:
         return False
     documents = {doc["id"]: doc for doc in previous.documents}
     indexed = {(doc["id"], doc["content_hash"]) for doc in previous.documents}
-    return indexed == {(info.id, known_content_hash(corpus_dir / info.source_file, documents.get(info.id)))
-                       for info in load_catalog(corpus_dir)}
+    return indexed == {(info.id, store.catalog.content_hash(info, documents.get(info.id)))
+                       for info in (store.catalog.reports() if reports is None else reports)}
 
 
-def _reusable_version(target: BuildTarget, embedder: Embedder, chunking: dict) -> PreviousVersion | None:
+def _reusable_version(store: Store, embedder: Embedder, chunking: dict) -> PreviousVersion | None:
     """The current version, if its vectors can be reused with this model and chunking."""
-    version = target.previous(embedder.fingerprint, embedder.dimension)
+    version = store.previous(embedder.fingerprint, embedder.dimension)
     return version if version is not None and version.manifest.get("chunking") == chunking else None
 
 
@@ -251,7 +248,7 @@ def _new_part(report: PreparedReport, embedder: Embedder, show_progress: bool,
     return DocumentPart(entry, report.document.text, report.chunks, vectors, sentence_vectors, renderings), embedded
 
 
-def _commit(writer: VersionWriter, embedder: Embedder, chunking: dict, pipeline: str,
+def _commit(writer: Writer, embedder: Embedder, chunking: dict, pipeline: str,
             previous: PreviousVersion | None, show_progress: bool, order: list[str]) -> Committed:
     """Make the vocabulary of the added documents (embedding only the words the previous version did not
     have) and write the new version."""

@@ -5,7 +5,7 @@ speaker), its name and organisation folded when written (:func:`index_build.text
 speaker filter and the speaker directory are one indexed query. A filter's names are matched as plain
 substrings of the folded values (``instr``, not ``LIKE``: ``_`` and ``%`` are letters like any other), first
 against each distinct value, then the chunks of the values matched are read by index, as PostgreSQL does
-(:meth:`index_build.pg_store.PostgresStore.allowed`).
+(its store's speaker selection).
 """
 
 from __future__ import annotations

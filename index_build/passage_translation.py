@@ -3,7 +3,7 @@ the other classic of cross-language retrieval beside translating the question).
 
 When a report is indexed, each of its passages is translated (:mod:`index_build.machine_translation`) into
 every other language of the registry (:data:`index_build.language.LANGUAGES`) that the translator reaches,
-and each translation is embedded as a passage: a :class:`~index_build.store.Renderings` stored with the
+and each translation is embedded as a passage: a :class:`~index_build.store.base.Renderings` stored with the
 report's chunks. A question then meets a rendering of the passage in its own language
 (``service.search.RenderingRetriever``). Renderings serve retrieval only: citations, highlights and speakers
 come from the original passage. They depend on the report and the registry, not on the rest of the library,
@@ -20,7 +20,7 @@ from index_build.chunk_table import Chunk
 from index_build.embedding import Embedder
 from index_build.language import LANGUAGES
 from index_build.machine_translation import Translator
-from index_build.store import Renderings
+from index_build.store.base import Renderings
 
 
 def rendering_languages(translator: Translator | None, source: str) -> list[str]:

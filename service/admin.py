@@ -19,12 +19,10 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BeforeValidator, WithJsonSchema
 
 from index_build.builder import build_index
-from index_build.corpus import CorpusError, load_catalog, slug
-from index_build.index_store import IndexProblem
-from index_build.merging import merge_segments, needs_merge
+from index_build.corpus import CorpusError, slug
+from index_build.store.base import IndexProblem, StoreBusy
 from index_build.reading import SUPPORTED_SUFFIXES, UnreadableReport
 from index_build.reports import NewReport, ReportExists, UnknownReport, add_reports, remove_report
-from index_build.targets import build_target
 from service.audit import AuditLog
 from service.job_ledger import UPLOAD_PREFIX
 from service.jobs import Job
@@ -269,10 +267,11 @@ def upload_document(
 
     def work() -> dict:
         try:
-            summary = add_reports(settings.corpus_dir, build_target(settings.store, settings.index_dir), live.embedder,
-                                  [report], show_progress=False, translator="shared" if settings.translation else None)
+            summary = add_reports(live.store, live.embedder, [report], show_progress=False, translator="shared" if settings.translation else None)
         except ReportExists as error:
             raise HTTPException(status.HTTP_409_CONFLICT, str(error)) from error
+        except StoreBusy as error:  # another change held the lock past CITEQA_LOCK_TIMEOUT: send it again later
+            raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, str(error)) from error
         except (UnreadableReport, CorpusError, IndexProblem, ValueError) as error:
             raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(error)) from error
         live.refresh()
@@ -299,14 +298,13 @@ def upload_document(
                           404: _error("No report with this id")})
 def delete_document(request: Request, document_id: Annotated[str, PathParameter(min_length=1)]) -> JSONResponse:
     settings, live = _context(request)
-    if document_id not in {report.id for report in load_catalog(settings.corpus_dir)}:
+    if document_id not in {report.id for report in live.store.catalog.reports()}:
         _audit(request, "remove", "refused 404: unknown report", document_id)
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no report with id {document_id!r}; GET /documents lists them")
 
     def work() -> dict:
         try:
-            summary = remove_report(settings.corpus_dir, build_target(settings.store, settings.index_dir), live.embedder,
-                                    document_id, translator="shared" if settings.translation else None)
+            summary = remove_report(live.store, live.embedder, document_id, translator="shared" if settings.translation else None)
         except UnknownReport as error:
             raise HTTPException(status.HTTP_404_NOT_FOUND, error.args[0]) from error
         live.refresh()
@@ -324,8 +322,7 @@ def rebuild(request: Request) -> JSONResponse:
     settings, live = _context(request)
 
     def work() -> dict:
-        summary = build_index(settings.corpus_dir, build_target(settings.store, settings.index_dir), live.embedder,
-                              show_progress=False, reuse=False, translator="shared" if settings.translation else None)
+        summary = build_index(live.store, live.embedder, show_progress=False, reuse=False, translator="shared" if settings.translation else None)
         live.refresh()
         return {"status": "rebuilt", "index_version": summary.version, "summary": summary.line(),
                 **_queue_merge(request)}
@@ -337,15 +334,14 @@ def _queue_merge(request: Request) -> dict:
     """After a change, the merge the policy asks for, as a job of its own: the change is served already,
     and questions are answered while the merge runs. Returns ``{"merge_job": id}`` when one is queued."""
     settings, live = _context(request)
-    version = live.engine().version
-    if not (hasattr(version, "segments") and needs_merge(version)):
+    if not live.store.needs_maintenance(live.engine().version):
         return {}
 
     def work() -> dict:
-        summary = merge_segments(settings.index_dir)
+        maintained = live.store.maintain()
         live.refresh()
-        return {"status": "merged" if summary.merged else "nothing to merge", "index_version": summary.version,
-                "summary": summary.line()}
+        return {"status": "merged" if maintained.done else "nothing to merge",
+                "index_version": live.engine().version.version, "summary": maintained.line}
 
     job = request.app.state.jobs.submit("merge", work, finished=lambda job: _audit_job(request, job))
     return {"merge_job": job.id}

@@ -17,8 +17,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.cors import CORSMiddleware
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 
-from index_build.pg_schema import DatabaseProblem
-from index_build.store import SearchFilter
+from index_build.store.base import DatabaseProblem, SearchFilter, deadline
 from service.admin import ADMIN_REFUSALS, RequestGuard, is_admin, router as admin_router
 from service.answers import Answer
 from service.audit import AuditLog
@@ -54,11 +53,27 @@ async def answered(request: Request, engine: SearchEngine, question: str, k: int
     """The search run in the thread pool, at most ``CITEQA_SEARCH_CONCURRENCY`` at a time and first come first
     served (anyio's limiter is a FIFO): a request waits its turn rather than sharing the cores with every other."""
     state = request.app.state
+    problem = state.live.problem()
+    if problem:  # the database is down, or the version served was dropped: a 503 to retry, not empty passages
+        return JSONResponse({"detail": f"The index cannot answer now ({problem}); try again shortly."},
+                            status_code=503, headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
     if getattr(state, "search_limiter", None) is None:  # made on the event loop, at the first search
         state.search_limiter = anyio.CapacityLimiter(state.settings.search_concurrency)
-    answer = await anyio.to_thread.run_sync(partial(engine.search, question, k, search_filter=found),
-                                            limiter=state.search_limiter)
+    limiter = state.search_limiter
+    if (limiter.borrowed_tokens >= limiter.total_tokens
+            and limiter.statistics().tasks_waiting >= state.settings.max_waiting_searches):
+        return JSONResponse({"detail": f"{state.settings.max_waiting_searches} searches are already waiting "
+                                       "(CITEQA_MAX_WAITING_SEARCHES); try again shortly."},
+                            status_code=503, headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
+    answer = await anyio.to_thread.run_sync(partial(_search_in_time, engine, question, k, found,
+                                                    state.settings.search_timeout), limiter=state.search_limiter)
     return answer_response(answer)
+
+
+def _search_in_time(engine: SearchEngine, question: str, k: int, found: SearchFilter, seconds: float) -> Answer:
+    """The search, its queries to the index database given ``seconds`` in all from when it starts."""
+    with deadline(seconds):
+        return engine.search(question, k, search_filter=found)
 
 
 def answer_response(answer: Answer) -> Response:
@@ -170,18 +185,25 @@ def create_app(live: LiveIndex, settings: Settings) -> FastAPI:
              description="Anyone gets the state and, when the newest version could not be switched to, an error "
                          "code; a client that sends the admin token (Authorization: Bearer) gets the error's message "
                          "too (a wrong token is refused, throttled and logged as on the admin API).",
-             responses={code: ADMIN_REFUSALS[code] for code in (401, 403, 429)} if settings.admin_token else None)
-    def health(request: Request, engine: Engine) -> dict:
+             responses={503: {"description": "Not ready: the index database does not answer, or no longer holds the "
+                                             "version served (state unavailable)", "model": HealthResponse},
+                        **({code: ADMIN_REFUSALS[code] for code in (401, 403, 429)} if settings.admin_token else {})})
+    def health(request: Request, engine: Engine) -> dict | JSONResponse:
         manifest = engine.version.manifest
         live = request.app.state.live
-        last_error = live.last_error
-        return {"ready": True, "documents": manifest["counts"]["documents"], "chunks": manifest["counts"]["chunks"],
-                "model": manifest["model"]["name"], "model_fingerprint": manifest["model"]["fingerprint"],
-                "index_version": manifest["version"], "store": manifest.get("store", "folder"),
-                "format_version": manifest["format_version"], "current_on_disk": live.current_on_disk,
-                "state": "switch_failing" if last_error else "serving",
-                "last_error": last_error if is_admin(request) else error_code(last_error),
-                "translation": engine.translation_status()}
+        problem = live.problem()
+        last_error = f"DatabaseProblem: {problem}" if problem else live.last_error
+        found = {"ready": not problem, "documents": manifest["counts"]["documents"],
+                 "chunks": manifest["counts"]["chunks"],
+                 "model": manifest["model"]["name"], "model_fingerprint": manifest["model"]["fingerprint"],
+                 "index_version": manifest["version"], "store": manifest.get("store", "folder"),
+                 "format_version": manifest["format_version"], "current_on_disk": live.current_on_disk,
+                 "state": "unavailable" if problem else "switch_failing" if last_error else "serving",
+                 "last_error": last_error if is_admin(request) else error_code(last_error),
+                 "translation": engine.translation_status()}
+        if problem:
+            return JSONResponse(found, status_code=503, headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
+        return found
 
     @app.get("/metrics", summary="Prometheus metrics: requests and latency by route and status, the index served",
              response_class=PlainTextResponse)
@@ -244,8 +266,10 @@ def _encodable(value):
 
 async def _database_down(request: Request, error: DatabaseProblem) -> JSONResponse:
     """The database did not answer (down, restarting, a query over its time limit): a 503 to try again, not a
-    500; the server answers again as soon as the database does, without a restart."""
-    return JSONResponse({"detail": f"The index database is not answering now ({error}); try again shortly."},
+    500; the server answers again as soon as the database does, without a restart. Only a client with the admin
+    token is told why (the message may name the database's host)."""
+    reason = f" ({error})" if is_admin(request) else ""
+    return JSONResponse({"detail": f"The index database is not answering now{reason}; try again shortly."},
                         status_code=503, headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
 
 

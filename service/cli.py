@@ -13,11 +13,11 @@ import time
 from pathlib import Path
 
 from index_build.corpus import CorpusError
-from index_build.index_store import IndexProblem
 from index_build.onnx_export import OnnxExportError
-from index_build.pg_schema import DatabaseProblem
+from index_build.store.base import DatabaseProblem
 from index_build.reading import UnreadableReport
 from index_build.reports import UnknownReport
+from index_build.store.base import IndexProblem
 from service.settings import Settings, get_settings
 
 
@@ -43,6 +43,14 @@ def main(argv: list[str] | None = None) -> int:
     remove.add_argument("id")
 
     commands.add_parser("list", help="the reports in the index")
+
+    export = commands.add_parser("export", help="write the store's catalog (reports.json and the report files) into "
+                                 "a folder, to import into another store")
+    export.add_argument("folder", type=Path, help="an empty or new folder")
+    import_ = commands.add_parser("import", help="add every report of a corpus folder (reports.json and its files) "
+                                  "to the store, with its id, title, language, year and publisher; reports of the "
+                                  "same id are replaced, the others kept")
+    import_.add_argument("folder", type=Path, help="a corpus folder, e.g. written by `citeqa export`")
 
     merge = commands.add_parser("merge", help="merge the index's small segments (and drop removed reports' rows) "
                                 "as the merge policy asks; add, remove and build do it after their change")
@@ -93,6 +101,9 @@ def main(argv: list[str] | None = None) -> int:
     copy_from = database_commands.add_parser("copy-from", help="copy the current version of an index folder into "
                                              "the database and make it current, without embedding anything")
     copy_from.add_argument("folder", type=Path, help="the index folder (CITEQA_INDEX_DIR of the embedded store)")
+    copy_from.add_argument("--corpus", type=Path, default=None, metavar="FOLDER",
+                           help="its corpus folder, whose report files become the database's catalog (default: "
+                                "CITEQA_CORPUS_DIR)")
     copy_from.add_argument("--index-memory", default=None, metavar="SIZE",
                            help="maintenance_work_mem for building the vector indexes of a first load (default 1GB; "
                                 "an index that fits in it is built in memory, far faster)")
@@ -101,6 +112,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         settings = get_settings()
         return {"build": _build, "rebuild": _build, "add": _add, "remove": _remove, "list": _list, "merge": _merge,
+                "export": _export, "import": _import,
                 "serve": _serve, "ask": _ask, "speakers": _speakers, "eval": _eval, "bench": _bench,
                 "db": _database}[args.command](args, settings)
     except (IndexProblem, CorpusError, UnreadableReport, UnknownReport, OnnxExportError, DatabaseProblem,
@@ -144,14 +156,13 @@ def _filter_of(args: argparse.Namespace, version):
 def _build(args: argparse.Namespace, settings: Settings) -> int:
     from index_build.builder import build_index
 
-    target = _target(settings)
-    if getattr(args, "if_missing", False) and target.has_current():  # an index of the previous format is converted
-        print(f"Index already built in {target.describe()} (use `citeqa build` to bring it up to date).")
+    store = _store(settings)
+    if getattr(args, "if_missing", False) and store.has_current():  # an index of the previous format is converted
+        print(f"Index already built in {store.describe()} (use `citeqa build` to bring it up to date).")
         return 0
-    summary = build_index(settings.corpus_dir, target, _embedder(settings), reuse=args.command != "rebuild",
-                          translator=_translator(settings))
+    summary = build_index(store, _embedder(settings), reuse=args.command != "rebuild", translator=_translator(settings))
     print(summary.line())
-    return _merge_after(settings)
+    return _maintain_after(store)
 
 
 def _add(args: argparse.Namespace, settings: Settings) -> int:
@@ -164,58 +175,65 @@ def _add(args: argparse.Namespace, settings: Settings) -> int:
         raise ValueError(f"no such file: {', '.join(missing)}")
     reports = [NewReport(path, args.id, args.title, args.lang, args.year, args.publisher, args.replace)
                for path in args.paths]
-    print(add_reports(settings.corpus_dir, _target(settings), _embedder(settings), reports,
-                      translator=_translator(settings)).line())
-    return _merge_after(settings)
+    store = _store(settings)
+    print(add_reports(store, _embedder(settings), reports, translator=_translator(settings)).line())
+    return _maintain_after(store)
 
 
 def _remove(args: argparse.Namespace, settings: Settings) -> int:
     from index_build.reports import remove_report
 
-    print(remove_report(settings.corpus_dir, _target(settings), _embedder(settings), args.id,
-                        translator=_translator(settings)).line())
-    return _merge_after(settings)
+    store = _store(settings)
+    print(remove_report(store, _embedder(settings), args.id, translator=_translator(settings)).line())
+    return _maintain_after(store)
+
+
+def _export(args: argparse.Namespace, settings: Settings) -> int:
+    from index_build.reports import export_catalog
+
+    print(export_catalog(_store(settings), args.folder))
+    return 0
+
+
+def _import(args: argparse.Namespace, settings: Settings) -> int:
+    from index_build.reports import import_catalog
+
+    store = _store(settings)
+    print(import_catalog(store, _embedder(settings), args.folder, translator=_translator(settings)).line())
+    return _maintain_after(store)
 
 
 def _merge(args: argparse.Namespace, settings: Settings) -> int:
-    from index_build.merging import merge_segments
-
-    if settings.store:
-        print("Nothing to merge: the index is in PostgreSQL (CITEQA_STORE), which has no segments.")
-        return 0
-    print(merge_segments(settings.index_dir, everything=args.all).line())
+    store = _store(settings)
+    print(store.maintain(everything=args.all).line)
     return 0
 
 
-def _merge_after(settings: Settings) -> int:
-    """After a change to the index folder, the merge the policy asks for (the new version is already current and
-    served). PostgreSQL has no segments to merge."""
-    from index_build.merging import merge_segments
-
-    if not settings.store:
-        summary = merge_segments(settings.index_dir)
-        if summary.merged:
-            print(summary.line())
+def _maintain_after(store) -> int:
+    """After a change, the maintenance the store asks for (the folder's merge policy; the new version is already
+    current and served)."""
+    maintained = store.maintain()
+    if maintained.done:
+        print(maintained.line)
     return 0
 
 
-def _target(settings: Settings):
-    """Where builds write: PostgreSQL when CITEQA_STORE is set, else the index folder."""
-    from index_build.targets import build_target
+def _store(settings: Settings):
+    """The store of CITEQA_STORE, CITEQA_INDEX_DIR and CITEQA_CORPUS_DIR."""
+    from index_build.store.factory import open_store
 
-    return build_target(settings.store, settings.index_dir)
+    return open_store(settings)
 
 
 def _current_version(settings: Settings):
-    """The current version of CITEQA_STORE, or of the index folder (refused with what to run when missing)."""
-    from index_build.sources import version_source
-
-    return version_source(settings.store, settings.index_dir).open()
+    """The store's current version (refused with what to run when missing)."""
+    return _store(settings).open()
 
 
 def _list(args: argparse.Namespace, settings: Settings) -> int:
-    version = _current_version(settings)
-    print(f"Index version {version.version} ({settings.store and 'PostgreSQL' or settings.index_dir})")
+    store = _store(settings)
+    version = store.open()
+    print(f"Index version {version.version} ({store.describe()})")
     print(f"{'id':<45} {'lang':<4} {'pages':>5} {'chunks':>6}  {'sha256':<12}  indexed")
     for doc in version.documents:
         print(f"{doc['id']:<45} {doc['language']:<4} {doc['pages']:>5} {doc['chunks']:>6}  "
@@ -242,12 +260,11 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
 
     from service.app import create_app
-    from index_build.sources import version_source
     from service.live import LiveIndex
     from service.logs import configure
 
     configure(sys.stderr)  # JSON lines: requests, index switches, refused admin requests, uvicorn's own lines
-    live = LiveIndex.open(version_source(settings.store, settings.index_dir), settings.model, settings.model_cache_dir,
+    live = LiveIndex.open(_store(settings), settings.model, settings.model_cache_dir,
                           settings.batch_max, settings.batch_wait_ms)
     # citeqa writes its own request lines (service/request_log.py); uvicorn keeps the logging configured above
     # (log_config=None) and finishes requests in flight on SIGTERM
@@ -258,7 +275,7 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
 
 def _engine(settings: Settings, version=None):
     """A search engine over ``version`` (default: the current one) with the command line's model."""
-    from index_build.index_store import check_model
+    from index_build.store.base import check_model
     from service.search import SearchEngine
 
     version = version or _current_version(settings)  # a missing index is refused before the model loads
@@ -315,7 +332,7 @@ def _eval(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _bench(args: argparse.Namespace, settings: Settings) -> int:
-    from index_build.sources import is_postgres
+    from index_build.store.factory import is_postgres
 
     if args.store and (args.scale is None or not is_postgres(args.store)):
         raise ValueError("--store takes a postgresql:// address and goes with --scale (the HTTP bench serves "
@@ -342,12 +359,12 @@ def _bench(args: argparse.Namespace, settings: Settings) -> int:
 
 def _database(args: argparse.Namespace, settings: Settings) -> int:
     if args.db_command == "copy-from":
-        from index_build.pg_copy import copy_from_folder
+        from index_build.store.postgres.copy import copy_from_folder
 
         memory = {"index_memory": args.index_memory} if args.index_memory else {}  # else copy_from_folder's default
-        print(copy_from_folder(args.dsn, args.folder, **memory).line())
+        print(copy_from_folder(args.dsn, args.folder, args.corpus or settings.corpus_dir, **memory).line())
         return 0
-    from index_build.pg_schema import SCHEMA_VERSION, migrate
+    from index_build.store.postgres.schema import SCHEMA_VERSION, migrate
 
     applied = migrate(args.dsn, _embedder(settings).dimension)
     print(f"Schema version {SCHEMA_VERSION}: " + (f"applied {', '.join(map(str, applied))}" if applied else "up to date"))

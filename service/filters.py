@@ -1,5 +1,5 @@
 """Filters as a caller gives them (HTTP body or query, command line) -> one checked
-:class:`~index_build.store.SearchFilter`; and the speaker directory, filtered the same way.
+:class:`~index_build.store.base.SearchFilter`; and the speaker directory, filtered the same way.
 
 What a schema cannot say is checked here, before any search runs: that every report id names a report of
 the index version asked, and that a year range does not run backwards.
@@ -10,7 +10,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterable, Sequence
 
-from index_build.store import IndexStore, SearchFilter
+from index_build.store.base import Version, SearchFilter
 from index_build.text import fold_accents
 
 SHOWN_UNKNOWN_IDS = 5  # an unknown-report message names this many ids, then counts the others
@@ -49,14 +49,14 @@ def search_filter(known_documents: Iterable[str], documents: Sequence[str] = (),
 
 
 class SpeakerDirectory:
-    """Who speaks in one index version: :meth:`IndexStore.speakers`, searchable and filtered by report.
+    """Who speaks in one index version: :meth:`Version.speakers`, searchable and filtered by report.
 
     The version never changes, so what it costs is paid once: the whole directory on the first call, and
     the passage counts of one report (its chunks read once) the first time a filter keeps only part of
     someone's reports.
     """
 
-    def __init__(self, store: IndexStore):
+    def __init__(self, store: Version):
         self.store = store
         self._lock = threading.Lock()
         self._everyone: list[dict] | None = None

@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 from index_build.embedding import Embedder
-from index_build.sources import FolderSource, VersionSource
+from index_build.store.base import Store
 from service.batching import BatchingEncoder
 from service.search import SearchEngine
 
@@ -23,29 +23,30 @@ RETRY_SECONDS = (1, 2, 5, 10, 30, 60)  # waits before trying a version that fail
 
 class LiveIndex:
     """Serves the current index version and follows it when a writer makes another one current (the folder's
-    ``current`` link, or PostgreSQL's ``citeqa_current`` row: :mod:`index_build.sources`)."""
+    ``current`` link, or PostgreSQL's ``citeqa_current`` row: :meth:`index_build.store.base.Store.current_name`)."""
 
-    def __init__(self, engine: SearchEngine, source: VersionSource | Path):
-        self.source = FolderSource(source) if isinstance(source, (str, Path)) else source
+    def __init__(self, engine: SearchEngine, store: Store):
+        self.store = store
         self._engine = engine
-        self._served_target = self.source.name_of(engine.version)  # even if the current version moved since
+        self._served_target = self.store.name_of(engine.version)  # even if the current version moved since
         self._loading = threading.Lock()
         self.last_error = ""
         self._failed_target = ""  # the version that failed to load, tried again after the wait
         self._failures = 0
         self._retry_at = 0.0
-        self.source.current_name()  # a database source starts following its current version here, not in a request
+        self.store.current_name()  # a database store starts following its current version here, not in a request
+        self.store.serving(engine.version)
 
     @classmethod
-    def open(cls, source: VersionSource, model_name: str, model_cache_dir: Path, batch_max: int = 1,
+    def open(cls, store: Store, model_name: str, model_cache_dir: Path, batch_max: int = 1,
              batch_wait_ms: float = 0.0) -> "LiveIndex":
         """Load the current version and the model, checking they belong together (a missing or corrupt index
         is refused before the model loads); with ``batch_max`` over 1, concurrent questions are embedded
         together (:class:`BatchingEncoder`)."""
-        engine = SearchEngine.open(source, model_name, model_cache_dir)
+        engine = SearchEngine.open(store, model_name, model_cache_dir)
         if batch_max > 1:  # the engine's translator shares this embedder: every query encoding is batched
             engine.embedder.encoder = BatchingEncoder(engine.embedder.encoder, batch_max, batch_wait_ms)
-        return cls(engine, source)
+        return cls(engine, store)
 
     @property
     def embedder(self) -> Embedder:
@@ -76,7 +77,7 @@ class LiveIndex:
                 return False
             try:
                 served = self._engine.version if self._engine is not None else None
-                version = self.source.open(fingerprint=self.embedder.fingerprint,  # shared segments
+                version = self.store.open(fingerprint=self.embedder.fingerprint,  # shared segments
                                            dimension=self.embedder.dimension, served=served)  # not opened again
                 engine = SearchEngine(self.embedder, version)
             except Exception as error:  # anything (a corrupt version, too many open files): keep serving ours
@@ -89,13 +90,20 @@ class LiveIndex:
                           target, self._failures, wait, self.last_error)
                 return False
             old = self._engine.version
-            self._engine, self._served_target, self.last_error = engine, self.source.name_of(version), ""
-            if hasattr(old, "close"):  # a database version's connections, once the requests on it are done
-                threading.Timer(CLOSE_AFTER_SECONDS, old.close).start()
+            self._engine, self._served_target, self.last_error = engine, self.store.name_of(version), ""
+            self.store.serving(version)
+            closing = threading.Timer(CLOSE_AFTER_SECONDS, old.close)  # once the requests on it are done
+            closing.daemon = True  # a process that exits does not wait for it
+            closing.start()
             self._failed_target, self._failures, self._retry_at = "", 0, 0.0
             log.info("citeqa: now serving index version %s", version.version)
             return True
 
+    def problem(self) -> str:
+        """Why this server cannot answer now ("" when it can): its store's database does not answer, or no longer
+        holds the version served (:meth:`index_build.store.base.Store.problem`)."""
+        return self.store.problem(self._engine.version)
+
     def _target(self) -> str:
         """The name of the current version ("" when there is none)."""
-        return self.source.current_name()
+        return self.store.current_name()

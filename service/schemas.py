@@ -142,7 +142,9 @@ class HealthResponse(BaseModel):
     current_on_disk: str = Field("", description="The version `current` points at: when it differs from "
                                                  "index_version, it is loading or failed to load (see last_error)")
     state: str = Field("serving", description="serving: the newest version is served, or is being switched to; "
-                       "switch_failing: it could not be switched to (see last_error), the version served stays")
+                       "switch_failing: it could not be switched to (see last_error), the version served stays; "
+                       "unavailable: not ready (503): the index database does not answer, or the version served "
+                       "is no longer in it")
     last_error: str = Field("", description="Why the newest version could not be switched to (empty when it was): "
                             "its error code (e.g. IndexProblem, DatabaseProblem); with the admin token (Authorization: "
                             "Bearer), the code and its message, which may name hosts, users and paths")

@@ -1,4 +1,4 @@
-"""Question -> cited passages, over one index version (any :class:`~index_build.store.IndexStore`).
+"""Question -> cited passages, over one index version (any :class:`~index_build.store.base.Version`).
 
 Search runs as stages, each visible here:
 
@@ -27,13 +27,11 @@ import numpy as np
 
 from index_build.chunk_table import Chunk
 from index_build.embedding import Embedder
-from index_build.index_store import check_model
 from index_build.language import guess_language, is_who_question
 from index_build.text import fold_accents
 from index_build.lexical import query_terms, query_word_variants, question_words, terms_of_words
 from index_build.machine_translation import Translator, shared_translator
-from index_build.sources import FolderSource, VersionSource
-from index_build.store import Hits, IndexStore, SearchFilter
+from index_build.store.base import Hits, SearchFilter, Selection, Store, Version, check_model
 from index_build.vector_index import best_of
 from index_build.retrieval import RetrievalSettings, pair_key, settings_for_version
 from service.answers import Answer, Highlight, Passage, Speaker, SpeakerAnswer
@@ -70,7 +68,7 @@ class Query:
     question: str
     language: str | None  # guessed from the question's function words; None for a keyword query
     vector: np.ndarray | None  # None in BM25 mode
-    allowed: np.ndarray | None  # boolean mask of the chunk rows the filter keeps (None: all)
+    selection: Selection  # the passages the filter keeps (each store translates it)
     settings: RetrievalSettings
     translations: dict[str, list[str]] = field(default_factory=dict)  # other report language -> translated words
     translated_vectors: dict[str, np.ndarray] = field(default_factory=dict)  # other language -> those words embedded
@@ -110,27 +108,26 @@ class Retrieved:
 class DenseRetriever:
     """The question's vector against the chunks and their sentences."""
 
-    def __init__(self, store: IndexStore):
+    def __init__(self, store: Version):
         self.store = store
 
     def retrieve(self, query: Query, found: Retrieved) -> None:
-        found.dense = dense_scores(self.store, query.vector, query.allowed, query.settings)
+        found.dense = dense_scores(self.store, query.vector, query.selection, query.settings)
         if found.mode == "hybrid":
-            found.best_sentence = best_sentence_by_language(self.store, query.vector, query.allowed, found.dense)
+            found.best_sentence = best_sentence_by_language(self.store, query.vector, query.selection, found.dense)
 
 
 class LexicalRetriever:
     """BM25 of the question's own words (in passages of the question's language, in hybrid mode)."""
 
-    def __init__(self, store: IndexStore):
+    def __init__(self, store: Version):
         self.store = store
 
     def retrieve(self, query: Query, found: Retrieved) -> None:
-        allowed = query.allowed
-        if found.mode == "hybrid" and query.language is not None:
-            languages = self.store.languages()  # no report in the question's language: no same-language BM25
-            allowed = _both(allowed, languages.get(query.language, np.zeros(self.store.count(), dtype=bool)))
-        found.lexical = self.store.search_words(query_terms(query.question), query.settings.candidates, allowed)
+        selection = query.selection
+        if found.mode == "hybrid" and query.language is not None:  # no report in the question's language: no
+            selection = selection.within(query.language)  # same-language BM25
+        found.lexical = self.store.search_words(query_terms(query.question), query.settings.candidates, selection)
         if found.mode == "hybrid":
             found.coverage = self.store.word_coverage(query_word_variants(query.question))
 
@@ -139,17 +136,16 @@ class TranslatedRetriever:
     """The question's words translated into each other report language (:attr:`Query.translations`): BM25
     there, and (when its weight is used) those words embedded as a query against that language's passages."""
 
-    def __init__(self, store: IndexStore):
+    def __init__(self, store: Version):
         self.store = store
 
     def retrieve(self, query: Query, found: Retrieved) -> None:
-        languages = self.store.languages()
         for other, words in query.translations.items():
-            allowed = _both(query.allowed, languages[other])
+            selection = query.selection.within(other)
             found.translated[other] = self.store.search_words(terms_of_words(words, other), query.settings.candidates,
-                                                              allowed)
+                                                              selection)
             if other in query.translated_vectors:
-                found.translated_dense[other] = dense_scores(self.store, query.translated_vectors[other], allowed,
+                found.translated_dense[other] = dense_scores(self.store, query.translated_vectors[other], selection,
                                                              query.settings)
 
 
@@ -157,19 +153,18 @@ class MachineTranslatedRetriever:
     """The question machine-translated into each other report language (:attr:`Query.machine_translations`):
     embedded as a query against that language's passages, and its words searched with BM25 there."""
 
-    def __init__(self, store: IndexStore):
+    def __init__(self, store: Version):
         self.store = store
 
     def retrieve(self, query: Query, found: Retrieved) -> None:
-        languages = self.store.languages()
         found.machine_translations = dict(query.machine_translations)
         for other, text in query.machine_translations.items():
-            allowed = _both(query.allowed, languages[other])
+            selection = query.selection.within(other)
             if query.settings.mt_lexical_weight or query.settings.tuning:
                 found.machine_lexical[other] = self.store.search_words(query_terms(text), query.settings.candidates,
-                                                                       allowed)
+                                                                       selection)
             if other in query.machine_vectors:
-                scores = dense_scores(self.store, query.machine_vectors[other], allowed, query.settings)
+                scores = dense_scores(self.store, query.machine_vectors[other], selection, query.settings)
                 found.machine_dense[other] = scores
                 if len(scores.rows):  # the closest sentences' chunks are among the candidates: the best is there
                     found.machine_best[other] = float(scores.best_sentence.max())
@@ -179,7 +174,7 @@ class RenderingRetriever:
     """The question against the renderings of the other languages' passages in its own language (passages
     machine-translated when indexed: :mod:`index_build.passage_translation`): its vector, and BM25 of its words."""
 
-    def __init__(self, store: IndexStore):
+    def __init__(self, store: Version):
         self.store = store
 
     def retrieve(self, query: Query, found: Retrieved) -> None:
@@ -188,47 +183,46 @@ class RenderingRetriever:
             return
         if query.vector is not None and (settings.rendering_weight or settings.tuning):
             found.renderings = self.store.search_renderings(query.vector, query.language, settings.candidates,
-                                                            query.allowed)
+                                                            query.selection)
         if settings.rendering_lexical_weight or settings.tuning:
             found.rendering_words = self.store.search_rendering_words(query_terms(query.question), query.language,
-                                                                      settings.candidates, query.allowed)
+                                                                      settings.candidates, query.selection)
 
 
-def dense_scores(store: IndexStore, vector: np.ndarray, allowed: np.ndarray | None,
+def dense_scores(store: Version, vector: np.ndarray, selection: Selection,
                  settings: RetrievalSettings) -> DenseScores:
-    """Exact similarities of the candidate chunks: every allowed chunk up to ``dense_pool`` of them, else
+    """Exact similarities of the candidate chunks: every selected chunk up to ``dense_pool`` of them, else
     those closest to the vector by their own or by one of their sentences' vectors (``dense_search`` each)."""
-    total = store.count() if allowed is None else int(np.count_nonzero(allowed))
     complete = None
-    if total <= settings.dense_pool:
-        rows = np.arange(store.count()) if allowed is None else np.flatnonzero(allowed)
+    if store.count_selected(selection) <= settings.dense_pool:
+        rows = store.selected_rows(selection)
     else:
-        by_chunk = store.search_chunks(vector, settings.dense_search, allowed).rows
-        by_sentence = store.search_sentences(vector, settings.dense_search, allowed).rows
+        by_chunk = store.search_chunks(vector, settings.dense_search, selection).rows
+        by_sentence = store.search_sentences(vector, settings.dense_search, selection).rows
         rows = np.union1d(by_chunk, by_sentence)
         # a language with a chunk among the closest chunks and one among the closest sentences' chunks has its
         # best of each there: the closest k hold the best of every language that appears in them
-        complete = frozenset(language for language, mask in store.languages().items()
-                             if mask[by_chunk].any() and mask[by_sentence].any())
+        complete = frozenset(set(store.languages_of(by_chunk)) & set(store.languages_of(by_sentence))) - {""}
     chunk, best = store.chunk_scores(vector, rows)
     return DenseScores(rows.astype(np.int64), chunk, best, complete)
 
 
-def best_sentence_by_language(store: IndexStore, vector: np.ndarray, allowed: np.ndarray | None,
+def best_sentence_by_language(store: Version, vector: np.ndarray, selection: Selection,
                               dense: DenseScores) -> dict[str, float]:
     """The question's similarity with the best sentence (or chunk) of each report language among the
-    allowed passages: read off the candidates where they hold it, else a top-1 search in that language."""
+    selected passages: read off the candidates where they hold it, else a top-1 search in that language."""
     best = {}
-    for language, mask in store.languages().items():
+    row_languages = store.languages_of(dense.rows)
+    for language in store.report_languages():
+        within = selection.within(language)
         if dense.complete is None or language in dense.complete:
-            members = mask[dense.rows]
+            members = row_languages == language
             if members.any():
                 best[language] = float(dense.best_sentence[members].max())
-            elif allowed is None or (allowed & mask).any():
+            elif store.count_selected(within):
                 best[language] = -1.0
             continue
-        within = _both(allowed, mask)
-        if not within.any():
+        if not store.count_selected(within):
             continue
         tops = [store.search_sentences(vector, 1, within).scores, store.search_chunks(vector, 1, within).scores]
         best[language] = float(max((float(t[0]) for t in tops if len(t)), default=-1.0))
@@ -247,16 +241,10 @@ def answer_scores(retrieved: Retrieved, settings: RetrievalSettings) -> dict[str
     return found
 
 
-def _both(allowed: np.ndarray | None, mask: np.ndarray | None) -> np.ndarray | None:
-    if allowed is None:
-        return mask
-    return allowed if mask is None else allowed & mask
-
-
 class SearchEngine:
     """Embeds questions with the index's model and finds the passages that answer them."""
 
-    def __init__(self, embedder: Embedder, version: IndexStore, settings: RetrievalSettings | None = None,
+    def __init__(self, embedder: Embedder, version: Version, settings: RetrievalSettings | None = None,
                  machine_translator: Translator | None | str = "shared"):
         self.embedder = embedder
         self.version = version
@@ -270,7 +258,7 @@ class SearchEngine:
         #: the machine translator of questions (None: not installed or turned off; the service answers without it)
         self.machine_translator: Translator | None = machine_translator
         self._titles = {doc["id"]: doc["title"] for doc in version.documents}
-        self.report_languages = sorted(version.languages())
+        self.report_languages = version.report_languages()
         self.speaker_directory = SpeakerDirectory(version)
         self.translator = QuestionTranslator(embedder, version.vocabulary)
         dense, lexical = DenseRetriever(version), LexicalRetriever(version)
@@ -280,11 +268,10 @@ class SearchEngine:
                       "dense": [dense], "bm25": [lexical]}
 
     @classmethod
-    def open(cls, source: Path | VersionSource, model_name: str, model_cache_dir: Path) -> "SearchEngine":
-        """Load the current index version (of an index folder, or of any :class:`VersionSource`), then the
-        model, checking they belong together (a missing or corrupt index is refused before the model is
-        loaded: in a second, not after it)."""
-        version = (FolderSource(source) if isinstance(source, (str, Path)) else source).open()
+    def open(cls, store: Store, model_name: str, model_cache_dir: Path) -> "SearchEngine":
+        """Load the store's current version, then the model, checking they belong together (a missing or corrupt
+        index is refused before the model is loaded: in a second, not after it)."""
+        version = store.open()
         embedder = Embedder.load(model_name, model_cache_dir)
         check_model(version, model_name, embedder.fingerprint, embedder.dimension)
         return cls(embedder, version)
@@ -313,7 +300,7 @@ class SearchEngine:
                           search_filter=search_filter if search_filter and not search_filter.empty else None,
                           stage_ms={"translate": query.translate_ms,
                                     "embed": _ms_since(started) - query.translate_ms})
-        if not self.version.live_count() or (query.allowed is not None and not query.allowed.any()):
+        if not self.version.live_count() or not self.version.count_selected(query.selection):
             found.nothing_to_search = True
             return found
         for name, retriever in zip(RETRIEVER_NAMES[mode], self.modes[mode]):
@@ -348,7 +335,7 @@ class SearchEngine:
         language = guess_language(question)
         translations = {}
         if mode == "hybrid" and language is not None:
-            translations = {other: words for other in self.version.languages()
+            translations = {other: words for other in self.version.report_languages()
                             if other != language and (words := self.translator.words_in(question, other))}
         translating = time.perf_counter()
         machine = self.machine_translations(question, language, settings) if mode == "hybrid" else {}
@@ -362,7 +349,7 @@ class SearchEngine:
             vector = vectors.pop(0)
         word_vectors = dict(zip(word_queries, vectors))
         machine_vectors = dict(zip(machine_queries, vectors[len(word_queries):]))
-        return Query(question, language, None if mode == "bm25" else vector, self.version.allowed(search_filter),
+        return Query(question, language, None if mode == "bm25" else vector, Selection.of(search_filter),
                      settings, translations, word_vectors, machine, machine_vectors, translate_ms)
 
     def translation_status(self) -> dict:
@@ -446,7 +433,8 @@ class SearchEngine:
         if dense is None or not len(dense.rows):
             return []
         blended = dense.blended(settings.sentence_weight)
-        masks = [mask[dense.rows] for mask in self.version.languages().values()]
+        row_languages = self.version.languages_of(dense.rows)
+        masks = [row_languages == language for language in self.version.report_languages()]
         if settings.dense_fusion == "per_language":
             return [_top(dense.rows[m], blended[m], settings.candidates) for m in masks if m.any()]
         if settings.dense_fusion in ("centred", "standardised"):

@@ -9,6 +9,7 @@ from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import SettingsConfigDict
 
 from index_build.encoders import EncoderSettings
+from index_build.store.factory import LOCK_TIMEOUT_SECONDS
 
 MIN_ADMIN_TOKEN_CHARS = 32
 # How the server runs the model and its searches, chosen with `citeqa bench` on this 2-core machine (PERFORMANCE.md);
@@ -34,6 +35,9 @@ class Settings(EncoderSettings):
                        "postgresql://USER@HOST:PORT/DB to serve from PostgreSQL (builds still write the folder, then "
                        "copy its version in)")
     corpus_dir: Path = Field(Path("corpus"), description="CITEQA_CORPUS_DIR: report files and reports.json")
+    lock_timeout: float = Field(LOCK_TIMEOUT_SECONDS, ge=0, le=86_400, description="CITEQA_LOCK_TIMEOUT: seconds a "
+                                "change of the index (build, add, remove, import, an admin job) waits for another "
+                                "citeqa process that is changing it, then gives up saying so (0: does not wait)")
     model: str = Field("multilingual-e5-small",
                        description="CITEQA_MODEL: 'multilingual-e5-small' (built offline) or a sentence-transformers name or folder")
     model_cache_dir: Path = Field(Path.home() / ".cache" / "citeqa" / "models",
@@ -46,6 +50,11 @@ class Settings(EncoderSettings):
                                  "waits for more questions once the model is free (0: it takes what is queued)")
     search_concurrency: int = Field(SEARCH_CONCURRENCY, ge=1, le=256, description="CITEQA_SEARCH_CONCURRENCY: "
                                     "searches run at once; the others wait their turn, first come first served")
+    max_waiting_searches: int = Field(64, ge=0, le=100_000, description="CITEQA_MAX_WAITING_SEARCHES: searches "
+                                      "that may wait for their turn; beyond, a search gets 503 with Retry-After")
+    search_timeout: float = Field(20.0, gt=0, le=600, description="CITEQA_SEARCH_TIMEOUT: seconds a search may "
+                                  "spend on the index database in all (its queries, and waits for a connection); "
+                                  "past it, a 503 with Retry-After")
     default_k: int = Field(5, ge=1, le=50, description="CITEQA_DEFAULT_K: passages returned when k is not given")
     admin_token: str = Field("", description="CITEQA_ADMIN_TOKEN: enables the admin API (Authorization: Bearer <token>)")
     admin_throttle: int = Field(10, ge=1, description="CITEQA_ADMIN_THROTTLE: refused admin requests one client may "

@@ -46,15 +46,23 @@ def int8_embedder(settings):
 
 
 @pytest.fixture(scope="session")
-def built_index(settings, embedder):
+def store(settings):
+    """The store of the session's settings (the seed index's folder and corpus/)."""
+    from index_build.store.factory import open_store
+
+    return open_store(settings)
+
+
+@pytest.fixture(scope="session")
+def built_index(store, embedder):
     from index_build.builder import build_index
 
-    return build_index(settings.corpus_dir, settings.index_dir, embedder, show_progress=False)
+    return build_index(store, embedder, show_progress=False)
 
 
 @pytest.fixture(scope="session")
 def engine(settings, embedder, built_index):
-    from index_build.index_store import load_version
+    from index_build.store.folder.versions import load_version
     from service.search import SearchEngine
 
     return SearchEngine(embedder, load_version(settings.index_dir, model_name=settings.model,
@@ -62,13 +70,13 @@ def engine(settings, embedder, built_index):
 
 
 @pytest.fixture(scope="session")
-def client(engine, settings):
+def client(engine, settings, store):
     from fastapi.testclient import TestClient
 
     from service.app import create_app
     from service.live import LiveIndex
 
-    with TestClient(create_app(LiveIndex(engine, settings.index_dir), settings)) as test_client:
+    with TestClient(create_app(LiveIndex(engine, store), settings)) as test_client:
         yield test_client
 
 

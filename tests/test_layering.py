@@ -43,3 +43,27 @@ def test_the_data_files_of_the_packages_are_package_data():
                     if path.is_file() and path.suffix not in {".py", ".pyc"} and "__pycache__" not in path.parts
                     and path not in shipped]
     assert missing == []
+
+
+#: Modules outside index_build/store/ that may name a backend, and why: the `citeqa db` command administers a
+#: PostgreSQL database by name (migrate, copy-from); the scale bench writes a synthetic index folder and copies it
+#: into a database; the swap bench measures the folder's atomic switch; a corpus folder is the catalogs' exchange
+#: format (export, import).
+NAMES_A_BACKEND = {"service/cli.py": "db command", "eval/scale.py": "synthetic folder", "eval/live_swap.py": "folder swap",
+                   "index_build/reports.py": "corpus folder format"}
+BACKEND_WORDS = ("index_build.store.folder", "index_build.store.postgres", "FolderStore", "PostgresStore",
+                 "FolderVersion", "PostgresVersion", "settings.store", "hasattr(")
+
+
+def test_only_the_store_package_names_a_backend():
+    """Everything but the store package takes a Store from open_store: no module tests which backend it holds
+    (no `settings.store`, no `hasattr` on a store, no Path-to-store conversion)."""
+    wrong = []
+    for package in LAYERS:
+        for path in sorted((REPO / package).rglob("*.py")):
+            name = path.relative_to(REPO).as_posix()
+            if name.startswith("index_build/store/") or name in NAMES_A_BACKEND:
+                continue
+            text = path.read_text(encoding="utf-8")
+            wrong += [f"{name}: {word}" for word in BACKEND_WORDS if word in text]
+    assert wrong == []

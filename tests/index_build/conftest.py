@@ -7,9 +7,9 @@ import numpy as np
 import pytest
 
 from index_build.chunk_table import Chunk
-from index_build.folder_writer import FolderWriter
-from index_build.index_store import load_version, writer_lock
-from index_build.store import DocumentPart
+from index_build.store.folder.writer import FolderWriter
+from index_build.store.folder.versions import load_version, writer_lock
+from index_build.store.base import DocumentPart
 from index_build.vocabulary import Vocabulary
 
 MANIFEST = {"model": {"name": "m", "fingerprint": "f", "dimension": 8}, "chunking": {"size": 600, "overlap": 100}}

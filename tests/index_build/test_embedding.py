@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from index_build.index_store import load_version
+from index_build.store.folder.versions import load_version
 from service.search import SearchEngine
 
 pytestmark = pytest.mark.slow

@@ -15,9 +15,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from index_build import index_store
-from index_build.folder_writer import write_version
-from index_build.index_store import IndexProblem, Chunk, current_path, load_version, writer_lock
+from index_build.store.folder import versions as index_store
+from index_build.store.folder.writer import write_version
+from index_build.store.folder.versions import Chunk, current_path, load_version, writer_lock
+from index_build.store.base import IndexProblem
 from index_build.vocabulary import Vocabulary
 
 TEXTS = {"doc": "Premier paragraphe.\n\nSecond paragraphe, plus long.", "other": "Un autre rapport, en bref."}

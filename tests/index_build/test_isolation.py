@@ -15,6 +15,7 @@ from fpdf import FPDF
 
 from index_build.isolation import prepare_text_isolated
 from index_build.reading import MAX_PDF_PAGES, UnreadableReport
+from index_build.store.folder.store import FolderStore
 
 
 def pdf_bytes(pages: int, text: str = "A line of text for the report, long enough to count.", **encryption) -> bytes:
@@ -110,7 +111,7 @@ def test_a_hostile_contents_line_is_prepared_in_the_child_while_health_answers(t
     (corpus / "seed.txt").write_text("Mme Ada Lovelace a parlé des abeilles de Lyon.", encoding="utf-8")
     (corpus / "reports.json").write_text(json.dumps({"reports": [
         {"id": "seed", "title": "Abeilles", "language": "fr", "source_file": "seed.txt"}]}), encoding="utf-8")
-    build_index(corpus, index, embedder, show_progress=False)
+    build_index(FolderStore(index, corpus), embedder, show_progress=False)
     auth = {"Authorization": f"Bearer {TOKEN}"}
     latencies: list[float] = []
     with ServeProcess(citeqa_env(corpus, index) | {"CITEQA_ADMIN_TOKEN": TOKEN}, tmp_path / "server.log") as server:

@@ -5,6 +5,8 @@ import shutil
 import numpy as np
 import pytest
 
+from index_build.store.base import SearchFilter, Selection
+
 from index_build.machine_translation import ApertiumTranslator
 from index_build.passage_translation import render_passages, rendering_languages
 
@@ -60,9 +62,14 @@ def test_the_index_holds_renderings_searched_in_the_questions_language(engine, e
     words = store.search_rendering_words(["protect", "child"], "en", 5, None)
     assert len(words.rows) == 5 and all("enfant" in chunk.text for chunk in store.chunks(words.rows[:2].tolist()))
     assert len(store.search_rendering_words(["protect"], "fr", 5, None).rows) == 0
-    allowed = np.zeros(store.count(), dtype=bool)
-    allowed[found.rows[1]] = True
-    assert store.search_renderings(query, "en", 5, allowed).rows.tolist() == [found.rows[1]]
+    report = Selection.of(SearchFilter(documents=(store.documents[0]["id"],)))
+    assert store.search_renderings(query, "en", 5, report).rows.tolist() == found.rows.tolist()
+    assert len(store.search_renderings(query, "en", 5, Selection(None, "en")).rows) == 0  # no English report
+    speaking = next(chunk for chunk in store.chunks(found.rows.tolist()) if chunk.speakers)
+    name = speaking.speakers[0]["name"]
+    by_speaker = store.search_renderings(query, "en", 5, Selection.of(SearchFilter(speakers=(name,))))
+    assert speaking.id in by_speaker.rows and all(
+        any(name in s["name"] for s in chunk.speakers) for chunk in store.chunks(by_speaker.rows.tolist()))
 
 
 def test_an_answer_found_by_a_rendering_cites_the_original_passage(engine):

@@ -11,6 +11,7 @@ import pytest
 import uvicorn
 
 from eval.live_server import free_port, wait_healthy
+from index_build.store.folder.store import FolderStore
 
 SEED_TEXT = "Mme Ada Lovelace, Directrice de l’Observatoire, a parlé des abeilles de Lyon."
 
@@ -94,7 +95,7 @@ def seed_index(embedder) -> Callable[..., tuple]:
     reports.json, e.g. ``title``, ``language``, ``year``, ``publisher``), builds its index with the
     session's model and returns (Settings, LiveIndex) over them."""
     from index_build.builder import build_index
-    from index_build.index_store import load_version
+    from index_build.store.folder.versions import load_version
     from service.live import LiveIndex
     from service.search import SearchEngine
     from service.settings import Settings
@@ -111,10 +112,10 @@ def seed_index(embedder) -> Callable[..., tuple]:
         (corpus / "reports.json").write_text(json.dumps({"reports": reports}), encoding="utf-8")
         settings = Settings(**{"index_dir": root / "index", "corpus_dir": corpus, "audit_log": root / "audit.jsonl",
                                **overrides})
-        build_index(corpus, settings.index_dir, embedder, show_progress=False)
+        build_index(FolderStore(settings.index_dir, corpus), embedder, show_progress=False)
         engine = SearchEngine(embedder, load_version(settings.index_dir, fingerprint=embedder.fingerprint,
                                                      dimension=embedder.dimension))
-        return settings, LiveIndex(engine, settings.index_dir)
+        return settings, LiveIndex(engine, FolderStore(settings.index_dir, settings.corpus_dir))
 
     return make
 

@@ -7,7 +7,7 @@ import pytest
 from fastapi.testclient import TestClient
 from fpdf import FPDF
 
-from index_build.index_store import current_path
+from index_build.store.folder.versions import current_path
 from service.app import create_app
 
 pytestmark = pytest.mark.slow
@@ -168,7 +168,7 @@ def test_admin_api_is_off_without_a_token(client):
 
 
 def test_an_upload_is_queued_while_another_writer_holds_the_lock(admin):
-    from index_build.index_store import writer_lock
+    from index_build.store.folder.versions import writer_lock
 
     with writer_lock(admin.settings.index_dir):  # e.g. `citeqa add` running in another process
         started = time.perf_counter()
@@ -182,7 +182,7 @@ def test_an_upload_is_queued_while_another_writer_holds_the_lock(admin):
 
 
 def test_uploads_that_fill_a_tier_queue_a_merge_that_is_served(admin):
-    from index_build.merging import MERGE_FACTOR
+    from index_build.store.folder.merging import MERGE_FACTOR
 
     before = json.loads((current_path(admin.settings.index_dir) / "manifest.json").read_text())["segments"]
     merge_job = None
@@ -261,7 +261,7 @@ def test_texts_at_their_limits_are_kept_and_a_pdf_title_is_cut_to_the_limit(admi
 
 
 def test_a_full_job_queue_answers_429_with_retry_after_before_any_work(tmp_path, seed_index):
-    from index_build.index_store import writer_lock
+    from index_build.store.folder.versions import writer_lock
 
     settings, live = seed_index(tmp_path, admin_token=TOKEN, max_queued_jobs=2)
     with TestClient(create_app(live, settings)) as client, writer_lock(settings.index_dir):  # the worker waits

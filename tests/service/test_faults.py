@@ -22,7 +22,9 @@ from fastapi.testclient import TestClient
 from eval.live_server import citeqa_env, free_port, run_citeqa
 from index_build.builder import build_index
 from index_build.corpus import load_catalog
-from index_build.index_store import IndexProblem, current_path, load_version
+from index_build.store.folder.versions import current_path, load_version
+from index_build.store.base import IndexProblem
+from index_build.store.folder.store import FolderStore
 from index_build.reports import NewReport, add_reports
 from service.app import create_app
 from service.live import LiveIndex
@@ -55,7 +57,7 @@ def copy_seed(seed: Path, root: Path, index_dir: Path | None = None) -> Settings
 def serve(settings: Settings, embedder) -> tuple[LiveIndex, TestClient]:
     """The real app over the index's current version (the client is entered by the caller)."""
     version = load_version(settings.index_dir, fingerprint=embedder.fingerprint, dimension=embedder.dimension)
-    live = LiveIndex(SearchEngine(embedder, version), settings.index_dir)
+    live = LiveIndex(SearchEngine(embedder, version), FolderStore(settings.index_dir, settings.corpus_dir))
     return live, TestClient(create_app(live, settings))
 
 
@@ -111,10 +113,10 @@ def test_a_read_only_index_folder_refuses_changes_and_keeps_answering(seed, tmp_
 
         with pytest.raises(IndexProblem, match=r"writer lock .* cannot be opened \((Read-only file system|Permission "
                                                r"denied)\)\. Make the folder writable"):
-            add_reports(settings.corpus_dir, settings.index_dir, embedder, [NewReport(tmp_path / "harbour.md")],
+            add_reports(FolderStore(settings.index_dir, settings.corpus_dir), embedder, [NewReport(tmp_path / "harbour.md")],
                         show_progress=False)
         with pytest.raises(IndexProblem, match="Make the folder writable"):
-            build_index(settings.corpus_dir, settings.index_dir, embedder, show_progress=False)
+            build_index(FolderStore(settings.index_dir, settings.corpus_dir), embedder, show_progress=False)
 
         assert corpus_state(settings) == corpus  # refused before the corpus changed
         health = client.get("/health").json()
@@ -139,7 +141,7 @@ def test_a_full_disk_fails_the_add_leaves_nothing_and_keeps_answering(seed, tmp_
 
         with pytest.raises(IndexProblem, match=f"(No space left on device|the disk is full).*current version is still {served}. "
                                                "Free some space"):
-            add_reports(settings.corpus_dir, settings.index_dir, embedder, [NewReport(tmp_path / "harbour.md")],
+            add_reports(FolderStore(settings.index_dir, settings.corpus_dir), embedder, [NewReport(tmp_path / "harbour.md")],
                         show_progress=False)
 
         assert sorted(p.name for p in (settings.index_dir / "versions").iterdir()) == [served]  # no partial version
@@ -150,7 +152,7 @@ def test_a_full_disk_fails_the_add_leaves_nothing_and_keeps_answering(seed, tmp_
         answer(client)
 
         filler.unlink()  # space freed: the same add now works and is served
-        summary = add_reports(settings.corpus_dir, settings.index_dir, embedder, [NewReport(tmp_path / "harbour.md")],
+        summary = add_reports(FolderStore(settings.index_dir, settings.corpus_dir), embedder, [NewReport(tmp_path / "harbour.md")],
                               show_progress=False)
         client.get("/health")
         wait_for(client, summary.version)
@@ -167,7 +169,7 @@ def garble(path: Path) -> None:
 def test_serve_refuses_a_damaged_current_version_and_says_how_to_recover(seed, tmp_path, embedder):
     settings = copy_seed(seed, tmp_path)
     previous = current_path(settings.index_dir).name
-    build_index(settings.corpus_dir, settings.index_dir, embedder, show_progress=False, reuse=False)  # a second
+    build_index(FolderStore(settings.index_dir, settings.corpus_dir), embedder, show_progress=False, reuse=False)  # a second
     garble(segment_file(current_path(settings.index_dir), "chunk_vectors.npy"))  # version, of its own segment
 
     started = time.monotonic()
@@ -193,7 +195,7 @@ def test_a_damaged_new_version_is_not_served_and_health_says_why(seed, tmp_path,
     live, client = serve(settings, embedder)
     with client:
         served = client.get("/health").json()["index_version"]
-        damaged = Path(build_index(settings.corpus_dir, settings.index_dir, embedder, show_progress=False,
+        damaged = Path(build_index(FolderStore(settings.index_dir, settings.corpus_dir), embedder, show_progress=False,
                                    reuse=False).path)
         vectors = segment_file(damaged, "chunk_vectors.npy")
         vectors.write_bytes(vectors.read_bytes()[:100])  # truncated
@@ -212,7 +214,7 @@ def test_a_damaged_new_version_is_not_served_and_health_says_why(seed, tmp_path,
         subprocess.run(["ln", "-sfn", f"versions/{damaged.name}", str(settings.index_dir / "current")], check=True)
         for _ in range(5):  # failed five times in a row: the next try of this version waits 30 s
             assert live.refresh() is False
-        rebuilt = build_index(settings.corpus_dir, settings.index_dir, embedder, show_progress=False)
+        rebuilt = build_index(FolderStore(settings.index_dir, settings.corpus_dir), embedder, show_progress=False)
         assert rebuilt.embedded_chunks > 0  # the damaged version is not reused: everything embedded again
         client.get("/health")
         health = wait_for(client, rebuilt.version, timeout=10)  # another version is tried at once, not in 30 s
@@ -289,7 +291,7 @@ def killed_at_the_switch(point: str, settings: Settings, client: TestClient, ser
     answer(client)
 
     (root / "radium.txt").write_text(RADIUM, encoding="utf-8")  # the next change works and tidies up
-    after = add_reports(settings.corpus_dir, settings.index_dir, embedder, [NewReport(root / "radium.txt")],
+    after = add_reports(FolderStore(settings.index_dir, settings.corpus_dir), embedder, [NewReport(root / "radium.txt")],
                         show_progress=False)
     assert leftovers(settings.index_dir) == []
     assert {doc["id"] for doc in load_version(settings.index_dir).documents} == {"seed", "harbour", "radium"}  # the killed add's too

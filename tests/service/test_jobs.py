@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from eval.live_server import ServeProcess, citeqa_env
-from index_build.index_store import writer_lock
+from index_build.store.folder.versions import writer_lock
 from service.job_ledger import LOST_REASON
 
 pytestmark = pytest.mark.slow

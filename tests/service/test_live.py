@@ -7,8 +7,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from index_build.builder import build_index
-from index_build.index_store import current_path
+from index_build.store.folder.versions import current_path
 from service.app import create_app
+from index_build.store.folder.store import FolderStore
 
 pytestmark = pytest.mark.slow
 
@@ -23,7 +24,7 @@ def test_a_failed_switch_is_shown_and_retried(tmp_path, seed_index, embedder):
         catalog = json.loads((settings.corpus_dir / "reports.json").read_text(encoding="utf-8"))
         catalog["reports"].append({"id": "more", "title": "Radium", "language": "fr", "source_file": "more.txt"})
         (settings.corpus_dir / "reports.json").write_text(json.dumps(catalog), encoding="utf-8")
-        build_index(settings.corpus_dir, settings.index_dir, embedder, show_progress=False)
+        build_index(FolderStore(settings.index_dir, settings.corpus_dir), embedder, show_progress=False)
         chunks = current_path(settings.index_dir) / "manifest.json"
         good = chunks.read_text(encoding="utf-8")
         chunks.write_text("not json\n", encoding="utf-8")  # a transient fault while the version is read

@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from eval.live_server import SearchLoop, ServeProcess, citeqa_env, run_citeqa, start_citeqa
-from index_build.index_store import load_version
+from index_build.store.folder.versions import load_version
 
 pytestmark = pytest.mark.slow
 

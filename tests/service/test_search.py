@@ -4,7 +4,7 @@ from dataclasses import replace
 
 import pytest
 
-from index_build.index_store import load_version
+from index_build.store.folder.versions import load_version
 from index_build.machine_translation import shared_translator
 from index_build.retrieval import default_settings
 from service.search import STAGES, SearchEngine

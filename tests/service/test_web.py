@@ -12,6 +12,7 @@ import pytest
 
 from service.app import create_app
 from service.live import LiveIndex
+from index_build.store.folder.store import FolderStore
 
 pytestmark = pytest.mark.slow
 
@@ -28,7 +29,7 @@ HARBOUR = ("Ms. Grace Hopper, Director of the Harbour Authority, said that the n
 
 @pytest.fixture(scope="module")
 def server(engine, settings, built_index, serve_in_thread):
-    with serve_in_thread(create_app(LiveIndex(engine, settings.index_dir), settings)) as running:
+    with serve_in_thread(create_app(LiveIndex(engine, FolderStore(settings.index_dir, settings.corpus_dir)), settings)) as running:
         yield running
 
 
