@@ -9,9 +9,7 @@ catalog is imported into), as each of Haystack's document stores inherits the mi
 Reports are added, replaced and removed as the command line and the admin API do it (:mod:`index_build.reports`);
 what is read back goes through the store's interface only: its catalog, its versions and
 :class:`service.search.SearchEngine`. The tests that only read share one store built once per class (``library``);
-the tests that change a store get a fresh one (``store``). Each report's text is prepared in this process, not in
-the child process of :mod:`index_build.isolation` (a second a report; its limits are ``test_isolation.py``'s): the
-contract is the store's.
+the tests that change a store get a fresh one (``store``).
 """
 
 from __future__ import annotations
@@ -29,7 +27,6 @@ import pytest
 
 from index_build.builder import build_index
 from index_build.corpus import save_catalog
-from index_build.preparation import prepare_text
 from index_build.lexical import query_terms
 from index_build.machine_translation import shared_translator
 from index_build.reading import UnreadableReport
@@ -270,23 +267,10 @@ class Library:
     root: Path
 
 
-def prepare_in_process(path: Path, document_id: str, chunk_size: int, chunk_overlap: int, *limits):
-    """:func:`index_build.isolation.prepare_text_isolated` without its child process."""
-    return prepare_text(Path(path), document_id, chunk_size, chunk_overlap)
-
-
 # --- the contract -----------------------------------------------------------------------------------------------
 class StoreContract:
     """The tests every store passes. A subclass gives the ``backend`` fixture (what makes its stores: ``new(root)``
     and ``another(store, root)``, as :class:`FolderBackend` and :class:`PostgresBackend`) and ``other_backend``."""
-
-    @pytest.fixture(scope="class", autouse=True)
-    @classmethod
-    def _reports_read_in_process(cls):
-        with pytest.MonkeyPatch.context() as patch:
-            for module in ("index_build.reports", "index_build.builder"):
-                patch.setattr(f"{module}.prepare_text_isolated", prepare_in_process)
-            yield
 
     @pytest.fixture(scope="class")
     @classmethod
