@@ -92,7 +92,7 @@ class LiveIndex:
             old = self._engine.version
             self._engine, self._served_target, self.last_error = engine, self.store.name_of(version), ""
             self.store.serving(version)
-            closing = threading.Timer(CLOSE_AFTER_SECONDS, old.close)  # once the requests on it are done
+            closing = threading.Timer(CLOSE_AFTER_SECONDS, self._let_go, [old])  # once its requests are done
             closing.daemon = True  # a process that exits does not wait for it
             closing.start()
             self._failed_target, self._failures, self._retry_at = "", 0, 0.0
@@ -103,6 +103,11 @@ class LiveIndex:
         """Why this server cannot answer now ("" when it can): its store's database does not answer, or no longer
         holds the version served (:meth:`index_build.store.base.Store.problem`)."""
         return self.store.problem(self._engine.version)
+
+    def _let_go(self, version) -> None:
+        """Close a version no request uses any more, and give up its lease."""
+        version.close()
+        self.store.released(version)
 
     def _target(self) -> str:
         """The name of the current version ("" when there is none)."""

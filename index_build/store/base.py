@@ -514,6 +514,9 @@ class Store(Protocol):
     def serving(self, version: Version) -> None:
         """Record that this process serves ``version`` (PostgreSQL keeps it from cleanup while the lease lasts)."""
 
+    def released(self, version: Version) -> None:
+        """Record that this process no longer has ``version`` open (its requests are done)."""
+
     def problem(self, version: Version | None = None) -> str:
         """Why the store cannot answer now ("" when it can): the database unreachable, or ``version`` gone."""
 

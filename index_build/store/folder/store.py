@@ -81,6 +81,9 @@ class FolderStore:
     def serving(self, version: Version) -> None:
         """Nothing to record: a folder's versions are kept by count and age (:mod:`.versions`)."""
 
+    def released(self, version: Version) -> None:
+        """Nothing to record (see :meth:`serving`)."""
+
     def problem(self, version: Version | None = None) -> str:
         return ""  # a version once open stays readable: its files are kept while it is served
 

@@ -238,10 +238,11 @@ CREATE TABLE citeqa_report_files (
     stored_at timestamptz NOT NULL DEFAULT now()
 );
 CREATE TABLE citeqa_servers (
-    server_id text PRIMARY KEY,
+    server_id text NOT NULL,
     version_id text NOT NULL,
     host text NOT NULL,
-    renewed_at timestamptz NOT NULL DEFAULT now()
+    renewed_at timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (server_id, version_id)
 );
 """),
 ]

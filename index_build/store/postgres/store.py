@@ -46,6 +46,7 @@ class PostgresStore:
         self.server_id = f"{self.host}-{os.getpid()}-{secrets.token_hex(4)}"  # this server's lease (one a store)
         self._current = ""
         self._serving = ""  # the version this process serves ("" before :meth:`serving`)
+        self._leased: set[str] = set()  # every version it has open: the one served, and one being let go
         self._missing = ""  # the version served, when the last poll did not find it in the database
         self._down_since: float | None = None  # when the poller's reads began to fail (None: the database answers)
         self._connection = None  # the poller's own connection, kept open
@@ -84,9 +85,21 @@ class PostgresStore:
         return version
 
     def serving(self, version: Version) -> None:
-        """Take (or move) this server's lease to ``version`` now; the poller renews it every poll."""
+        """Take a lease on ``version`` now (the one served from now on); the poller renews every lease this server
+        holds at each poll, the previous version's too until :meth:`released` (requests may still finish on it)."""
         self._serving = version.version
+        self._leased.add(version.version)
         self._poll_once()
+
+    def released(self, version: Version) -> None:
+        """Give up the lease on a version this server no longer has open (cleanup need not wait for it)."""
+        if version.version == self._serving:
+            return
+        self._leased.discard(version.version)
+        with self._polling, contextlib.suppress(Exception):  # the lease expires anyway
+            if self._connection is not None:
+                self._connection.execute("DELETE FROM citeqa_servers WHERE server_id = %s AND version_id = %s",
+                                         (self.server_id, version.version))
 
     def problem(self, version: Version | None = None) -> str:
         """Why this server cannot answer: the database does not answer its poller, or the version served
@@ -124,18 +137,18 @@ class PostgresStore:
         import psycopg
 
         with self._polling:
-            served = self._serving
+            served, leased = self._serving, sorted(self._leased)
             try:
                 connection = self._poll_connection()
                 current, present = connection.execute(
                     "SELECT (SELECT version_id FROM citeqa_current), "
                     "EXISTS (SELECT 1 FROM citeqa_versions WHERE id = %s)", (served,)).fetchone()
-                if served:
+                if leased:
                     try:
                         connection.execute(
-                            "INSERT INTO citeqa_servers (server_id, version_id, host) VALUES (%s, %s, %s) ON "
-                            "CONFLICT (server_id) DO UPDATE SET version_id = excluded.version_id, host = "
-                            "excluded.host, renewed_at = now()", (self.server_id, served, self.host))
+                            "INSERT INTO citeqa_servers (server_id, version_id, host) SELECT %s, v, %s FROM "
+                            "unnest(%s::text[]) AS v ON CONFLICT (server_id, version_id) DO UPDATE SET "
+                            "host = excluded.host, renewed_at = now()", (self.server_id, self.host, leased))
                     except psycopg.errors.LockNotAvailable:  # a commit is dropping it (expired: this server was
                         pass  # stuck); taken again at a poll after that commit: the database did answer
             except psycopg.errors.UndefinedTable:  # a database citeqa has not set up (yet): no version, no lease

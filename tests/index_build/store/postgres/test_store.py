@@ -85,6 +85,32 @@ def test_a_served_version_is_kept_while_its_lease_is_renewed(served, tmp_path, m
     assert versions(dsn) == [newer[-1], last] and held(dsn, "d") == 0
 
 
+def test_the_version_switched_from_keeps_its_lease_until_it_is_let_go(served, tmp_path, monkeypatch):
+    """After a switch, requests may still finish on the old version: its lease lasts until it is released."""
+    dsn, manifest, first = served
+    monkeypatch.setattr(pg_writer, "GRACE_SECONDS", 0)
+    monkeypatch.setattr(pg_writer, "KEEP_VERSIONS", 1)
+    server = PostgresStore(dsn, tmp_path, tmp_path / "cache", poll_seconds=0.2)
+    try:
+        old = server.open()
+        server.serving(old)
+        second = commit_without(dsn, manifest, "d", "A 2")
+        wait_until(lambda: server.current_name() == second, what="the poller sees the new version")
+        new = server.open()
+        server.serving(new)  # switched: the old one is still open
+        commit_without(dsn, manifest, "d", "A 3")  # a cleanup: both leased versions stay
+        assert {first, second} <= set(versions(dsn))
+        assert sorted(v for (v,) in rows(dsn, "SELECT version_id FROM citeqa_servers")) == sorted([first, second])
+        server.released(old)  # its requests are done (LiveIndex: a minute after the switch)
+        old.close()
+        assert rows(dsn, "SELECT version_id FROM citeqa_servers") == [(second,)]
+        commit_without(dsn, manifest, "d", "A 4")
+        assert first not in versions(dsn) and second in versions(dsn)
+        new.close()
+    finally:
+        server.close()
+
+
 def test_a_lease_no_longer_renewed_expires_and_its_version_is_cleaned(served, tmp_path, monkeypatch):
     dsn, manifest, first = served
     monkeypatch.setattr(pg_writer, "GRACE_SECONDS", 0)
