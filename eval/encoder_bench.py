@@ -2,8 +2,11 @@
 
 In one process, interleaved run by run so that a busy machine slows every encoder alike: the p50/p95 of
 ``embed_query`` over the eval questions (nothing cached), chunks per second of ``embed_passages`` over the
-seed report's chunks, and each encoder's lowest and mean cosine to the torch vectors. Each figure is the
+seed report's chunks, and each encoder's lowest and mean cosine to the first one's vectors. Each figure is the
 median of its runs, with the lowest and highest run beside it. The functions are for ``citeqa bench`` too.
+
+An encoder is a ``CITEQA_ENCODER`` name or the path of an ONNX file of the model (``FILE.onnx``, e.g. a q4 graph
+with another accuracy level written by ``python -m index_build.onnx_q4``), with ``:THREADS`` after it.
 """
 
 from __future__ import annotations
@@ -122,11 +125,28 @@ def print_figures(figures: dict[str, dict], questions: int, passages: int, runs:
 
 
 def _variant(text: str) -> tuple[str, int | None]:
-    """'onnx:1' -> ('onnx', 1); 'torch' -> ('torch', None)."""
-    encoder, _, threads = text.partition(":")
+    """'onnx:1' -> ('onnx', 1); 'torch' -> ('torch', None); '/tmp/q4.onnx:1' -> ('/tmp/q4.onnx', 1)."""
+    encoder, _, threads = text.rpartition(":") if ":" in text else (text, "", "")
     if threads and not threads.isdigit():
         raise SystemExit(f"an encoder is NAME or NAME:THREADS, e.g. onnx:2 (got {text!r})")
     return encoder, int(threads) if threads else None
+
+
+def file_embedder(onnx_file: Path, settings, threads: int):
+    """An Embedder over any ONNX file of the configured model (the folder's tokenizer and prompts), outside the
+    encoders that CITEQA_ENCODER names; its fingerprint names the file's hash."""
+    import hashlib
+
+    from index_build.e5_model import DEFAULT_MODEL_NAME, ensure_e5_small
+    from index_build.embedding import Embedder
+    from index_build.onnx_encoder import OnnxEncoder
+
+    if not onnx_file.is_file():
+        raise SystemExit(f"{onnx_file}: no such ONNX file")
+    folder = ensure_e5_small(settings.model_cache_dir) if settings.model == DEFAULT_MODEL_NAME else Path(settings.model)
+    digest = hashlib.sha256(onnx_file.read_bytes()).hexdigest()
+    return Embedder(encoder=OnnxEncoder.open(onnx_file, folder, threads), name=settings.model,
+                    fingerprint=f"file:{onnx_file.name}:{digest[:8]}", encoder_name="onnx")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -135,8 +155,10 @@ def main(argv: list[str] | None = None) -> int:
     from service.settings import get_settings
 
     parser = argparse.ArgumentParser(prog="python -m eval.encoder_bench", description=__doc__.split("\n")[0])
-    parser.add_argument("encoders", nargs="*", default=["torch", "onnx:1", "onnx:2", "onnx-int8:1", "onnx-int8:2"],
-                        help="NAME or NAME:THREADS (ONNX Runtime threads); the first is the cosines' reference")
+    parser.add_argument("encoders", nargs="*", default=["torch", "onnx:1", "onnx:2", "onnx-int8:1", "onnx-int8:2",
+                                                         "onnx-q4:1"],
+                        help="NAME or NAME:THREADS (ONNX Runtime threads), NAME a CITEQA_ENCODER or an ONNX "
+                        "file (FILE.onnx:1); the first is the cosines' reference")
     parser.add_argument("--runs", type=int, default=5, help="repeated runs; each figure is their median")
     parser.add_argument("--json", type=Path, help="write the figures to this file")
     args = parser.parse_args(argv)
@@ -146,6 +168,9 @@ def main(argv: list[str] | None = None) -> int:
     embedders = {}
     for text in args.encoders:
         encoder, threads = _variant(text)
+        if encoder.endswith(".onnx"):
+            embedders[text] = file_embedder(Path(encoder), settings, threads or settings.onnx_threads)
+            continue
         try:
             embedders[text] = Embedder.load(settings.model, settings.model_cache_dir, encoder,
                                             threads or settings.onnx_threads)

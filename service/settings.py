@@ -34,7 +34,8 @@ class Settings(EncoderSettings):
     store: str = Field("", description="CITEQA_STORE: empty for the index folder (CITEQA_INDEX_DIR), or "
                        "postgresql://USER@HOST:PORT/DB to serve from PostgreSQL (builds still write the folder, then "
                        "copy its version in)")
-    corpus_dir: Path = Field(Path("corpus"), description="CITEQA_CORPUS_DIR: report files and reports.json")
+    corpus_dir: Path = Field(Path("corpus"), description="CITEQA_CORPUS_DIR: report files and reports.json (the "
+                             "folder store's catalog; with CITEQA_STORE, the reports a new database starts from)")
     lock_timeout: float = Field(LOCK_TIMEOUT_SECONDS, ge=0, le=86_400, description="CITEQA_LOCK_TIMEOUT: seconds a "
                                 "change of the index (build, add, remove, import, an admin job) waits for another "
                                 "citeqa process that is changing it, then gives up saying so (0: does not wait)")

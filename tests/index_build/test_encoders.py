@@ -79,9 +79,9 @@ def test_the_onnx_encoder_runs_without_torch(embedder, settings):
 def test_an_unknown_encoder_is_refused_with_the_known_ones(settings):
     from service.settings import Settings
 
-    with pytest.raises(ValueError, match="one of onnx, torch, onnx-int8"):
+    with pytest.raises(ValueError, match="one of onnx, torch, onnx-int8, onnx-q4"):
         check_encoder("tensorrt")
-    with pytest.raises(ValueError, match="one of onnx, torch, onnx-int8"):
+    with pytest.raises(ValueError, match="one of onnx, torch, onnx-int8, onnx-q4"):
         Embedder.load(settings.model, settings.model_cache_dir, "tensorrt")
     with pytest.raises(ValidationError, match="encoder"):
         Settings(encoder="tensorrt")
@@ -95,6 +95,8 @@ def test_the_encoder_comes_from_the_environment(monkeypatch):
     monkeypatch.setenv("CITEQA_ENCODER", "onnx-int8")
     monkeypatch.setenv("CITEQA_ONNX_THREADS", "1")
     assert (Settings().encoder, Settings().onnx_threads) == ("onnx-int8", 1)
+    monkeypatch.setenv("CITEQA_ENCODER", "onnx-q4")
+    assert Settings().encoder == "onnx-q4"
 
 
 def test_onnx_needs_a_local_folder(tmp_path):

