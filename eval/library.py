@@ -22,7 +22,16 @@ LIBRARY_ENV = "CITEQA_LIBRARY_DIR"
 DEFAULT_LIBRARY_DIR = REPO.parent / "shared" / "corpus_extra"
 CATALOG_FILE = Path(__file__).parent / "library" / "reports.json"
 QUESTIONS_FILE = Path(__file__).parent / "library" / "questions.jsonl"
-DEFAULT_WORK_DIR = REPO / "var" / "library"
+DEFAULT_WORK_DIR = REPO / "var" / "library"  # the library index of the model's own vectors (fp32 ONNX, torch)
+
+
+def work_dir_for(fingerprint: str, base: Path = DEFAULT_WORK_DIR) -> Path:
+    """Where the library index of these vectors is built: ``base`` for the model's own vectors, ``base-ENCODER``
+    for an encoder's own (var/library-onnx-int8), so that measuring one encoder never rebuilds another's index."""
+    from index_build.retrieval import vectors_encoder
+
+    encoder = vectors_encoder(fingerprint)
+    return base if encoder is None else base.with_name(f"{base.name}-{encoder}")
 
 
 def library_question_sets(seed_questions: Path | None = None) -> dict[str, list]:
@@ -84,18 +93,20 @@ def make_library_corpus(target: Path, seed_corpus: Path, folder: Path) -> Path:
     return target
 
 
-def ensure_library_index(embedder, seed_corpus: Path = REPO / "corpus", work_dir: Path = DEFAULT_WORK_DIR,
+def ensure_library_index(embedder, seed_corpus: Path = REPO / "corpus", work_dir: Path | None = None,
                          show_progress: bool = True, store: str = "",
                          chunking: tuple[int, int] | None = None) -> Path | None:
     """The library's index folder (seed corpus + library), built when missing or out of date; None without
     the library's files. Reports already embedded are reused by content hash. ``store``: build it into this
     PostgreSQL database instead (its current version is replaced; the folder's path is still returned).
-    ``chunking``: (characters, overlap) of the passages, when not the defaults."""
+    ``chunking``: (characters, overlap) of the passages, when not the defaults. ``work_dir``: where the corpus
+    and the index folder are (default: :func:`work_dir_for` the embedder's vectors)."""
     from index_build.builder import DEFAULT_CHUNK_OVERLAP, DEFAULT_CHUNK_SIZE, build_index, is_up_to_date
     from index_build.store.factory import StoreLocation, open_store
 
     size, overlap = chunking or (DEFAULT_CHUNK_SIZE, DEFAULT_CHUNK_OVERLAP)
 
+    work_dir = work_dir_for(embedder.fingerprint) if work_dir is None else work_dir
     folder = library_dir()
     if folder is None:
         return None
@@ -112,11 +123,12 @@ def ensure_library_index(embedder, seed_corpus: Path = REPO / "corpus", work_dir
     return index_dir
 
 
-def library_store(index_dir: Path, store: str = "", work_dir: Path = DEFAULT_WORK_DIR):
-    """The store of the library index that :func:`ensure_library_index` built (``store``: its database)."""
+def library_store(index_dir: Path, store: str = "", work_dir: Path | None = None):
+    """The store of the library index that :func:`ensure_library_index` built (``store``: its database; its corpus
+    is beside ``index_dir``, in ``work_dir``, unless told)."""
     from index_build.store.factory import StoreLocation, open_store
 
-    return open_store(StoreLocation(store, index_dir, work_dir / "corpus"))
+    return open_store(StoreLocation(store, index_dir, (index_dir.parent if work_dir is None else work_dir) / "corpus"))
 
 
 def report_paths(seed_corpus: Path, folder: Path) -> dict[str, Path]:

@@ -11,6 +11,10 @@ how the settings do on reports they were not fitted on): leave-one-report-out by
 reports. The same is done with folds of questions (stratified by language and kind, reports shared between
 fitting and scoring) and both are printed side by side; the threshold margin is chosen on the report folds.
 ``--write`` stores the settings chosen on all the questions in ``index_build/retrieval.json`` (the defaults).
+
+The vectors are those of ``CITEQA_ENCODER``: an encoder whose vectors are its own (``onnx-int8``, ``onnx-q4``) gets
+a library index of its own (``var/library-onnx-int8``; ``--work-dir`` to choose), and ``--write`` stores its choice
+in that encoder's section of retrieval.json (``encoders.onnx-int8``), which versions of its vectors are served with.
 """
 
 from __future__ import annotations
@@ -29,7 +33,7 @@ from eval.passage_shapes import SHAPES, Shape
 from eval.report import print_fold_comparison, print_sets
 from eval.runner import DEPTH, Question, QuestionResult, relevant_chunks, score_answer, summarise
 from index_build.language import is_who_question
-from index_build.retrieval import DEFAULTS_FILE, RetrievalSettings
+from index_build.retrieval import DEFAULTS_FILE, RetrievalSettings, load_defaults, vectors_encoder
 from service.search import answer_scores
 
 GRID = {  # ranking settings, tried together (lexical_weight stays 1.0: only the ratios matter in the fusion; the
@@ -59,6 +63,8 @@ LEVERS = {  # what each translation lever gives: the cross-validation run again 
                                                "translated_weight": (0.5, 1.0), "translated_dense_weight": (0.0, 0.25, 0.5),
                                                "mt_dense_weight": (0.0, 0.5, 1.0)},
 }
+# What a fit chooses (Tuner.fit): an encoder's section of retrieval.json holds these, its own, and nothing else.
+TUNED = (*GRID, *WHO_GRID, "answer_by_translation", "abstain_below", "min_word_coverage", "max_unknown_words")
 MIN_PAIR_QUESTIONS = 5  # a pair's threshold needs this many answerable questions of the pair (else: no threshold)
 MARGINS = (0.0, 0.005, 0.01, 0.02)  # how far thresholds sit under the lowest answerable question of their pair
 MAX_FALSE_ABSTENTION = 0.02  # the held-out false abstention a margin may cost, on every question set
@@ -273,6 +279,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--passage-shapes", action="store_true",
                         help="also score the held-out answers with their passages reshaped (eval.passage_shapes: "
                              "merged adjacent hits, sentence windows, report diversity)")
+    parser.add_argument("--work-dir", type=Path, default=None,
+                        help="where the library index is built and read (default: var/library for the model's own "
+                             "vectors, var/library-ENCODER for CITEQA_ENCODER=onnx-int8 or onnx-q4)")
     parser.add_argument("--write", action="store_true", help=f"write the settings chosen on all questions to {DEFAULTS_FILE}")
     args = parser.parse_args(argv)
     if args.chunking and args.write:
@@ -284,7 +293,9 @@ def main(argv: list[str] | None = None) -> int:
     settings = Settings()
     embedder = Embedder.load(settings.model, settings.model_cache_dir, settings.encoder, settings.onnx_threads)
     chunking = _chunking(args.chunking)
-    work_dir = library.DEFAULT_WORK_DIR if chunking is None else Path(f"{library.DEFAULT_WORK_DIR}-{args.chunking.replace('/', '-')}")
+    work_dir = args.work_dir or library.work_dir_for(embedder.fingerprint)  # an encoder's vectors: their own index
+    if chunking is not None and args.work_dir is None:
+        work_dir = work_dir.with_name(f"{work_dir.name}-{args.chunking.replace('/', '-')}")
     index_dir = library.ensure_library_index(embedder, work_dir=work_dir, chunking=chunking)
     if index_dir is None:
         print(library.missing_library_message())
@@ -325,13 +336,30 @@ def main(argv: list[str] | None = None) -> int:
     print(f"chosen on all questions: {json.dumps(final.with_(tuning=False).to_dict())}  "
           f"({time.perf_counter() - started:.0f} s)")
     if args.write:
-        DEFAULTS_FILE.write_text(json.dumps({
-            "chosen_by": "python -m eval.tuning --write (threshold margin held out by report: "
-                         f"{folds_name})",
-            "questions": len(questions), "grid": GRID, "who_grid": WHO_GRID, "threshold_margin": margin,
-            "settings": final.with_(tuning=False).to_dict()}, indent=2) + "\n", encoding="utf-8")
-        print(f"Written to {DEFAULTS_FILE}")
+        print(f"Written to {write_defaults(final, embedder.fingerprint, margin, folds_name, len(questions))}")
     return 0
+
+
+def write_defaults(final: RetrievalSettings, fingerprint: str, margin: float, folds_name: str, questions: int,
+                   file: Path = DEFAULTS_FILE) -> str:
+    """Store the settings chosen on all questions in ``file``: its top-level settings for the model's own
+    vectors (the encoders' sections kept), or, for an encoder's own vectors (``fingerprint`` tagged
+    ``+onnx-int8:…``), that encoder's section only, with what the folds chose (TUNED). Returns what was written."""
+    data = load_defaults(file)
+    encoder = vectors_encoder(fingerprint)
+    chosen_by = f"python -m eval.tuning --write (threshold margin held out by report: {folds_name})"
+    if encoder is None:
+        data = {"chosen_by": chosen_by, "questions": questions, "grid": GRID, "who_grid": WHO_GRID,
+                "threshold_margin": margin, "settings": final.with_(tuning=False).to_dict(),
+                **({"encoders": data["encoders"]} if data.get("encoders") else {})}
+        where = f"{file} (the model's own vectors)"
+    else:
+        data.setdefault("encoders", {})[encoder] = {
+            "chosen_by": f"CITEQA_ENCODER={encoder} {chosen_by}", "vectors": fingerprint, "questions": questions,
+            "threshold_margin": margin, "settings": {name: getattr(final, name) for name in TUNED}}
+        where = f"{file}, encoders.{encoder}"
+    file.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+    return where
 
 
 def _chunking(value: str | None) -> tuple[int, int] | None:

@@ -259,8 +259,8 @@ def _commit(writer: Writer, embedder: Embedder, chunking: dict, pipeline: str,
         "model": {"name": embedder.name, "fingerprint": embedder.fingerprint, "dimension": dimension},
         "chunking": chunking,
         "pipeline": pipeline,
-        "retrieval": manifest_entry(default_settings().with_(chunk_size=chunking["size"],
-                                                             chunk_overlap=chunking["overlap"])),
+        "retrieval": manifest_entry(default_settings(embedder.fingerprint).with_(  # the settings of these vectors
+            chunk_size=chunking["size"], chunk_overlap=chunking["overlap"])),
     }
     vocabulary = build_vocabulary([(part.text, part.entry.get("language", "en")) for part in parts],
                                   lambda words: embedder.embed_words(words, show_progress, remember=False), dimension,

@@ -1,17 +1,28 @@
 """Retrieval settings: every weight and threshold of the ranking, in one object.
 
 The defaults live in ``index_build/retrieval.json``, chosen by cross-validation held out by report over the
-eval questions (``python -m eval.tuning --write``; docs/retrieval.md, "How the defaults were chosen").
+eval questions (``python -m eval.tuning --write``; docs/retrieval.md, "How the defaults were chosen"). Its
+``settings`` were chosen on the model's own vectors (the fp32 ONNX graph, torch); its ``encoders`` section holds,
+per encoder whose vectors are its own (``onnx-int8``, ``onnx-q4``), the settings the same cross-validation chose
+on that encoder's vectors (``CITEQA_ENCODER=onnx-int8 python -m eval.tuning --write``): the abstention thresholds
+are similarities, and another encoder's similarities sit on another scale. The vectors a version holds (its
+model fingerprint) decide which apply, not the encoder the server is configured with.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 
 DEFAULTS_FILE = Path(__file__).parent / "retrieval.json"
 DENSE_FUSIONS = ("global", "per_language", "centred", "standardised")
+# The tag an encoder whose vectors are not the model's own appends to the model fingerprint (index_build.encoders:
+# 'sha256:1a2b…+onnx-int8:3c4d5e6f'): its name, then the first 8 hex digits of its quantized file's hash.
+_ENCODER_TAG = re.compile(r"\+([a-z0-9][a-z0-9-]*):[0-9a-f]{8}$")
+# How a version was chunked: recorded when it is built, never changed by an encoder's section (a change re-chunks).
+BUILD_SETTINGS = ("chunk_size", "chunk_overlap")
 
 
 @dataclass(frozen=True)
@@ -84,12 +95,20 @@ def pair_key(question_language: str | None, report_language: str, translated: bo
     return f"{question_language or '*'}{'~' if translated else '>'}{report_language}"
 
 
-def settings_for_version(manifest: dict, overrides: dict | None = None) -> RetrievalSettings:
+def settings_for_version(manifest: dict, overrides: dict | None = None,
+                         file: Path = DEFAULTS_FILE) -> RetrievalSettings:
     """The settings a version was built and calibrated with (its manifest's ``retrieval``; the defaults
-    for what it does not say), with ``overrides`` (``CITEQA_RETRIEVAL``) on top."""
+    for what it does not say), with ``overrides`` (``CITEQA_RETRIEVAL``) on top.
+
+    A version whose model fingerprint names an encoder with its own section in ``file`` (``…+onnx-int8:3c4d5e6f``)
+    gets that section's settings over what its manifest recorded: the builder records the top-level (fp32)
+    defaults whatever the vectors, and thresholds fitted to fp32 similarities are not those of int8's. An
+    encoder without a section (or a tag citeqa does not know) falls back to the defaults."""
     known = {f.name for f in fields(RetrievalSettings)}
+    fingerprint = str((manifest.get("model") or {}).get("fingerprint") or "")
     stored = {key: value for key, value in (manifest.get("retrieval") or {}).items() if key in known}
-    return RetrievalSettings.from_dict({**default_settings().to_dict(), **stored, **(overrides or {})})
+    return RetrievalSettings.from_dict({**default_settings(file=file).to_dict(), **stored,
+                                        **encoder_settings(vectors_encoder(fingerprint), file), **(overrides or {})})
 
 
 def manifest_entry(settings: RetrievalSettings) -> dict:
@@ -97,8 +116,35 @@ def manifest_entry(settings: RetrievalSettings) -> dict:
     return {key: value for key, value in settings.to_dict().items() if key != "tuning"}
 
 
-def default_settings() -> RetrievalSettings:
-    """The cross-validated defaults (``index_build/retrieval.json``), or the built-in ones without that file."""
-    if not DEFAULTS_FILE.is_file():
-        return RetrievalSettings()
-    return RetrievalSettings.from_dict(json.loads(DEFAULTS_FILE.read_text(encoding="utf-8"))["settings"])
+def load_defaults(file: Path = DEFAULTS_FILE) -> dict:
+    """The content of ``retrieval.json`` ({} without the file)."""
+    return json.loads(file.read_text(encoding="utf-8")) if file.is_file() else {}
+
+
+def encoder_settings(encoder: str | None, file: Path = DEFAULTS_FILE) -> dict:
+    """The settings the cross-validation chose on an encoder's own vectors (``file``'s ``encoders`` section);
+    {} for the model's own vectors (None) and for an encoder without a section. A section that names an unknown
+    setting, or a build setting (BUILD_SETTINGS), is refused with its names."""
+    if encoder is None:
+        return {}
+    section = ((load_defaults(file).get("encoders") or {}).get(encoder) or {}).get("settings") or {}
+    build = sorted(set(section) & set(BUILD_SETTINGS))
+    if build:
+        raise ValueError(f"{file.name}: the {encoder} section may not set the build settings {build}")
+    RetrievalSettings.from_dict({**RetrievalSettings().to_dict(), **section})  # unknown names refused
+    return dict(section)
+
+
+def default_settings(fingerprint: str = "", file: Path = DEFAULTS_FILE) -> RetrievalSettings:
+    """The cross-validated defaults (``index_build/retrieval.json``), or the built-in ones without that file;
+    for vectors whose ``fingerprint`` names an encoder with a section of its own, that section over them."""
+    data = load_defaults(file)
+    base = data["settings"] if "settings" in data else RetrievalSettings().to_dict()
+    return RetrievalSettings.from_dict({**base, **encoder_settings(vectors_encoder(fingerprint), file)})
+
+
+def vectors_encoder(fingerprint: str) -> str | None:
+    """The encoder whose own vectors a model fingerprint names ("onnx-int8" for 'sha256:1a2b…+onnx-int8:3c4d5e6f'),
+    or None for the model's own vectors (the fp32 ONNX graph and torch share them, and their fingerprint)."""
+    found = _ENCODER_TAG.search(fingerprint or "")
+    return found.group(1) if found else None

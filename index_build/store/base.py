@@ -21,6 +21,7 @@ import numpy as np
 
 from index_build.chunk_table import Chunk
 from index_build.corpus import ReportInfo
+from index_build.retrieval import vectors_encoder
 from index_build.text import fold_accents
 from index_build.vocabulary import Vocabulary
 
@@ -324,20 +325,15 @@ def check_model(version, model_name: str | None, fingerprint: str | None, dimens
         raise IndexProblem(f"The index holds {model['dimension']}-d vectors but the model {model_name!r} makes "
                            f"{dimension}-d ones. Rebuild the index with this model: `citeqa build`.")
     if fingerprint is not None and model["fingerprint"] != fingerprint:
-        built, asked = _encoder_of(model["fingerprint"]), _encoder_of(fingerprint)
+        built = vectors_encoder(model["fingerprint"]) or "onnx"  # a quantized encoder tags the fingerprint
+        asked = vectors_encoder(fingerprint) or "onnx"
         if built != asked and model["fingerprint"].split("+")[0] == fingerprint.split("+")[0]:
-            # the same model, another encoder's vectors (a quantized encoder tags the fingerprint with its name)
+            # the same model, another encoder's vectors
             raise IndexProblem(f"The index was built with the {built} encoder of {model['name']!r} "
                                f"({model['fingerprint']}), not with this one ({fingerprint}). "
                                f"Rebuild it: `citeqa build`, or set CITEQA_ENCODER={built}.")
         raise IndexProblem(f"The index was built with model {model['name']!r} ({model['fingerprint']}), not with "
                            f"{model_name!r} ({fingerprint}). Rebuild it: `citeqa build`, or set CITEQA_MODEL={model['name']}.")
-
-
-def _encoder_of(fingerprint: str) -> str:
-    """The CITEQA_ENCODER whose vectors a fingerprint names: a quantized encoder's tag ('…+onnx-int8:3c4d5e6f'),
-    else the model's own vectors ('onnx', which torch shares)."""
-    return fingerprint.partition("+")[2].split(":")[0] or "onnx"
 
 
 class PreviousVersion:

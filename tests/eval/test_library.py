@@ -71,3 +71,15 @@ def test_without_the_library_files_it_says_so(monkeypatch, tmp_path):
     assert library.library_dir() is None
     assert "skipped" in library.missing_library_message() and str(tmp_path / "absent") in library.missing_library_message()
     assert library.main(["check"]) == 0
+
+
+def test_each_encoders_vectors_get_a_library_index_of_their_own(tmp_path):
+    model = "sha256:1a2b3c4d"
+    assert library.work_dir_for(model) == library.DEFAULT_WORK_DIR  # fp32 ONNX and torch: the model's own vectors
+    assert library.work_dir_for(f"{model}+onnx-int8:3c4d5e6f") == library.REPO / "var" / "library-onnx-int8"
+    assert library.work_dir_for(f"{model}+onnx-q4:7a8b9c0d", tmp_path / "lib") == tmp_path / "lib-onnx-q4"
+    store = library.library_store(tmp_path / "lib-onnx-q4" / "index")  # its corpus is beside its index
+    try:
+        assert store.catalog.corpus_dir == tmp_path / "lib-onnx-q4" / "corpus"
+    finally:
+        store.close()

@@ -80,3 +80,30 @@ def test_another_chunking_is_read_as_size_and_overlap_and_never_written():
     assert _chunking("400/80") == (400, 80) and _chunking(None) is None
     with pytest.raises(SystemExit):
         main(["--chunking", "400/80", "--write"])
+
+
+def test_write_stores_an_encoders_choice_in_its_own_section_and_keeps_the_rest(tmp_path):
+    import json
+
+    from eval.tuning import TUNED, write_defaults
+    from index_build.retrieval import DEFAULTS_FILE, default_settings, settings_for_version
+
+    file = tmp_path / "retrieval.json"
+    file.write_text(DEFAULTS_FILE.read_text(encoding="utf-8"), encoding="utf-8")
+    shipped = json.loads(file.read_text(encoding="utf-8"))
+    int8 = "sha256:1a2b3c4d+onnx-int8:3c4d5e6f"
+    chosen = default_settings(file=file).with_(abstain_below={"en>en": 0.7}, sentence_weight=0.7, tuning=True)
+    assert write_defaults(chosen, int8, 0.005, "13 folds", 287, file).endswith("encoders.onnx-int8")
+    written = json.loads(file.read_text(encoding="utf-8"))
+    assert {key: value for key, value in written.items() if key != "encoders"} == {
+        key: value for key, value in shipped.items() if key != "encoders"}  # fp32's defaults untouched
+    section = written["encoders"]["onnx-int8"]
+    assert set(section["settings"]) == set(TUNED) and section["vectors"] == int8
+    assert section["threshold_margin"] == 0.005
+    served = settings_for_version({"model": {"fingerprint": int8}, "retrieval": default_settings(file=file).to_dict()},
+                                  file=file)
+    assert served == chosen.with_(tuning=False)  # what the folds chose on int8's vectors is what they are served with
+    # fp32's next --write replaces the top level and keeps the encoders' sections
+    write_defaults(default_settings(file=file).with_(rrf_k=30.0), "sha256:1a2b3c4d", 0.0, "13 folds", 287, file)
+    again = json.loads(file.read_text(encoding="utf-8"))
+    assert again["settings"]["rrf_k"] == 30.0 and again["encoders"]["onnx-int8"] == section
