@@ -1,17 +1,29 @@
 """``citeqa bench --scale N [--json FILE]``: how the index holds up at N chunks, printed and written as JSON.
 
 The N-chunk index is synthetic but made of real parts: the library's reports (all but the one the bench
-adds) replicated as new reports until N chunks, their real chunk and sentence vectors perturbed
-(Gaussian noise, renormalised) so that near neighbours are near, not identical, and approximate search
-has something to get wrong. The measurement runs in a fresh process (the build's memory is not counted):
+adds) replicated as new reports until N chunks. The first replica of each report is the report itself, text and
+vectors unchanged (the real library, so that its figures stay comparable); every further replica differs as
+another report would, cheaply and deterministically (seeded by replica and report, whatever N):
+
+- its text: a share (``REPLACED``) of its content words (lower-case words of the library's vocabulary in the
+  report's language) replaced by other words of that vocabulary drawn at random, so that the lexical (BM25)
+  statistics spread over many terms instead of the same postings repeated hundreds of times. Chunks, their
+  sentences and the document text stay consistent (``text[start:end] == chunk.text``, sentence spans moved with
+  them, sentence rows and speakers kept); a word across a chunk or sentence boundary is never replaced;
+- its chunk and sentence vectors: the original ones perturbed (Gaussian noise, ``NOISE``, renormalised) so that
+  near neighbours are near, not identical, and approximate search has something to get wrong. They are not
+  computed again from the changed text: the bench measures the store, not the model. Its passages' renderings in
+  other languages (translations) are the original's, unchanged.
+
+The measurement runs in a fresh process (the build's memory is not counted):
 
 - ``open_s``: open the version and make the engine ready to answer (the model is loaded before);
 - ``rss_gb``: resident memory after the open and 100 questions (``rss_anon_gb``: the process's own,
   ``rss_file_gb``: pages of the memory-mapped files it touched);
 - ``search_p50_ms``, ``search_p95_ms``: the whole search without the query embedding (vectors computed first);
 - ``recall_at_10``: the top 10 passages of each question with the version's approximate search against
-  exact search over the same version, passages compared by their text (a replica's copy of a passage is the same
-  hit; ``recall_questions``: over how many questions);
+  exact search over the same version, passages compared by their text (a passage a replica left as it was, a
+  heading say, is the same hit in every replica; ``recall_questions``: over how many questions);
 - ``add_report_s``: adding one 60-page report to the N-chunk index, end to end (``citeqa add``'s path);
 - ``embed_report_s``: embedding that report's chunks, sentences and new words alone, same encoder.
 
@@ -28,6 +40,7 @@ import argparse
 import json
 import math
 import os
+import re
 import shutil
 import statistics
 import subprocess
@@ -40,6 +53,9 @@ import numpy as np
 REPO = Path(__file__).resolve().parent.parent
 ADDED_REPORT = "iom_eval_dialogue_binational_haiti_rd_rapport_initial_2025_fr.pdf"  # 62 pages, French
 NOISE = 0.02  # standard deviation of the noise added to each coordinate of a replicated unit vector
+REPLACED = 0.25  # the share of a replica's content words replaced by other words of the library's vocabulary
+SEED = 0  # replica r of report i is made with the generator seeded (SEED, r, i)
+_WORD = re.compile(r"[^\W\d_]+")  # a run of letters: what a replica may replace (when a vocabulary word)
 QUESTIONS = 100
 DATABASE_RECALL_QUESTIONS = 20  # recall on PostgreSQL is measured on the first 20: each exact search there reads
 # every vector of the table (seconds a search at a million chunks), the folder's exact search is a matrix product
@@ -58,7 +74,8 @@ def rss_gb(field: str = "VmRSS") -> float:
 
 def build_synthetic(chunks: int, work: Path, embedder, added: str = ADDED_REPORT) -> tuple[Path, Path]:
     """A corpus folder and an index of about ``chunks`` chunks made from the library index (replicas of
-    its reports but ``added``, vectors perturbed); returns (corpus, index)."""
+    its reports but ``added``: the first as it is, the others with words replaced and vectors perturbed, see the
+    module's description); returns (corpus, index)."""
     from eval import library
     from index_build.chunk_table import Chunk
     from index_build.corpus import ReportInfo, save_catalog
@@ -76,16 +93,27 @@ def build_synthetic(chunks: int, work: Path, embedder, added: str = ADDED_REPORT
     shutil.rmtree(work, ignore_errors=True)
     corpus, index = work / "corpus", work / "index"
     corpus.mkdir(parents=True)
-    rng = np.random.default_rng(0)
     previous = PreviousVersion(base)
     parts = {doc["id"]: previous.document(doc["id"]) for doc in documents}
+    vocabulary = {}  # language -> the words a replica draws from (letters only, as _WORD finds them)
+    for word, language in base.vocabulary.entries:
+        if _WORD.fullmatch(word) and word.islower():
+            vocabulary.setdefault(language, []).append(word)
+    replaceable = {doc["id"]: replaceable_words(parts[doc["id"]][3], parts[doc["id"]][0],
+                                                vocabulary.get(doc["language"], []))
+                   for doc in documents}  # found once per report, not once per replica
     writer = FolderWriter(index, None)
     catalog, total = [], 0
     for replica in range(replicas):
-        for doc in documents:
+        for position, doc in enumerate(documents):
             if total >= chunks:
                 break
             doc_chunks, vectors, sentences, text = parts[doc["id"]]
+            if replica:  # the first replica is the library's report as it is
+                rng = np.random.default_rng((SEED, replica, position))
+                text, doc_chunks = vary_report(text, doc_chunks, vocabulary.get(doc["language"], []), rng,
+                                               spans=replaceable[doc["id"]])
+                vectors, sentences = _perturbed(vectors, rng), _perturbed(sentences, rng)
             new_id = f"{doc['id']}-r{replica:05d}"
             suffix = Path(doc["source_file"]).suffix
             source = corpus / f"{new_id}{suffix}"
@@ -95,9 +123,8 @@ def build_synthetic(chunks: int, work: Path, embedder, added: str = ADDED_REPORT
             own = [Chunk(i, new_id, c.page, c.start, c.end, c.text, c.speakers, c.sentences)
                    for i, c in enumerate(doc_chunks)]
             entry = {key: value for key, value in doc.items() if key not in ("first_row", "segment")}
-            writer.add(DocumentPart({**entry, "id": new_id, "source_file": source.name}, text, own,
-                                    _perturbed(vectors, rng), _perturbed(sentences, rng),
-                                    previous.renderings(doc["id"])))
+            writer.add(DocumentPart({**entry, "id": new_id, "source_file": source.name, "characters": len(text)},
+                                    text, own, vectors, sentences, previous.renderings(doc["id"])))
             total += len(own)
             catalog.append(ReportInfo(id=new_id, title=doc["title"], language=doc["language"], year=doc.get("year"),
                                       publisher=doc.get("publisher", ""), source_file=source.name))
@@ -109,6 +136,63 @@ def build_synthetic(chunks: int, work: Path, embedder, added: str = ADDED_REPORT
     with writer_lock(index):
         writer.commit(manifest, base.vocabulary, [info.id for info in catalog])
     return corpus, index
+
+
+def replaceable_words(text: str, chunks: list, words: list[str]) -> np.ndarray:
+    """The spans (start, end) of ``text``'s words a replica may replace: runs of letters that are ``words``
+    (the library's vocabulary in the text's language: lower-case, no function words), none across a chunk's
+    or a sentence's boundary (which would have nowhere to go)."""
+    bounds = np.array(sorted({c.start for c in chunks} | {c.end for c in chunks}
+                             | {edge for c in chunks for start, end, _ in c.sentences for edge in (start, end)}),
+                      dtype=np.int64)
+    known = set(words)
+    spans = np.array([match.span() for match in _WORD.finditer(text) if match.group() in known],
+                     dtype=np.int64).reshape(-1, 2)
+    if not len(bounds):
+        return spans
+    after = np.searchsorted(bounds, spans[:, 0], side="right")  # the first boundary after each word's start
+    inside = (after < len(bounds)) & (bounds[np.minimum(after, len(bounds) - 1)] < spans[:, 1])
+    return spans[~inside]
+
+
+def vary_report(text: str, chunks: list, words: list[str], rng: np.random.Generator, share: float = REPLACED,
+                spans: np.ndarray | None = None) -> tuple[str, list]:
+    """A replica's text and chunks: each of the words :func:`replaceable_words` gives (``spans``, found when not
+    given) replaced, with probability ``share``, by a word of ``words`` drawn at random. The chunks keep their
+    ids, document, page, speakers and sentence rows; their spans, texts and sentence spans follow the new text
+    (``new_text[chunk.start:chunk.end] == chunk.text``). The same generator state gives the same replica."""
+    from index_build.chunk_table import Chunk
+
+    if spans is None:
+        spans = replaceable_words(text, chunks, words)
+    chosen = rng.random(len(spans)) < share
+    drawn = rng.integers(0, max(len(words), 1), len(spans))
+    if not words or not chosen.any():
+        return text, [Chunk(c.id, c.document_id, c.page, c.start, c.end, c.text, c.speakers,
+                            [list(s) for s in c.sentences]) for c in chunks]
+    pieces, last, shift = [], 0, 0
+    ends, shifts = [0], [0]  # after the replaced word ending at ends[i], positions move by shifts[i]
+    for (start, end), pick in zip(spans[chosen].tolist(), drawn[chosen].tolist()):
+        word = words[pick]
+        pieces += [text[last:start], word]
+        last, shift = end, shift + len(word) - (end - start)
+        ends.append(end)
+        shifts.append(shift)
+    pieces.append(text[last:])
+    varied = "".join(pieces)
+    ends_array, shifts_array = np.array(ends, dtype=np.int64), np.array(shifts, dtype=np.int64)
+
+    def moved(positions: list[int]) -> list[int]:
+        at = np.asarray(positions, dtype=np.int64)
+        return (at + shifts_array[np.searchsorted(ends_array, at, side="right") - 1]).tolist()
+
+    replica = []
+    for c in chunks:
+        start, end = moved([c.start, c.end])
+        edges = moved([edge for s, e, _ in c.sentences for edge in (s, e)])
+        sentences = [[edges[2 * i], edges[2 * i + 1], row] for i, (_, _, row) in enumerate(c.sentences)]
+        replica.append(Chunk(c.id, c.document_id, c.page, start, end, varied[start:end], c.speakers, sentences))
+    return varied, replica
 
 
 def _perturbed(vectors: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -215,9 +299,9 @@ def measure(corpus: Path, index: Path, report: Path, search_only: bool = False, 
 
 
 def _hits_by_text(answer) -> set[str]:
-    """An answer's passages as their texts: a replica of a report holds the same texts, so two searches that find
-    the same passage in different replicas found the same thing (recall counted by document and span called those
-    misses)."""
+    """An answer's passages as their texts: a passage a replica left as it was (no word of it replaced: a heading,
+    a short line) has the same text in every replica, so two searches that find it in different replicas found the
+    same thing (recall counted by document and span called those misses)."""
     return {passage.text for passage in answer.passages}
 
 

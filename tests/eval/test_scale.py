@@ -48,3 +48,60 @@ def test_the_bench_on_postgresql_gives_the_same_keys(tmp_path, capsys, postgres_
                                                         "'citeqa_postings_by_term'])")]
     assert len(indexes) == 3  # dropped for the first load, built again after its rows
     assert "load_s" in capsys.readouterr().out
+
+
+def _hand_made_report():
+    """A small document in two overlapping chunks, their sentences numbered as the builder does."""
+    from index_build.chunk_table import Chunk
+    from index_build.preparation import number_sentences
+
+    text = ("Migration policies shape labour markets. Remittances support households in rural areas.\n\n"
+            "Regional cooperation improves protection for displaced people. Data collection remains uneven.")
+    second = text.index("Remittances")
+    chunks = [Chunk(0, "doc", 1, 0, text.index("\n\n"), text[:text.index("\n\n")],
+                    [{"name": "Ana Pérez", "role": "Directrice", "organisation": "OIM"}]),
+              Chunk(1, "doc", 2, second, len(text), text[second:])]
+    number_sentences(chunks, {"doc": text})
+    words = ["policies", "shape", "labour", "markets", "support", "households", "rural", "areas", "improves",
+             "protection", "displaced", "people", "collection", "remains", "uneven",  # the library's vocabulary:
+             "border", "asylum", "integration", "resilience", "governance", "mobility", "returnees", "climate"]
+    # the text's own words and others
+    return text, chunks, words
+
+
+def test_a_replica_keeps_its_spans_and_differs_from_the_original():
+    import numpy as np
+
+    from eval.scale import vary_report
+
+    text, chunks, words = _hand_made_report()
+    varied, replica = vary_report(text, chunks, words, np.random.default_rng((0, 1, 0)), share=0.5)
+    assert varied != text and [c.text for c in replica] != [c.text for c in chunks]
+    by_row = {}
+    for original, chunk in zip(chunks, replica):
+        assert varied[chunk.start:chunk.end] == chunk.text  # spans index the replica's own text
+        assert (chunk.id, chunk.document_id, chunk.page, chunk.speakers) == \
+               (original.id, original.document_id, original.page, original.speakers)
+        assert [row for _, _, row in chunk.sentences] == [row for _, _, row in original.sentences]
+        for start, end, row in chunk.sentences:
+            assert chunk.start <= start <= end <= chunk.end
+            by_row.setdefault(row, set()).add(varied[start:end])
+    assert all(len(texts) == 1 for texts in by_row.values())  # a sentence two chunks share is the same in both
+    assert len(by_row) == len({row for c in chunks for _, _, row in c.sentences})
+    assert varied.count("\n\n") == 1 and "Migration" in varied  # capitalised words and layout left as they were
+    replaced = set(varied.split()) - set(text.split())
+    assert replaced and {word.strip(".") for word in replaced} <= set(words)
+    assert chunks[0].text == text[:chunks[0].end]  # the original untouched
+
+
+def test_the_same_seed_gives_the_same_replica():
+    import numpy as np
+
+    from eval.scale import vary_report
+
+    text, chunks, words = _hand_made_report()
+    first = vary_report(text, chunks, words, np.random.default_rng((0, 3, 7)), share=0.5)
+    again = vary_report(text, chunks, words, np.random.default_rng((0, 3, 7)), share=0.5)
+    other = vary_report(text, chunks, words, np.random.default_rng((0, 4, 7)), share=0.5)
+    assert first == again
+    assert other[0] != first[0]
