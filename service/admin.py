@@ -270,8 +270,8 @@ def upload_document(
             summary = add_reports(live.store, live.embedder, [report], show_progress=False, translator="shared" if settings.translation else None)
         except ReportExists as error:
             raise HTTPException(status.HTTP_409_CONFLICT, str(error)) from error
-        except StoreBusy as error:  # another change held the lock past CITEQA_LOCK_TIMEOUT: send it again later
-            raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, str(error)) from error
+        except StoreBusy:  # the job queue answers it (503) as for every job
+            raise
         except (UnreadableReport, CorpusError, IndexProblem, ValueError) as error:
             raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(error)) from error
         live.refresh()

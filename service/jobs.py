@@ -25,6 +25,7 @@ from typing import Callable
 
 from fastapi import HTTPException
 
+from index_build.store.base import StoreBusy
 from service.job_ledger import JobLedger, remove_upload_folder
 
 _log = logging.getLogger("citeqa.jobs")
@@ -151,6 +152,8 @@ class JobQueue:
                 job.result, job.state = work(), "done"
             except HTTPException as error:
                 job.error, job.state = {"status": error.status_code, "detail": error.detail}, "failed"
+            except StoreBusy as error:  # another change held the store's lock past CITEQA_LOCK_TIMEOUT: send it again
+                job.error, job.state = {"status": 503, "detail": str(error)}, "failed"
             except Exception as error:  # the worker survives whatever a job does
                 job.error = {"status": 500, "detail": f"{type(error).__name__}: {error}"}
                 job.state = "failed"

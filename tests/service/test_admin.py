@@ -7,7 +7,9 @@ import pytest
 from fastapi.testclient import TestClient
 from fpdf import FPDF
 
-from index_build.store.folder.versions import current_path
+from index_build.store.folder.store import FolderStore
+from index_build.store.folder.versions import current_path, writer_lock
+from service.live import LiveIndex
 from service.app import create_app
 
 pytestmark = pytest.mark.slow
@@ -80,6 +82,22 @@ def test_rebuild(admin):
     response = Outcome(admin, admin.post("/index/rebuild", headers=AUTH))
     assert response.accepted and response.status_code == 201
     assert admin.get("/health").json()["index_version"] == response.json()["index_version"] != before
+
+
+def test_every_job_that_meets_a_busy_store_answers_503(tmp_path, seed_index):
+    """Another change holds the store's lock past CITEQA_LOCK_TIMEOUT: an upload, a removal and a rebuild all fail
+    with 503 (send it again), not a 422 or a 500, and the index served is unchanged."""
+    settings, live = seed_index(tmp_path, admin_token=TOKEN, extra_reports=[{"id": "harbour", "text": PORT_REPORT}])
+    busy = LiveIndex(live.engine(), FolderStore(settings.index_dir, settings.corpus_dir, lock_timeout=0.5))
+    with TestClient(create_app(busy, settings)) as client, writer_lock(settings.index_dir):
+        before = client.get("/health").json()["index_version"]
+        for outcome in (upload(client, "port.md", PORT_REPORT.encode()),
+                        Outcome(client, client.delete("/documents/harbour", headers=AUTH)),
+                        Outcome(client, client.post("/index/rebuild", headers=AUTH))):
+            assert outcome.status_code == 503, outcome.text
+            assert "Another citeqa process is changing the index" in outcome.json()["detail"]
+        assert client.get("/health").json()["index_version"] == before
+        assert sorted(d["id"] for d in client.get("/documents").json()) == ["harbour", "seed"]
 
 
 def make_pdf(pages):
