@@ -7,14 +7,21 @@ median of its runs, with the lowest and highest run beside it. The functions are
 
 An encoder is a ``CITEQA_ENCODER`` name or the path of an ONNX file of the model (``FILE.onnx``, e.g. a q4 graph
 with another accuracy level written by ``python -m index_build.onnx_q4``), with ``:THREADS`` after it.
+
+``citeqa bench --encoders onnx onnx-int8 onnx-q4 [--eval]`` prints the same table, and with ``--eval`` each encoder's
+``citeqa eval`` figures beside it: its own library index (``var/library-ENCODER``, built when missing) under its own
+calibration (retrieval.json's ``encoders`` section; the held-out figures are ``eval.tuning``'s, docs/retrieval.md).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
+import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -124,6 +131,75 @@ def print_figures(figures: dict[str, dict], questions: int, passages: int, runs:
               f"{row['fingerprint']}")
 
 
+#: the eval figures printed beside each encoder: (summary of citeqa eval's JSON, metric)
+EVAL_FIGURES = (("full system", "accuracy@5"), ("full system", "MRR@10"),
+                ("seed questions, library index", "accuracy@5"), ("seed questions, library index", "MRR@10"),
+                ("library questions, library index", "accuracy@5"), ("library questions, library index", "MRR@10"),
+                ("library questions, library index", "speaker_recall@5"),
+                ("library questions, library index", "abstention"),
+                ("library questions, library index", "false_abstention"))
+
+
+def eval_figures(encoder: str) -> dict[str, float]:
+    """``citeqa eval`` with ``CITEQA_ENCODER=encoder``, in a child process: the figures of :data:`EVAL_FIGURES`."""
+    with tempfile.TemporaryDirectory() as folder:
+        written = Path(folder) / "eval.json"
+        child = subprocess.run([sys.executable, "-m", "service.cli", "eval", "--json", str(written)], cwd=REPO,
+                               env=os.environ | {"CITEQA_ENCODER": encoder}, capture_output=True, text=True)
+        if child.returncode or not written.exists():
+            raise SystemExit(f"citeqa eval with CITEQA_ENCODER={encoder} failed:\n{child.stderr[-2000:]}")
+        results = json.loads(written.read_text(encoding="utf-8"))
+    return {f"{system}: {metric}": round(results[system]["summary"][metric], 3)
+            for system, metric in EVAL_FIGURES if system in results}
+
+
+def print_eval(figures: dict[str, dict[str, float]]) -> None:
+    """The eval figures of each encoder, one column each."""
+    names = list(figures)
+    print(f"\n{'eval (each encoder its own calibration)':<52}" + "".join(f"{name:>14}" for name in names))
+    for key in dict.fromkeys(key for row in figures.values() for key in row):
+        print(f"{key:<52}" + "".join(f"{figures[name].get(key, float('nan')):>14.3f}" for name in names))
+
+
+def side_by_side(encoders: list[str], runs: int, with_eval: bool, json_path: Path | None = None) -> dict:
+    """``citeqa bench --encoders``: the encoders' query cost, build throughput and agreement, and (``with_eval``)
+    their eval figures; printed, and written to ``json_path``."""
+    from service.settings import get_settings
+
+    settings = get_settings()
+    questions = [question.question for question in load_questions()]
+    passages = seed_chunks(settings.corpus_dir)
+    figures = compare(load_embedders(encoders, settings), questions, passages, max(1, runs))
+    print_figures(figures, len(questions), len(passages), runs)
+    if with_eval:
+        evaluated = {name: eval_figures(_variant(name)[0]) for name in encoders}
+        print_eval(evaluated)
+        for name, row in evaluated.items():
+            figures[name]["eval"] = row
+    if json_path is not None:
+        json_path.write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")
+        print(f"Figures written to {json_path}", file=sys.stderr)
+    return figures
+
+
+def load_embedders(encoders: list[str], settings) -> dict[str, object]:
+    """An Embedder for each NAME[:THREADS] or FILE.onnx[:THREADS]."""
+    from index_build.embedding import Embedder
+
+    embedders = {}
+    for text in encoders:
+        encoder, threads = _variant(text)
+        if encoder.endswith(".onnx"):
+            embedders[text] = file_embedder(Path(encoder), settings, threads or settings.onnx_threads)
+            continue
+        try:
+            embedders[text] = Embedder.load(settings.model, settings.model_cache_dir, encoder,
+                                            threads or settings.onnx_threads)
+        except ValueError as error:
+            raise SystemExit(str(error)) from error
+    return embedders
+
+
 def _variant(text: str) -> tuple[str, int | None]:
     """'onnx:1' -> ('onnx', 1); 'torch' -> ('torch', None); '/tmp/q4.onnx:1' -> ('/tmp/q4.onnx', 1)."""
     encoder, _, threads = text.rpartition(":") if ":" in text else (text, "", "")
@@ -151,9 +227,6 @@ def file_embedder(onnx_file: Path, settings, threads: int):
 
 def main(argv: list[str] | None = None) -> int:
     """Measure the encoders named on the command line (the first is the reference)."""
-    from index_build.embedding import Embedder
-    from service.settings import get_settings
-
     parser = argparse.ArgumentParser(prog="python -m eval.encoder_bench", description=__doc__.split("\n")[0])
     parser.add_argument("encoders", nargs="*", default=["torch", "onnx:1", "onnx:2", "onnx-int8:1", "onnx-int8:2",
                                                          "onnx-q4:1"],
@@ -162,25 +235,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=5, help="repeated runs; each figure is their median")
     parser.add_argument("--json", type=Path, help="write the figures to this file")
     args = parser.parse_args(argv)
-    settings = get_settings()
-    questions = [question.question for question in load_questions()]
-    passages = seed_chunks(settings.corpus_dir)
-    embedders = {}
-    for text in args.encoders:
-        encoder, threads = _variant(text)
-        if encoder.endswith(".onnx"):
-            embedders[text] = file_embedder(Path(encoder), settings, threads or settings.onnx_threads)
-            continue
-        try:
-            embedders[text] = Embedder.load(settings.model, settings.model_cache_dir, encoder,
-                                            threads or settings.onnx_threads)
-        except ValueError as error:
-            raise SystemExit(str(error)) from error
-    figures = compare(embedders, questions, passages, max(1, args.runs))
-    print_figures(figures, len(questions), len(passages), args.runs)
-    if args.json:
-        args.json.write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")
-        print(f"Figures written to {args.json}", file=sys.stderr)
+    side_by_side(args.encoders, args.runs, with_eval=False, json_path=args.json)
     return 0
 
 

@@ -50,6 +50,8 @@ from pathlib import Path
 
 import numpy as np
 
+from index_build.store.folder.segment import VECTOR_DTYPE  # the synthetic index is written as a folder
+
 REPO = Path(__file__).resolve().parent.parent
 ADDED_REPORT = "iom_eval_dialogue_binational_haiti_rd_rapport_initial_2025_fr.pdf"  # 62 pages, French
 NOISE = 0.02  # standard deviation of the noise added to each coordinate of a replicated unit vector
@@ -60,8 +62,8 @@ QUESTIONS = 100
 DATABASE_RECALL_QUESTIONS = 20  # recall on PostgreSQL is measured on the first 20: each exact search there reads
 # every vector of the table (seconds a search at a million chunks), the folder's exact search is a matrix product
 INDEX_MEMORY = "8GB"  # maintenance_work_mem for the HNSW builds of the bench's load (a million vectors fit)
-KEYS = ("chunks", "open_s", "rss_gb", "search_p50_ms", "search_p95_ms", "recall_at_10", "add_report_s",
-        "embed_report_s")
+KEYS = ("chunks", "open_s", "rss_gb", "rss_anon_gb", "rss_file_gb", "search_p50_ms", "search_p95_ms",
+        "stages_p50_ms", "recall_at_10", "add_report_s", "embed_report_s")
 
 
 def rss_gb(field: str = "VmRSS") -> float:
@@ -95,6 +97,7 @@ def build_synthetic(chunks: int, work: Path, embedder, added: str = ADDED_REPORT
     corpus.mkdir(parents=True)
     previous = PreviousVersion(base)
     parts = {doc["id"]: previous.document(doc["id"]) for doc in documents}
+    renderings = {doc["id"]: previous.renderings(doc["id"]) for doc in documents}  # shared by the replicas
     vocabulary = {}  # language -> the words a replica draws from (letters only, as _WORD finds them)
     for word, language in base.vocabulary.entries:
         if _WORD.fullmatch(word) and word.islower():
@@ -124,7 +127,7 @@ def build_synthetic(chunks: int, work: Path, embedder, added: str = ADDED_REPORT
                    for i, c in enumerate(doc_chunks)]
             entry = {key: value for key, value in doc.items() if key not in ("first_row", "segment")}
             writer.add(DocumentPart({**entry, "id": new_id, "source_file": source.name, "characters": len(text)},
-                                    text, own, vectors, sentences, previous.renderings(doc["id"])))
+                                    text, own, vectors, sentences, renderings[doc["id"]]))
             total += len(own)
             catalog.append(ReportInfo(id=new_id, title=doc["title"], language=doc["language"], year=doc.get("year"),
                                       publisher=doc.get("publisher", ""), source_file=source.name))
@@ -197,7 +200,7 @@ def vary_report(text: str, chunks: list, words: list[str], rng: np.random.Genera
 
 def _perturbed(vectors: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     noisy = vectors + rng.normal(0, NOISE, vectors.shape).astype(np.float32)
-    return (noisy / np.linalg.norm(noisy, axis=1, keepdims=True)).astype(np.float32)
+    return (noisy / np.linalg.norm(noisy, axis=1, keepdims=True)).astype(VECTOR_DTYPE)  # as the folder keeps them
 
 
 def load_into(store: str, index: Path) -> float:
@@ -249,12 +252,15 @@ def measure(corpus: Path, index: Path, report: Path, search_only: bool = False, 
     open_s = time.perf_counter() - started
     for question, vector in zip(questions, vectors):  # warm-up: word vectors of the translator, page cache
         engine.search(question, 10, vector=vector)
-    took, approximate = [], []
+    took, approximate, stages = [], [], {}
     for question, vector in zip(questions, vectors):
         started = time.perf_counter()
-        answer = engine.search(question, 10, vector=vector)
+        retrieved = engine.retrieve(question, vector=vector)
+        answer = engine.answer(retrieved, 10, started=started)
         took.append((time.perf_counter() - started) * 1000)
         approximate.append(_hits_by_text(answer))
+        for stage, ms in retrieved.stage_ms.items():
+            stages.setdefault(stage, []).append(ms)
     memory = rss_gb()
     took_sorted = sorted(took)
     figures = {"store": "postgresql" if store else "folder", "chunks": version.live_count(),
@@ -262,6 +268,7 @@ def measure(corpus: Path, index: Path, report: Path, search_only: bool = False, 
                "rss_anon_gb": round(rss_gb("RssAnon"), 3), "rss_file_gb": round(rss_gb("RssFile"), 3),
                "search_p50_ms": round(statistics.median(took_sorted), 2),
                "search_p95_ms": round(took_sorted[min(len(took) - 1, int(0.95 * len(took)))], 2),
+               "stages_p50_ms": {stage: round(statistics.median(ms), 2) for stage, ms in stages.items()},
                "search": version.describe()["search"]}
     if store:
         figures["database_gb"] = _database_gb(store)

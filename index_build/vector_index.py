@@ -199,7 +199,12 @@ def read_vector_index(vectors_path: Path, ann_path: Path, info: dict | None) -> 
     """Open a vector set memory-mapped, with its approximate index when the manifest says it has one."""
     vectors = np.asarray(np.load(vectors_path, mmap_mode="r", allow_pickle=False))  # a plain array on the map:
     # numpy.memmap's own indexing costs more than the copy it makes
+    return VectorIndex(vectors, *read_ann(ann_path, info))
+
+
+def read_ann(ann_path: Path, info: dict | None) -> tuple[faiss.Index | None, AnnInfo]:
+    """The approximate index a manifest's ``info`` describes (None for an exact one), with that info."""
     info = AnnInfo(**info) if info else AnnInfo()
     ann = faiss.read_index(str(ann_path)) if info.kind == "ivf" else None  # read, not mapped (IO_FLAG_MMAP): at 1M
     # chunks a mapped IVF opens 1 s sooner but searches 2 x slower (1.17 against 0.60 ms), and its pages count the same
-    return VectorIndex(vectors, ann, info)
+    return ann, info

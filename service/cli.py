@@ -85,6 +85,11 @@ def main(argv: list[str] | None = None) -> int:
     bench.add_argument("--servers", type=int, default=1, metavar="N", help="citeqa serve processes sharing the index, "
                        "each loaded by its own wrk (default 1)")
     bench.add_argument("--scale", type=int, default=None, metavar="N", help="measure a synthetic index of N chunks instead")
+    bench.add_argument("--encoders", nargs="+", default=None, metavar="NAME[:THREADS]",
+                       help="measure these encoders side by side instead (query cost, chunks/s, agreement with the "
+                            "first), e.g. onnx onnx-int8 onnx-q4")
+    bench.add_argument("--eval", action="store_true", help="with --encoders: each encoder's eval figures too (its own "
+                                                           "library index, built when missing)")
     bench.add_argument("--report", type=Path, default=None, help="with --scale: the report added (default: a 62-page "
                        "library PDF)")
     bench.add_argument("--store", default="", metavar="postgresql://…",
@@ -337,6 +342,15 @@ def _bench(args: argparse.Namespace, settings: Settings) -> int:
     if args.store and (args.scale is None or not is_postgres(args.store)):
         raise ValueError("--store takes a postgresql:// address and goes with --scale (the HTTP bench serves "
                          "CITEQA_STORE)")
+    if args.encoders:
+        from eval.encoder_bench import side_by_side
+
+        if args.scale is not None or args.store or args.http_only:
+            raise ValueError("--encoders measures the encoders alone: not with --scale, --store or --http-only")
+        side_by_side(args.encoders, args.runs, args.eval, args.json)
+        return 0
+    if args.eval:
+        raise ValueError("--eval goes with --encoders")
     if args.scale is None:
         from eval.speed import BenchProblem, run as run_speed
 

@@ -19,7 +19,10 @@ Every weight and threshold comes from one :class:`RetrievalSettings`.
 
 from __future__ import annotations
 
+import contextvars
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -55,6 +58,9 @@ class DenseScores:
     # report languages whose best chunk and best sentence are among the candidates (None: every language,
     # the candidates being every allowed chunk)
     complete: frozenset[str] | None = None
+    # each other report language: a score no passage of it passes (the last score of the closest chunks, or
+    # sentences, that it has none among): its best sentence is at most that, or its best candidate's
+    ceiling: dict[str, float] = field(default_factory=dict)
 
     def blended(self, sentence_weight: float) -> np.ndarray:
         """The dense score: chunk and best-sentence similarity mixed."""
@@ -99,6 +105,9 @@ class Retrieved:
     coverage: float | None = None  # share of the question's content words found in the reports
     unknown_words: list[str] = field(default_factory=list)  # content words no report holds, in any language
     best_sentence: dict[str, float] = field(default_factory=dict)  # report language -> best sentence similarity
+    bounded: set[str] = field(default_factory=set)  # languages of best_sentence whose value is only a ceiling
+    # (their exact best costs a search of its own: made when the answerability depends on it)
+    selection: Selection | None = None  # the passages searched (what the filter keeps)
     mode: str = "hybrid"
     search_filter: SearchFilter | None = None  # the filter the passages were searched under
     nothing_to_search: bool = False  # the index, or what the filter keeps of it, has no passage
@@ -114,7 +123,9 @@ class DenseRetriever:
     def retrieve(self, query: Query, found: Retrieved) -> None:
         found.dense = dense_scores(self.store, query.vector, query.selection, query.settings)
         if found.mode == "hybrid":
-            found.best_sentence = best_sentence_by_language(self.store, query.vector, query.selection, found.dense)
+            found.best_sentence, found.bounded = best_sentence_by_language(self.store, query.selection, found.dense)
+            if query.settings.tuning:  # the thresholds are fitted on every language's exact best
+                exact_best_sentences(self.store, found, found.bounded)
 
 
 class LexicalRetriever:
@@ -142,8 +153,9 @@ class TranslatedRetriever:
     def retrieve(self, query: Query, found: Retrieved) -> None:
         for other, words in query.translations.items():
             selection = query.selection.within(other)
-            found.translated[other] = self.store.search_words(terms_of_words(words, other), query.settings.candidates,
-                                                              selection)
+            if query.settings.translated_weight or query.settings.tuning:  # a ranking weighted 0 is not searched
+                found.translated[other] = self.store.search_words(terms_of_words(words, other),
+                                                                  query.settings.candidates, selection)
             if other in query.translated_vectors:
                 found.translated_dense[other] = dense_scores(self.store, query.translated_vectors[other], selection,
                                                              query.settings)
@@ -193,40 +205,54 @@ def dense_scores(store: Version, vector: np.ndarray, selection: Selection,
                  settings: RetrievalSettings) -> DenseScores:
     """Exact similarities of the candidate chunks: every selected chunk up to ``dense_pool`` of them, else
     those closest to the vector by their own or by one of their sentences' vectors (``dense_search`` each)."""
-    complete = None
+    complete, ceiling = None, {}
     if store.count_selected(selection) <= settings.dense_pool:
         rows = store.selected_rows(selection)
     else:
-        by_chunk = store.search_chunks(vector, settings.dense_search, selection).rows
-        by_sentence = store.search_sentences(vector, settings.dense_search, selection).rows
-        rows = np.union1d(by_chunk, by_sentence)
+        by_chunk = store.search_chunks(vector, settings.dense_search, selection)
+        by_sentence = store.search_sentences(vector, settings.dense_search, selection)
+        rows = np.union1d(by_chunk.rows, by_sentence.rows)
         # a language with a chunk among the closest chunks and one among the closest sentences' chunks has its
         # best of each there: the closest k hold the best of every language that appears in them
-        complete = frozenset(set(store.languages_of(by_chunk)) & set(store.languages_of(by_sentence))) - {""}
+        among = [set(store.languages_of(hits.rows)) for hits in (by_chunk, by_sentence)]
+        complete = frozenset(among[0] & among[1]) - {""}
+        for language in store.report_languages():  # the others' passages score at most the last one found
+            if language not in complete:
+                ceiling[language] = max((float(hits.scores[-1]) for hits, found in zip((by_chunk, by_sentence), among)
+                                         if language not in found and len(hits.rows)), default=-1.0)
     chunk, best = store.chunk_scores(vector, rows)
-    return DenseScores(rows.astype(np.int64), chunk, best, complete)
+    return DenseScores(rows.astype(np.int64), chunk, best, complete, ceiling)
 
 
-def best_sentence_by_language(store: Version, vector: np.ndarray, selection: Selection,
-                              dense: DenseScores) -> dict[str, float]:
+def best_sentence_by_language(store: Version, selection: Selection,
+                              dense: DenseScores) -> tuple[dict[str, float], set[str]]:
     """The question's similarity with the best sentence (or chunk) of each report language among the
-    selected passages: read off the candidates where they hold it, else a top-1 search in that language."""
-    best = {}
+    selected passages, read off the candidates where they hold it. A language whose best may lie outside them
+    gets a ceiling instead (the higher of its best candidate and the last score of the closest passages it has
+    none among: its exact value is at most that) and is in the set returned; :func:`exact_best_sentences`
+    searches it when the answer depends on it."""
+    best, bounded = {}, set()
     row_languages = store.languages_of(dense.rows)
     for language in store.report_languages():
-        within = selection.within(language)
+        members = row_languages == language
+        found = float(dense.best_sentence[members].max()) if members.any() else -1.0
         if dense.complete is None or language in dense.complete:
-            members = row_languages == language
-            if members.any():
-                best[language] = float(dense.best_sentence[members].max())
-            elif store.count_selected(within):
-                best[language] = -1.0
-            continue
-        if not store.count_selected(within):
-            continue
-        tops = [store.search_sentences(vector, 1, within).scores, store.search_chunks(vector, 1, within).scores]
-        best[language] = float(max((float(t[0]) for t in tops if len(t)), default=-1.0))
-    return best
+            if members.any() or store.count_selected(selection.within(language)):
+                best[language] = found
+        elif store.count_selected(selection.within(language)):
+            best[language] = max(found, dense.ceiling.get(language, -1.0))
+            bounded.add(language)
+    return best, bounded
+
+
+def exact_best_sentences(store: Version, found: "Retrieved", languages: set[str]) -> None:
+    """Replace the ceilings of these languages by their exact best sentence (or chunk): a top-1 search of
+    the sentences and one of the chunks in that language."""
+    for language in sorted(languages & found.bounded):
+        within = found.selection.within(language)
+        tops = [store.search_sentences(found.query, 1, within).scores, store.search_chunks(found.query, 1, within).scores]
+        found.best_sentence[language] = float(max((float(t[0]) for t in tops if len(t)), default=-1.0))
+        found.bounded.discard(language)
 
 
 def answer_scores(retrieved: Retrieved, settings: RetrievalSettings) -> dict[str, tuple[float, str]]:
@@ -296,17 +322,23 @@ class SearchEngine:
         settings = settings or self.settings
         started = time.perf_counter()
         query = self.query(question, mode, settings, search_filter, vector)
-        found = Retrieved(question, query.language, query.vector, mode=mode,
+        found = Retrieved(question, query.language, query.vector, mode=mode, selection=query.selection,
                           search_filter=search_filter if search_filter and not search_filter.empty else None,
                           stage_ms={"translate": query.translate_ms,
                                     "embed": _ms_since(started) - query.translate_ms})
         if not self.version.live_count() or not self.version.count_selected(query.selection):
             found.nothing_to_search = True
             return found
-        for name, retriever in zip(RETRIEVER_NAMES[mode], self.modes[mode]):
-            started = time.perf_counter()
-            retriever.retrieve(query, found)
-            found.stage_ms[name] = _ms_since(started)
+        retrievers = list(zip(RETRIEVER_NAMES[mode], self.modes[mode]))
+        if self.version.parallel_searches > 1 and len(retrievers) > 1:  # each fills its own fields of ``found``
+            threads = _retriever_threads(self.version.parallel_searches)
+            running = [(name, threads.submit(contextvars.copy_context().run, _timed, retriever, query, found))
+                       for name, retriever in retrievers]  # the context: the search's deadline
+            for name, future in running:
+                found.stage_ms[name] = future.result()
+        else:
+            for name, retriever in retrievers:
+                found.stage_ms[name] = _timed(retriever, query, found)
         if mode == "hybrid" and query.language is not None and (settings.max_unknown_words or settings.tuning):
             started = time.perf_counter()
             found.unknown_words = self.unknown_words(question, query.language)
@@ -479,11 +511,18 @@ class SearchEngine:
         language = retrieved.language
         if language is None or retrieved.query is None:
             return True, ""
-        scored = answer_scores(retrieved, settings)
-        best = {other: score for other, (score, _) in scored.items()}
-        thresholds = {other: settings.abstain_below.get(key) for other, (_, key) in scored.items()}
-        if best and all(threshold is not None and best[other] < threshold for other, threshold in thresholds.items()):
-            closest = max(best, key=lambda other: best[other] - thresholds[other])
+        while True:  # a ceiling is searched for its exact value only when the outcome or the reason depends on it
+            scored = answer_scores(retrieved, settings)
+            best = {other: score for other, (score, _) in scored.items()}
+            thresholds = {other: settings.abstain_below.get(key) for other, (_, key) in scored.items()}
+            reaching = {other for other, threshold in thresholds.items() if threshold is None or best[other] >= threshold}
+            surely = {other for other in reaching if thresholds[other] is None or other not in retrieved.bounded}
+            closest = max(best, key=lambda other: best[other] - thresholds[other]) if best and not reaching else None
+            unsure = set() if surely else reaching | ({closest} if closest else set())
+            if not unsure & retrieved.bounded:
+                break
+            exact_best_sentences(self.version, retrieved, unsure)
+        if closest is not None:
             return False, (f"Nothing in the reports is close enough to the question: the best sentence has a similarity "
                            f"of {best[closest]:.3f}, under {thresholds[closest]:.3f} for a question in {language} "
                            f"and reports in {closest}. The passages below are the nearest ones, but weak.")
@@ -523,6 +562,27 @@ STAGES = ("translate", "embed", "dense", "lexical", "translated", "machine_trans
 
 def _ms_since(started: float) -> float:
     return (time.perf_counter() - started) * 1000
+
+
+def _timed(retriever, query: Query, found: Retrieved) -> float:
+    """Run one retriever; the milliseconds it took."""
+    started = time.perf_counter()
+    retriever.retrieve(query, found)
+    return _ms_since(started)
+
+
+_threads: ThreadPoolExecutor | None = None
+_threads_lock = threading.Lock()
+
+
+def _retriever_threads(size: int) -> ThreadPoolExecutor:
+    """The process's threads for retrievers run at once (as many as the store's searches worth running at once, the
+    size of its connection pool: the retrievers of all questions share them, so none waits for a connection)."""
+    global _threads
+    with _threads_lock:
+        if _threads is None:
+            _threads = ThreadPoolExecutor(max_workers=size, thread_name_prefix="citeqa-retrieve")
+        return _threads
 
 
 def _nothing_to_search(retrieved: Retrieved) -> str:

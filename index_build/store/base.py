@@ -180,7 +180,11 @@ class Renderings:
         """The renderings where ``keep`` holds, their rows shifted by ``row_offset``."""
         positions = np.flatnonzero(keep)
         return Renderings(self.rows[positions] + row_offset, [self.languages[i] for i in positions],
-                          np.asarray(self.vectors[positions], dtype=np.float32), [self.texts[i] for i in positions])
+                          np.asarray(self.vectors[positions]), [self.texts[i] for i in positions])
+
+    def shifted(self, row_offset: int) -> "Renderings":
+        """All of them, their rows shifted by ``row_offset`` (the vectors shared, not copied)."""
+        return Renderings(self.rows + row_offset, self.languages, self.vectors, self.texts)
 
 
 @dataclass
@@ -221,6 +225,11 @@ class Version(Protocol):
 
     def describe(self) -> dict:
         """Counts, model, format and how vectors are searched."""
+
+    @property
+    def parallel_searches(self) -> int:
+        """How many of its searches are worth running at once for one question: 1 where a search is this
+        process's own work (the folder's), more where it waits on a server (a database's queries)."""
 
     def report_languages(self) -> list[str]:
         """The languages of the version's reports."""

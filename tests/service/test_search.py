@@ -82,3 +82,32 @@ def test_without_a_translator_questions_are_searched_as_asked(embedder, settings
     assert answer.translations == {} and answer.passages
     assert engine.translation_status() == {"enabled": False, "routes": [], "reason": engine.translation_status()["reason"]}
     assert "Apertium" in engine.translation_status()["reason"]
+
+
+def test_a_language_whose_best_sentence_is_only_bounded_is_searched_only_when_the_answer_depends_on_it(
+        embedder, two_report_index):
+    """With candidates that cannot hold every language's best (a pool of 2, searches of 1), a language missing from
+    them gets a ceiling; whether the reports answer, and the reason given when not, are those of every language's
+    exact best sentence (what the thresholds were fitted on), and the ceilings the answer does not depend on are
+    never searched."""
+    _, live = two_report_index
+    narrow = default_settings().with_(dense_pool=2, dense_search=1)
+    engine = SearchEngine(embedder, live.engine().version, narrow)
+    questions = ["Who spoke about bees in the city?", "Qui a parlé des abeilles en ville ?",
+                 "How many containers does the terminal handle?", "Combien de conteneurs le port traite-t-il ?",
+                 "What is the recipe of the tarte Tatin?", "Quelle est la recette de la tarte Tatin ?"]
+    left_bounded, outcomes = 0, set()
+    for question in questions:
+        lazy = engine.retrieve(question)
+        assert lazy.bounded, question  # one search of 1 cannot hold both languages' best
+        lazy_answer = engine.answer(lazy, 5)
+        left_bounded += len(lazy.bounded)
+        outcomes.add(lazy_answer.answerable)
+        exact = engine.retrieve(question, settings=narrow.with_(tuning=True))
+        assert not exact.bounded
+        assert all(exact.best_sentence[language] <= lazy.best_sentence[language] + 1e-6
+                   for language in lazy.bounded)  # a ceiling is at least the exact value
+        exact_answer = engine.answer(exact, 5, settings=narrow)
+        assert (lazy_answer.answerable, lazy_answer.reason) == (exact_answer.answerable, exact_answer.reason), question
+    assert left_bounded  # some ceilings were never searched
+    assert outcomes == {True, False}  # both decisions were checked

@@ -5,7 +5,8 @@ Layout of a segment folder::
 
     segment.json             its documents (each with its first chunk row and chunk count), counts, how
                              each vector set is searched (exact or IVF, with its measured recall), checksums
-    chunk_vectors.npy        one unit vector a chunk, row = chunk row in the segment (memory-mapped)
+    chunk_vectors.npy        one unit vector a chunk, row = chunk row in the segment (memory-mapped; float16
+                             since issue #24, float32 in segments written before: both are read)
     sentence_vectors.npy     one unit vector a sentence (highlights, answerability)
     sentence_chunks.npy      (sentence row, chunk row) for every sentence of every chunk, by chunk
     sentence_owners.npy      for every sentence row, the first chunk that holds it
@@ -18,6 +19,7 @@ Layout of a segment folder::
     rendering_rows.npy       only); the chunk row and language (index into segment.json's
     rendering_languages.npy  renderings.languages) of each, its text (rendering_texts.json) and, per
     rendering_lexical/<xx>/  language, BM25 over them; absent from segments built without a translator
+    renderings.faiss         their approximate index (IVF), only above a size
 
 Rows here are the segment's own, from 0; the version adds each segment's offset. A format-3 version
 folder holds the same files (its manifest in ``manifest.json``): it is read as one segment.
@@ -36,7 +38,7 @@ from index_build.chunk_table import Chunk, ChunkTable, write_chunk_table
 from index_build.corpus import content_hash
 from index_build.lexical import LexicalIndex
 from index_build.store.base import Renderings
-from index_build.vector_index import REMEMBERED_MASKS, best_of, build_ann, read_vector_index, write_ann
+from index_build.vector_index import REMEMBERED_MASKS, AnnInfo, VectorIndex, build_ann, read_ann, read_vector_index, write_ann
 from index_build.vocabulary import Vocabulary
 
 SEGMENT_FILE = "segment.json"
@@ -56,6 +58,9 @@ RENDERING_ROWS_FILE = "rendering_rows.npy"
 RENDERING_LANGUAGES_FILE = "rendering_languages.npy"
 RENDERING_TEXTS_FILE = "rendering_texts.json"
 RENDERING_LEXICAL_DIR = "rendering_lexical"
+RENDERING_ANN_FILE = "renderings.faiss"
+VECTOR_DTYPE = np.float16  # vectors on disk: half the pages a search touches; scored in float32 (cosines move by
+# about 1e-4, the eval not at all: docs/storage.md)
 
 
 class StoreProblem(RuntimeError):
@@ -69,8 +74,8 @@ def write_segment(folder: Path, documents: list[dict], vectors: np.ndarray, chun
     as ``segment.json``). Chunk ids must be 0..n-1, each document's chunks together; ``documents`` are
     the manifest entries of the documents (language needed for BM25); ``renderings``: the passages'
     translations (rows are chunk rows)."""
-    vectors = np.ascontiguousarray(vectors, dtype=np.float32).reshape(-1, dimension)
-    sentence_vectors = np.ascontiguousarray(sentence_vectors, dtype=np.float32).reshape(-1, dimension)
+    vectors = np.ascontiguousarray(vectors, dtype=VECTOR_DTYPE).reshape(-1, dimension)
+    sentence_vectors = np.ascontiguousarray(sentence_vectors, dtype=VECTOR_DTYPE).reshape(-1, dimension)
     pairs = np.array([(row, chunk.id) for chunk in chunks for _, _, row in chunk.sentences], dtype=np.int64)
     pairs = pairs.reshape(-1, 2)
     np.save(folder / CHUNK_VECTORS_FILE, vectors, allow_pickle=False)
@@ -95,7 +100,8 @@ def write_segment(folder: Path, documents: list[dict], vectors: np.ndarray, chun
                    "counts": {"documents": len(documents), "chunks": len(chunks), "sentences": len(sentence_vectors)},
                    "search": {"chunks": chunk_info.to_dict(), "sentences": sentence_info.to_dict()}}
     if renderings is not None and len(renderings):
-        description["renderings"] = write_renderings(folder, renderings, dimension)
+        description["renderings"], rendering_info = write_renderings(folder, renderings, dimension)
+        description["search"]["renderings"] = rendering_info.to_dict()
     for path in folder.rglob("*"):
         if path.is_file():
             with open(path, "rb+") as handle:
@@ -107,12 +113,14 @@ def write_segment(folder: Path, documents: list[dict], vectors: np.ndarray, chun
     return description
 
 
-def write_renderings(folder: Path, renderings: Renderings, dimension: int) -> dict:
-    """Write a segment's renderings; returns their description (languages, count)."""
+def write_renderings(folder: Path, renderings: Renderings, dimension: int) -> tuple[dict, AnnInfo]:
+    """Write a segment's renderings; returns their description (languages, count) and how they are searched."""
     languages = sorted(set(renderings.languages))
     codes = np.array([languages.index(language) for language in renderings.languages], dtype=np.int8)
-    np.save(folder / RENDERING_VECTORS_FILE,
-            np.ascontiguousarray(renderings.vectors, dtype=np.float32).reshape(-1, dimension), allow_pickle=False)
+    vectors = np.ascontiguousarray(renderings.vectors, dtype=VECTOR_DTYPE).reshape(-1, dimension)
+    np.save(folder / RENDERING_VECTORS_FILE, vectors, allow_pickle=False)
+    ann, info = build_ann(vectors)
+    write_ann(ann, folder / RENDERING_ANN_FILE)
     np.save(folder / RENDERING_ROWS_FILE, np.asarray(renderings.rows, dtype=np.int64), allow_pickle=False)
     np.save(folder / RENDERING_LANGUAGES_FILE, codes, allow_pickle=False)
     write_text(folder / RENDERING_TEXTS_FILE, json.dumps(renderings.texts, ensure_ascii=False))
@@ -121,7 +129,7 @@ def write_renderings(folder: Path, renderings: Renderings, dimension: int) -> di
         members = np.flatnonzero(codes == code)
         LexicalIndex.build((renderings.texts[i] for i in members), [language] * len(members)).save(
             folder / RENDERING_LEXICAL_DIR / language)
-    return {"languages": languages, "count": len(renderings)}
+    return {"languages": languages, "count": len(renderings)}, info
 
 
 def _rows_of(documents: list[dict], chunks: list[Chunk]) -> list[dict]:
@@ -190,6 +198,8 @@ class Segment:
             self.lexical = LexicalIndex.open(path / LEXICAL_DIR, self.table.count)
             self.vocabulary = read_vocabulary(path)
             self.renderings = read_renderings(path, description.get("renderings"))
+            self.rendering_index = VectorIndex(self.renderings.vectors, *read_ann(
+                path / RENDERING_ANN_FILE, None if exact else search.get("renderings")))
         except Exception as error:  # any parser's error (numpy raises EOFError and SyntaxError on a damaged header)
             raise StoreProblem(f"the segment in {path} is unreadable ({type(error).__name__}: {error})") from error
         self.document_rows = {doc["id"]: (doc["first_row"], doc["chunks"]) for doc in description["documents"]}
@@ -198,6 +208,7 @@ class Segment:
                                 else first_owner(self.pair_sentence, self.pair_chunk, len(self.sentences)))
         self._sentence_masks: dict[int, tuple[np.ndarray, np.ndarray]] = {}
         self._rendering_members: dict[str, np.ndarray] = {}
+        self._rendering_masks: dict[str, np.ndarray] = {}
         self._rendering_lexical: dict[str, LexicalIndex | None] = {}
         self.text = lru_cache(maxsize=64)(self._read_text)
         self._check()
@@ -250,13 +261,19 @@ class Segment:
 
     def search_renderings(self, query: np.ndarray, language: str, k: int,
                           allowed: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
-        """The chunks whose rendering in ``language`` is closest to the query vector (exact), best first."""
-        members = self.rendering_members(language)
-        if allowed is not None:
-            members = members[allowed[self.renderings.rows[members]]]
-        if not len(members):
+        """The chunks whose rendering in ``language`` is closest to the query vector (exact scores), best first."""
+        if not len(self.renderings):
             return np.zeros(0, np.int64), np.zeros(0, np.float32)
-        return best_of(self.renderings.rows[members], self.renderings.vectors[members] @ query, k)
+        mask = self._rendering_masks.get(language)
+        if mask is None:  # kept with its FAISS bitmap: every question in that language searches it
+            mask = np.zeros(len(self.renderings), dtype=bool)
+            mask[self.rendering_members(language)] = True
+            self._rendering_masks[language] = mask
+            self.rendering_index.remember(mask)
+        if allowed is not None:
+            mask = mask & allowed[self.renderings.rows]
+        positions, scores = self.rendering_index.search(query, k, mask)
+        return self.renderings.rows[positions], scores
 
     def rendering_members(self, language: str) -> np.ndarray:
         """Positions of the renderings in ``language`` (the rows of its BM25 index), in order."""

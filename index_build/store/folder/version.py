@@ -119,6 +119,10 @@ class FolderVersion:
                              for entry in self._manifest["segments"]],
                 "search": self._manifest["segments"][-1]["search"] if self._manifest["segments"] else {}}
 
+    @property
+    def parallel_searches(self) -> int:
+        return 1  # its searches are this process's CPU (numpy, FAISS): one after another
+
     # --- selections ----------------------------------------------------------------------------
     def report_languages(self) -> list[str]:
         return self._rows.languages

@@ -23,7 +23,7 @@ from index_build.chunk_table import Chunk
 from index_build.store.folder.version import FORMAT_VERSION, MANIFEST_FILE, SEGMENTS_DIR, FolderVersion, open_version
 from index_build.store.folder.versions import VERSIONS_DIR, current_path, next_version_id, remove_stale, remove_unused, switch_current, write_failure
 from index_build.store.base import IndexProblem
-from index_build.store.folder.segment import StoreProblem, fsync_dir, write_segment, write_text
+from index_build.store.folder.segment import VECTOR_DTYPE, StoreProblem, fsync_dir, write_segment, write_text
 from index_build.store.base import DocumentPart, Renderings
 from index_build.vocabulary import Vocabulary
 
@@ -148,13 +148,14 @@ class FolderWriter:
         sentence_offset = 0
         renderings = []
         for part in parts:
-            renderings.append(part.renderings.select(np.ones(len(part.renderings), dtype=bool), len(chunks)))
+            renderings.append(part.renderings.shifted(len(chunks)))
             for chunk in part.chunks:
                 chunks.append(Chunk(len(chunks), chunk.document_id, chunk.page, chunk.start, chunk.end, chunk.text,
                                     chunk.speakers, [[s, e, row + sentence_offset] for s, e, row in chunk.sentences]))
             sentence_offset += len(part.sentence_vectors)
-        vectors = np.vstack([part.vectors for part in parts]).astype(np.float32)
-        sentences = np.vstack([part.sentence_vectors.reshape(-1, dimension) for part in parts]).astype(np.float32)
+        vectors = np.vstack([part.vectors for part in parts], dtype=VECTOR_DTYPE)  # stacked as stored: no copy at
+        sentences = np.vstack([part.sentence_vectors.reshape(-1, dimension) for part in parts], dtype=VECTOR_DTYPE)
+        # twice the precision (a million chunks' parts and stacks must fit in memory together)
         entries = [{key: value for key, value in part.entry.items() if key not in ("segment", "first_row")}
                    for part in parts]
         staging = segments_dir / f".staging-{segment_id}"
@@ -177,7 +178,7 @@ def join_renderings(renderings: list[Renderings], dimension: int) -> Renderings:
     if not kept:
         return Renderings()
     return Renderings(np.concatenate([r.rows for r in kept]), [language for r in kept for language in r.languages],
-                      np.vstack([np.asarray(r.vectors, dtype=np.float32).reshape(-1, dimension) for r in kept]),
+                      np.vstack([np.asarray(r.vectors).reshape(-1, dimension) for r in kept], dtype=VECTOR_DTYPE),
                       [text for r in kept for text in r.texts])
 
 

@@ -155,6 +155,10 @@ class PostgresVersion:
         return {"store": "postgresql", "version": self.version, "counts": self._manifest["counts"],
                 "model": self._manifest["model"], "search": {"chunks": {"kind": kind}, "sentences": {"kind": kind}}}
 
+    @property
+    def parallel_searches(self) -> int:
+        return pool.POOL_SIZE  # each search waits on the database: a question's run at once, on the process's pool
+
     # --- selections ----------------------------------------------------------------------------
     def report_languages(self) -> list[str]:
         return self._rows.languages

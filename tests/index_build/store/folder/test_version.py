@@ -8,6 +8,8 @@ from index_build.store.folder.versions import Chunk, load_version, writer_lock
 from index_build.lexical import query_terms
 from index_build.store.base import SearchFilter, Selection
 
+HALF = 1e-3  # vectors are stored in float16 (about 3 significant digits) and scored in float32
+
 TEXTS = {"a": "Les enfants migrants. La protection des enfants.", "b": "Labour migration in Asia.",
          "c": "Droits des travailleurs migrants."}
 DOCUMENTS = [{"id": "a", "title": "A", "language": "fr", "year": 2018, "publisher": "OIM / IOM", "content_hash": "1"},
@@ -56,7 +58,7 @@ def test_each_filter_keeps_the_chunks_of_its_reports(store):
 def test_sentence_search_gives_the_owning_chunk_that_passes_the_filter(store):
     version, _, sentences = store
     hits = version.search_sentences(sentences[3], 1, None)
-    assert hits.rows.tolist() == [3] and hits.scores[0] == pytest.approx(1.0, abs=1e-5)
+    assert hits.rows.tolist() == [3] and hits.scores[0] == pytest.approx(1.0, abs=HALF)
     allowed = Selection.of(SearchFilter(documents=("a",)))
     assert set(version.search_sentences(sentences[3], 4, allowed).rows.tolist()) <= {0, 1}
 
@@ -65,8 +67,8 @@ def test_chunk_scores_are_the_chunk_and_its_best_sentence(store):
     version, vectors, sentences = store
     query = vectors[0]
     chunk, best = version.chunk_scores(query, np.array([0, 2]))
-    assert np.allclose(chunk, vectors[[0, 2]] @ query, atol=1e-6)
-    assert np.allclose(best, np.maximum(vectors[[0, 2]] @ query, sentences[[0, 2]] @ query), atol=1e-6)
+    assert np.allclose(chunk, vectors[[0, 2]] @ query, atol=HALF)
+    assert np.allclose(best, np.maximum(vectors[[0, 2]] @ query, sentences[[0, 2]] @ query), atol=HALF)
     whole_chunk, whole_best = version.chunk_scores(query, np.arange(4))
     assert np.allclose(whole_best[[0, 2]], best, atol=1e-6)
 
