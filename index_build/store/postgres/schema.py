@@ -38,20 +38,26 @@ TCP_USER_TIMEOUT_MS = 30_000  # data sent but not acknowledged this long: the co
 WRITER_LOCK_WAIT_SECONDS = 60.0  # how long a migration or a commit waits for another one's WRITER_LOCK
 LOCK_RETRY_SECONDS = 0.5  # between two tries of an advisory lock
 
+#: A posting's BM25 weight in a passage of 60 index terms (k1 1.5, b 0.75): the order in which a search reads a
+#: term's postings, best first, as deep as it needs (schema 6). Only the order: scores use the version's own
+#: average length, computed on the passages read.
+POSTING_IMPACT = "(tf::real / (tf + 1.5 * (0.25 + 0.75 * term_count / 60.0)))"
+
 #: The indexes a first load drops and builds once after its rows (:class:`~index_build.store.postgres.writer.PostgresWriter`):
-#: the HNSW indexes of the passage, sentence and rendering vectors (pgvector's defaults: m 16, ef_construction 64)
-#: and the postings and per-document term counts by term (schema 2; renderings' schema 4), read index-only by BM25.
-BULK_INDEXES = """
+#: the HNSW indexes of the passage, sentence and rendering vectors (pgvector's defaults: m 16, ef_construction 64),
+#: the postings by term and impact (schema 6; renderings' too) and the per-document term counts by term (schema 2).
+BULK_INDEXES = f"""
 CREATE INDEX citeqa_chunks_embedding ON citeqa_chunks USING hnsw (embedding vector_ip_ops);
 CREATE INDEX citeqa_sentences_embedding ON citeqa_sentences USING hnsw (embedding vector_ip_ops);
-CREATE INDEX citeqa_postings_by_term ON citeqa_postings (term) INCLUDE (document_key, ordinal, tf, term_count);
+CREATE INDEX citeqa_postings_by_impact ON citeqa_postings (term, {POSTING_IMPACT} DESC)
+    INCLUDE (document_key, ordinal, tf, term_count);
 CREATE INDEX citeqa_document_terms_by_term ON citeqa_document_terms (term) INCLUDE (document_key, passages);
 CREATE INDEX citeqa_renderings_embedding ON citeqa_renderings USING hnsw (embedding vector_ip_ops);
-CREATE INDEX citeqa_rendering_postings_by_term ON citeqa_rendering_postings (language, term)
+CREATE INDEX citeqa_rendering_postings_by_impact ON citeqa_rendering_postings (language, term, {POSTING_IMPACT} DESC)
     INCLUDE (document_key, ordinal, tf, term_count);
 """
-BULK_INDEX_NAMES = ("citeqa_chunks_embedding", "citeqa_sentences_embedding", "citeqa_postings_by_term",
-                    "citeqa_document_terms_by_term", "citeqa_renderings_embedding", "citeqa_rendering_postings_by_term")
+BULK_INDEX_NAMES = ("citeqa_chunks_embedding", "citeqa_sentences_embedding", "citeqa_postings_by_impact",
+                    "citeqa_document_terms_by_term", "citeqa_renderings_embedding", "citeqa_rendering_postings_by_impact")
 # Each entry: the schema version it makes and its SQL; {dimension} is the model's vector length.
 MIGRATIONS: list[tuple[int, str]] = [
     (1, """
@@ -244,6 +250,17 @@ CREATE TABLE citeqa_servers (
     renewed_at timestamptz NOT NULL DEFAULT now(),
     PRIMARY KEY (server_id, version_id)
 );
+"""),
+    # BM25 without summing whole posting lists (schema 6): each term's postings by impact, so that a search reads
+    # the best few hundred of each and scores those passages exactly (a word of a million passages has hundreds of
+    # thousands of postings). The postings by term alone are no longer read.
+    (6, f"""
+CREATE INDEX citeqa_postings_by_impact ON citeqa_postings (term, {POSTING_IMPACT} DESC)
+    INCLUDE (document_key, ordinal, tf, term_count);
+DROP INDEX citeqa_postings_by_term;
+CREATE INDEX citeqa_rendering_postings_by_impact ON citeqa_rendering_postings (language, term, {POSTING_IMPACT} DESC)
+    INCLUDE (document_key, ordinal, tf, term_count);
+DROP INDEX citeqa_rendering_postings_by_term;
 """),
 ]
 SCHEMA_VERSION = MIGRATIONS[-1][0]

@@ -28,8 +28,8 @@ import numpy as np
 
 from index_build.chunk_table import Chunk, speaker_patterns
 from index_build.store.postgres import pool
-from index_build.store.postgres.schema import (SCHEMA_VERSION, DatabaseProblem, connect, require_schema, schema_version,
-                                   vector_text)
+from index_build.store.postgres.schema import (POSTING_IMPACT, SCHEMA_VERSION, DatabaseProblem, connect, require_schema,
+                                               schema_version, vector_text)
 from index_build.store.base import DocumentRows, Hits, Renderings, Selection, gather_speakers, seconds_left
 from index_build.text import fold_accents
 from index_build.vector_index import best_of
@@ -38,6 +38,8 @@ from index_build.vocabulary import Vocabulary
 BM25_K1, BM25_B = 1.5, 0.75  # bm25s's defaults, which the folder store's indexes are built with
 REMEMBERED_SELECTIONS = 32  # speaker filters whose matched values and rows a version keeps
 MIN_EF_SEARCH = 40  # pgvector's default; raised to k for larger k
+POSTINGS_DEPTH = 300  # each asked term's postings read, best impact first (POSTING_IMPACT); the passages found are
+# scored exactly with every term. An exact version (the benches' reference) sums every posting.
 
 
 def open_current(dsn: str, exact: bool = False) -> "PostgresVersion":
@@ -232,7 +234,7 @@ class PostgresVersion:
         return self._bm25(terms, k, selection, total, average,
                           "SELECT term, count(*) AS df FROM citeqa_rendering_postings WHERE language = %s AND "
                           f"term = ANY(%s) AND {in_version} GROUP BY term", lambda asked: (language, asked, *version),
-                          "citeqa_rendering_postings p ON p.language = %s AND p.term = w.term", (language,))
+                          "citeqa_rendering_postings", language)
 
     def rendering_languages(self) -> list[str]:
         return sorted(self._rendering_counts)
@@ -293,34 +295,46 @@ class PostgresVersion:
     # --- words ---------------------------------------------------------------------------------
     def search_words(self, terms: list[str], k: int, selection: Selection | None = None) -> Hits:
         """BM25 as the folder store computes it (bm25s's Lucene variant, without the (k1 + 1) factor: k1 1.5,
-        b 0.75, each term weighed by its IDF over the version's passages, a term asked twice counted twice),
-        summed in SQL over the postings of the terms (read index-only by term)."""
+        b 0.75, each term weighed by its IDF over the version's passages, a term asked twice counted twice), over
+        the passages among each term's :data:`POSTINGS_DEPTH` best postings (every posting, exact)."""
         in_version, version = self._in_version()
         return self._bm25(terms, k, selection, self.count(), self._average_terms,
                           f"SELECT term, sum(passages) AS df FROM citeqa_document_terms WHERE {in_version} "
-                          "AND term = ANY(%s) GROUP BY term", lambda asked: (*version, asked),
-                          "citeqa_postings p ON p.term = w.term", ())
+                          "AND term = ANY(%s) GROUP BY term", lambda asked: (*version, asked), "citeqa_postings", None)
 
     def _bm25(self, terms: list[str], k: int, selection: Selection | None, total: int, average: float,
-              frequencies: str, frequency_parameters, postings: str, posting_parameters: tuple) -> Hits:
-        """BM25 of the terms summed in SQL over ``postings`` (a table joined as ``p`` on the weights ``w``), each
+              frequencies: str, frequency_parameters, postings: str, language: str | None) -> Hits:
+        """BM25 of the terms over the table ``postings`` (of the renderings in ``language``, when given), each
         term's document frequency from the query ``frequencies`` (its parameters: ``frequency_parameters(terms)``),
         over a collection of ``total`` passages of ``average`` index terms."""
         counted = Counter(term for term in terms if term)
         if not counted or not total:
             return Hits()
-        where, parameters = self._where(selection, "ordinal", table="p")
+        where, parameters = self._where(selection, "ordinal")
         asked = list(counted)
-        found = self._query(
-            "WITH asked AS (SELECT * FROM unnest(%s::text[], %s::int[]) AS a(term, times)), "
-            "weights AS MATERIALIZED (SELECT a.term, a.times * ln(1 + (%s - d.df + 0.5) / (d.df + 0.5)) AS weight "
-            f"FROM asked a JOIN ({frequencies}) AS d USING (term)) "
-            "SELECT p.document_key, p.ordinal, sum(w.weight * p.tf / (p.tf + %s * (1 - %s + %s * p.term_count / %s))) "
-            f"AS score FROM weights w JOIN {postings} "
-            f"WHERE {where} GROUP BY p.document_key, p.ordinal ORDER BY score DESC LIMIT %s",
-            (asked, list(counted.values()), total,
-             *frequency_parameters(asked),
-             BM25_K1, BM25_B, BM25_B, average, *posting_parameters, *parameters, k))
+        in_language, language_parameters = ("language = %s AND ", (language,)) if language is not None else ("", ())
+        weights = ("WITH asked AS (SELECT * FROM unnest(%s::text[], %s::int[]) AS a(term, times)), "
+                   "weights AS MATERIALIZED (SELECT a.term, a.times * ln(1 + (%s - d.df + 0.5) / (d.df + 0.5)) "
+                   f"AS weight FROM asked a JOIN ({frequencies}) AS d USING (term))")
+        score = "sum(w.weight * p.tf / (p.tf + %s * (1 - %s + %s * p.term_count / %s))) AS score"
+        head = (asked, list(counted.values()), total, *frequency_parameters(asked))
+        if self.exact:  # every posting of every term
+            sql = (f"{weights} SELECT p.document_key, p.ordinal, {score} FROM weights w JOIN "
+                   f"(SELECT * FROM {postings} WHERE {in_language}{where}) p ON p.term = w.term "
+                   "GROUP BY p.document_key, p.ordinal ORDER BY score DESC LIMIT %s")
+            found = self._query(sql, (*head, BM25_K1, BM25_B, BM25_B, average, *language_parameters, *parameters, k))
+            return self._hits(found, k)
+        # the passages among each term's best postings (read from the index by term and impact, as deep as
+        # POSTINGS_DEPTH), then scored with every term (their postings found by primary key)
+        same_language = "AND p.language = %s " if language is not None else ""
+        sql = (f"{weights}, candidates AS MATERIALIZED (SELECT DISTINCT c.document_key, c.ordinal FROM weights w "
+               f"CROSS JOIN LATERAL (SELECT document_key, ordinal FROM {postings} WHERE {in_language}term = w.term "
+               f"AND {where} ORDER BY {POSTING_IMPACT} DESC LIMIT %s) c) "
+               f"SELECT c.document_key, c.ordinal, {score} FROM candidates c CROSS JOIN weights w "
+               f"JOIN {postings} p ON p.document_key = c.document_key {same_language}AND p.ordinal = c.ordinal "
+               "AND p.term = w.term GROUP BY c.document_key, c.ordinal ORDER BY score DESC LIMIT %s")
+        found = self._query(sql, (*head, *language_parameters, *parameters, max(POSTINGS_DEPTH, k),
+                                  BM25_K1, BM25_B, BM25_B, average, *language_parameters, k))
         return self._hits(found, k)
 
     def word_coverage(self, variants: list[list[str]]) -> float | None:

@@ -6,7 +6,7 @@ import psycopg
 import pytest
 
 from eval.live_server import free_port
-from index_build.store.postgres.schema import (SCHEMA_VERSION, DatabaseProblem, connect, migrate, require_schema, schema_version,
+from index_build.store.postgres.schema import (POSTING_IMPACT, SCHEMA_VERSION, DatabaseProblem, connect, migrate, require_schema, schema_version,
                                    without_password)
 
 
@@ -21,7 +21,8 @@ def test_migrations_apply_once_and_record_the_schema(postgres_dsn):
         indexes = {row[0]: row[1] for row in connection.execute(
             "SELECT indexname, indexdef FROM pg_indexes WHERE tablename LIKE 'citeqa_%'")}
     assert "hnsw" in indexes["citeqa_chunks_embedding"] and "vector_ip_ops" in indexes["citeqa_chunks_embedding"]
-    assert "(term) INCLUDE (document_key, ordinal, tf, term_count)" in indexes["citeqa_postings_by_term"]
+    assert "INCLUDE (document_key, ordinal, tf, term_count)" in indexes["citeqa_postings_by_impact"]
+    assert "citeqa_postings_by_term" not in indexes  # schema 6 reads postings by impact only
 
 
 def test_a_database_for_other_vectors_or_without_the_schema_is_refused_with_what_to_run(postgres_dsn):
@@ -61,13 +62,15 @@ def test_an_address_libpq_cannot_parse_is_refused_without_its_password(dsn):
     assert "pw1" not in str(refused.value) and "pw2" not in str(refused.value), refused.value
 
 
-def test_bm25_reads_the_postings_of_a_term_from_its_index(postgres_dsn):
+def test_bm25_reads_the_best_postings_of_a_term_from_its_index(postgres_dsn):
     migrate(postgres_dsn, 384)
     with psycopg.connect(postgres_dsn) as connection:
-        connection.execute("SET enable_seqscan = off")  # the table is empty: without this, a scan is cheaper
+        connection.execute("SET enable_seqscan = off")  # the table is empty: without these, a scan (or a bitmap
+        connection.execute("SET enable_bitmapscan = off")  # scan and a sort) is cheaper
         plan = "\n".join(row[0] for row in connection.execute(
-            "EXPLAIN SELECT document_key, ordinal, tf, term_count FROM citeqa_postings WHERE term = 'enfant'").fetchall())
-    assert "citeqa_postings_by_term" in plan  # index-only once vacuumed (a first load is)
+            "EXPLAIN SELECT document_key, ordinal FROM citeqa_postings WHERE term = 'enfant' "
+            f"ORDER BY {POSTING_IMPACT} DESC LIMIT 300").fetchall())
+    assert "citeqa_postings_by_impact" in plan and "Sort" not in plan  # read in order from the index, no sort
 
 
 def test_migration_2_keeps_the_words_and_counts_of_a_schema_1_database(postgres_dsn, monkeypatch):
