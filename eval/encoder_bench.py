@@ -140,14 +140,19 @@ EVAL_FIGURES = (("full system", "accuracy@5"), ("full system", "MRR@10"),
                 ("library questions, library index", "false_abstention"))
 
 
-def eval_figures(encoder: str) -> dict[str, float]:
-    """``citeqa eval`` with ``CITEQA_ENCODER=encoder``, in a child process: the figures of :data:`EVAL_FIGURES`."""
+def eval_figures(encoder: str, settings) -> dict[str, float]:
+    """``citeqa eval`` with ``CITEQA_ENCODER=encoder``, in a child process: the figures of :data:`EVAL_FIGURES`. The
+    seed index of another encoder than the configured one is its own (``var/index-ENCODER``, built first)."""
+    env = os.environ | {"CITEQA_ENCODER": encoder}
+    if encoder != settings.encoder:
+        env["CITEQA_INDEX_DIR"] = str(REPO / "var" / f"index-{encoder}")
     with tempfile.TemporaryDirectory() as folder:
         written = Path(folder) / "eval.json"
-        child = subprocess.run([sys.executable, "-m", "service.cli", "eval", "--json", str(written)], cwd=REPO,
-                               env=os.environ | {"CITEQA_ENCODER": encoder}, capture_output=True, text=True)
-        if child.returncode or not written.exists():
-            raise SystemExit(f"citeqa eval with CITEQA_ENCODER={encoder} failed:\n{child.stderr[-2000:]}")
+        for command in (["build"], ["eval", "--json", str(written)]):
+            child = subprocess.run([sys.executable, "-m", "service.cli", *command], cwd=REPO, env=env,
+                                   capture_output=True, text=True)
+            if child.returncode:
+                raise SystemExit(f"citeqa {command[0]} with CITEQA_ENCODER={encoder} failed:\n{child.stderr[-2000:]}")
         results = json.loads(written.read_text(encoding="utf-8"))
     return {f"{system}: {metric}": round(results[system]["summary"][metric], 3)
             for system, metric in EVAL_FIGURES if system in results}
@@ -172,7 +177,7 @@ def side_by_side(encoders: list[str], runs: int, with_eval: bool, json_path: Pat
     figures = compare(load_embedders(encoders, settings), questions, passages, max(1, runs))
     print_figures(figures, len(questions), len(passages), runs)
     if with_eval:
-        evaluated = {name: eval_figures(_variant(name)[0]) for name in encoders}
+        evaluated = {name: eval_figures(_variant(name)[0], settings) for name in encoders}
         print_eval(evaluated)
         for name, row in evaluated.items():
             figures[name]["eval"] = row
