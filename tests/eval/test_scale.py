@@ -45,7 +45,7 @@ def test_the_bench_on_postgresql_gives_the_same_keys(tmp_path, capsys, postgres_
                                   "USING (version_id) WHERE vd.entry->>'id' = 'scale-bench-added'").fetchone()[0] == 1
         indexes = [row[0] for row in connection.execute("SELECT indexname FROM pg_indexes WHERE indexname LIKE "
                                                         "ANY(ARRAY['citeqa_chunks_embedding', 'citeqa_sentences_embedding', "
-                                                        "'citeqa_postings_by_term'])")]
+                                                        "'citeqa_postings_by_impact'])")]
     assert len(indexes) == 3  # dropped for the first load, built again after its rows
     assert "load_s" in capsys.readouterr().out
 

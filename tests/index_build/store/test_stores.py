@@ -14,6 +14,7 @@ from index_build.store.folder.versions import load_version
 from index_build.store.factory import StoreLocation, open_store
 from index_build.store.folder.store import FolderStore
 from index_build.store.postgres.store import PostgresStore
+from tests.index_build.store.contract import STORED_PRECISION  # the folder keeps float16 vectors, PostgreSQL float32
 from index_build.store.postgres.version import open_current
 
 pytestmark = pytest.mark.slow
@@ -59,11 +60,11 @@ def test_a_build_into_postgresql_gives_the_folder_build_and_reuses_its_rows(tmp_
     try:
         assert rows(database) == rows(folder)  # the same chunks, spans, speakers and sentences
         every = list(range(folder.count()))
-        assert np.allclose(database.chunk_vectors(every), folder.chunk_vectors(every), atol=1e-6)
+        assert np.allclose(database.chunk_vectors(every), folder.chunk_vectors(every), atol=STORED_PRECISION)
         question = embedder.embed_query("Qui a demandé un registre public ?")
         found, expected = database.search_chunks(question, 3, None), folder.search_chunks(question, 3, None)
         assert found.rows.tolist() == expected.rows.tolist()
-        assert np.allclose(found.scores, expected.scores, atol=1e-5)
+        assert np.allclose(found.scores, expected.scores, atol=STORED_PRECISION)
         assert sorted(database.vocabulary.entries) == sorted(folder.vocabulary.entries)
     finally:
         database.close()
