@@ -153,9 +153,10 @@ class FolderWriter:
                 chunks.append(Chunk(len(chunks), chunk.document_id, chunk.page, chunk.start, chunk.end, chunk.text,
                                     chunk.speakers, [[s, e, row + sentence_offset] for s, e, row in chunk.sentences]))
             sentence_offset += len(part.sentence_vectors)
-        vectors = np.vstack([part.vectors for part in parts], dtype=VECTOR_DTYPE)  # stacked as stored: no copy at
+        # stacked straight into the stored precision, no float32 copy between (at a million chunks the parts and
+        # the stacks must fit in memory together)
+        vectors = np.vstack([part.vectors for part in parts], dtype=VECTOR_DTYPE)
         sentences = np.vstack([part.sentence_vectors.reshape(-1, dimension) for part in parts], dtype=VECTOR_DTYPE)
-        # twice the precision (a million chunks' parts and stacks must fit in memory together)
         entries = [{key: value for key, value in part.entry.items() if key not in ("segment", "first_row")}
                    for part in parts]
         staging = segments_dir / f".staging-{segment_id}"

@@ -252,7 +252,7 @@ CREATE TABLE citeqa_servers (
 );
 """),
     # BM25 without summing whole posting lists (schema 6): each term's postings by impact, so that a search reads
-    # the best few hundred of each and scores those passages exactly (a word of a million passages has hundreds of
+    # the best hundred or so of each and scores those passages exactly (a word of a million passages has hundreds of
     # thousands of postings). The postings by term alone are no longer read.
     (6, f"""
 CREATE INDEX citeqa_postings_by_impact ON citeqa_postings (term, {POSTING_IMPACT} DESC)

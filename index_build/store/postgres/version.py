@@ -327,13 +327,12 @@ class PostgresVersion:
             return self._hits(found, k)
         # the passages among each term's best postings (read from the index by term and impact, as deep as
         # POSTINGS_DEPTH), then scored with every term (their postings found by primary key)
-        same_language = "AND language = %s " if language is not None else ""
         sql = (f"{weights}, candidates AS MATERIALIZED (SELECT DISTINCT c.document_key, c.ordinal FROM weights w "
                f"CROSS JOIN LATERAL (SELECT document_key, ordinal FROM {postings} WHERE {in_language}term = w.term "
                f"AND {where} ORDER BY {POSTING_IMPACT} DESC LIMIT %s) c) "
                f"SELECT c.document_key, c.ordinal, {score} FROM candidates c CROSS JOIN weights w "
-               f"CROSS JOIN LATERAL (SELECT tf, term_count FROM {postings} WHERE document_key = c.document_key "
-               f"{same_language}AND ordinal = c.ordinal AND term = w.term LIMIT 1) p "  # LIMIT 1 (a primary key): a
+               f"CROSS JOIN LATERAL (SELECT tf, term_count FROM {postings} WHERE {in_language}"
+               "document_key = c.document_key AND ordinal = c.ordinal AND term = w.term LIMIT 1) p "  # LIMIT 1 (a primary key): a
                # lookup per candidate and term, never a whole posting list joined (what the planner picks otherwise)
                "GROUP BY c.document_key, c.ordinal ORDER BY score DESC LIMIT %s")
         found = self._query(sql, (*head, *language_parameters, *parameters, max(POSTINGS_DEPTH, k),
