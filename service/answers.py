@@ -8,9 +8,28 @@ without validating it again.
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 from pydantic import BaseModel, Field
 
-__all__ = ["Answer", "Highlight", "Passage", "Speaker", "SpeakerAnswer"]
+__all__ = ["Answer", "Highlight", "Passage", "Speaker", "SpeakerAnswer", "citation_url", "has_pages"]
+
+#: Report files whose pages can be shown as printed (the page view); the others are shown as indexed text.
+PAGED_SUFFIXES = (".pdf",)
+
+
+def has_pages(source_file: str) -> bool:
+    """Whether a report's file has printed pages the page view can show (a PDF)."""
+    return source_file.lower().endswith(PAGED_SUFFIXES)
+
+
+def citation_url(document_id: str, page: int, start: int, end: int, paged: bool) -> str:
+    """Where a reader sees a passage marked: its page as printed (``paged``: a PDF report), else the report's
+    indexed text; a path on this service."""
+    report = quote(document_id, safe="")
+    if paged:
+        return f"/documents/{report}/pages/{page}?start={start}&end={end}"
+    return f"/documents/{report}/view?start={start}&end={end}#cited"
 
 
 class Speaker(BaseModel):
@@ -51,6 +70,8 @@ class Passage(BaseModel):
     speakers: list[Speaker]
     highlight: Highlight | None = Field(None, description="The best sentence of the passage for this question")
     weak: bool = Field(False, description="True when the reports do not answer the question: the passage is only the nearest")
+    url: str = Field("", description="Where to see the passage marked, on this service: its page as printed for a "
+                                     "PDF report (/documents/{id}/pages/{page}), else the report's text")
 
 
 class Answer(BaseModel):
@@ -83,6 +104,7 @@ class Answer(BaseModel):
                           "organisation": "UNICEF"}],
             "highlight": {"start": 14700, "end": 14905, "text": "M. Sikander Khan, ... a abordé les avantages de la collaboration ..."},
             "weak": False,
+            "url": "/documents/idm-2018-capacity-development.fr/view?start=14542&end=15080#cited",
         }],
         "took_ms": 21.4,
         "index_version": "20261127T003326776878Z",

@@ -37,7 +37,7 @@ from index_build.machine_translation import Translator, shared_translator
 from index_build.store.base import Hits, SearchFilter, Selection, Store, Version, check_model
 from index_build.vector_index import best_of
 from index_build.retrieval import RetrievalSettings, pair_key, settings_for_version
-from service.answers import Answer, Highlight, Passage, Speaker, SpeakerAnswer
+from service.answers import Answer, Highlight, Passage, Speaker, SpeakerAnswer, citation_url, has_pages
 from service.filters import SpeakerDirectory
 from service.translation import QuestionTranslator
 
@@ -284,6 +284,7 @@ class SearchEngine:
         #: the machine translator of questions (None: not installed or turned off; the service answers without it)
         self.machine_translator: Translator | None = machine_translator
         self._titles = {doc["id"]: doc["title"] for doc in version.documents}
+        self._paged = {doc["id"] for doc in version.documents if has_pages(doc.get("source_file", ""))}
         self.report_languages = version.report_languages()
         self.speaker_directory = SpeakerDirectory(version)
         self.translator = QuestionTranslator(embedder, version.vocabulary)
@@ -542,7 +543,9 @@ class SearchEngine:
         return Passage(rank=rank, score=round(score, 4), text=chunk.text, document_id=chunk.document_id,
                        title=self._titles[chunk.document_id], page=chunk.page, start=chunk.start, end=chunk.end,
                        speakers=[Speaker(**speaker) for speaker in chunk.speakers],
-                       highlight=self._highlight(chunk, query), weak=weak)
+                       highlight=self._highlight(chunk, query), weak=weak,
+                       url=citation_url(chunk.document_id, chunk.page, chunk.start, chunk.end,
+                                        chunk.document_id in self._paged))
 
     def _highlight(self, chunk: Chunk, query: np.ndarray | None) -> Highlight | None:
         """The chunk's sentence closest to the question."""
