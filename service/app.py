@@ -31,6 +31,7 @@ from service.schemas import (FILTER_DESCRIPTIONS, MAX_FILTER_CHARS, MAX_FILTER_V
                              SpeakerEntry, TopK, Year)
 from service.search import SearchEngine
 from service.settings import Settings
+from service.page_view import router as page_router
 from service.web import SecurityHeaders, router as web_router
 
 DESCRIPTION = """Ask the reports of a meeting a question, in French or English, and get back the
@@ -121,6 +122,7 @@ def create_app(live: LiveIndex, settings: Settings) -> FastAPI:
     if settings.admin_token:  # without a token the admin routes do not exist (RequestGuard says it is off)
         app.include_router(admin_router, max_body_size=upload_bytes)
     app.include_router(web_router)
+    app.include_router(page_router)
     app.add_middleware(RequestGuard, token=settings.admin_token, audit=app.state.audit,
                        throttle=settings.admin_throttle, limits=[
         ("POST", "/search", MAX_REQUEST_BYTES, "ask a question of at most 2,000 characters"),

@@ -67,19 +67,19 @@ def view_document(request: Request, document_id: str, start: str | None = None, 
     document = next((doc for doc in version.documents if doc["id"] == document_id), None)
     text = version.document_text(document_id)
     if document is None or text is None:
-        return _message_page(status.HTTP_404_NOT_FOUND, "Report not found",
+        return message_page(status.HTTP_404_NOT_FOUND, "Report not found",
                              f"There is no report “{document_id}” in the index.")
-    span, problem = _span(start, end, len(text))
+    span, problem = span_of(start, end, len(text))
     if problem:
-        return _message_page(status.HTTP_422_UNPROCESSABLE_CONTENT, "Bad passage span", problem)
+        return message_page(status.HTTP_422_UNPROCESSABLE_CONTENT, "Bad passage span", problem)
     size, problem = _bounded("chars", chars, MIN_VIEW_CHARS, MAX_VIEW_CHARS, VIEW_CHARS)
     if problem:
-        return _message_page(status.HTTP_422_UNPROCESSABLE_CONTENT, "Bad part size", problem)
+        return message_page(status.HTTP_422_UNPROCESSABLE_CONTENT, "Bad part size", problem)
     parts = _parts(text, size)
     holding = _part_of(parts, span[0]) if span else 0
     number, problem = _bounded("part", part, 1, len(parts), holding + 1)
     if problem:
-        return _message_page(status.HTTP_422_UNPROCESSABLE_CONTENT, "No such part", problem)
+        return message_page(status.HTTP_422_UNPROCESSABLE_CONTENT, "No such part", problem)
     window = parts[number - 1]
 
     def link(to: int) -> str:
@@ -115,10 +115,10 @@ def view_document(request: Request, document_id: str, start: str | None = None, 
 </main>
 <footer><p>Report <code>{html.escape(document_id)}</code> as indexed by citeqa (index version
 {html.escape(version.version)}): citation offsets point into this text.</p></footer>"""
-    return _page(title, body, status.HTTP_200_OK)
+    return page(title, body, status.HTTP_200_OK)
 
 
-def _span(start: str | None, end: str | None, length: int) -> tuple[tuple[int, int] | None, str]:
+def span_of(start: str | None, end: str | None, length: int) -> tuple[tuple[int, int] | None, str]:
     """The span asked for (None when none), or why it is wrong."""
     if start in (None, "") and end in (None, ""):
         return None, ""
@@ -223,13 +223,16 @@ def _lang(language: str) -> str:
     return f' lang="{html.escape(language)}"' if language else ""
 
 
-def _message_page(code: int, title: str, message: str) -> HTMLResponse:
+def message_page(code: int, title: str, message: str) -> HTMLResponse:
+    """A page that says why what was asked cannot be shown."""
     body = f"""<header><p><a href="/">← citeqa: ask the reports</a></p><h1>{html.escape(title)}</h1></header>
 <main><p role="alert">{html.escape(message)}</p></main>"""
-    return _page(title, body, code)
+    return page(title, body, code)
 
 
-def _page(title: str, body: str, code: int) -> HTMLResponse:
+def page(title: str, body: str, code: int, stylesheets: tuple[str, ...] = ()) -> HTMLResponse:
+    """A page of the viewer: the body in the common head (its stylesheet and script, and ``stylesheets``)."""
+    extra = "".join(f'\n<link rel="stylesheet" href="{html.escape(sheet)}">' for sheet in stylesheets)
     document = f"""<!doctype html>
 <html lang="en">
 <head>
@@ -237,7 +240,7 @@ def _page(title: str, body: str, code: int) -> HTMLResponse:
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{html.escape(title)} — citeqa</title>
 <link rel="icon" href="data:,">
-<link rel="stylesheet" href="/static/app.css">
+<link rel="stylesheet" href="/static/app.css">{extra}
 <script src="/static/view.js" defer></script>
 </head>
 <body class="viewer">

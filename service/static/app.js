@@ -262,13 +262,14 @@
     const speakers = (passage.speakers || []).map((s) => (s.organisation ? `${s.name} (${s.organisation})` : s.name));
     const meta = [`page ${passage.page}`, `score ${passage.score.toFixed(3)}`];
     if (speakers.length) meta.push(speakers.join(", "));
-    const view = `/documents/${encodeURIComponent(passage.document_id)}/view?start=${passage.start}&end=${passage.end}#cited`;
+    const view = passage.url;  // the page as printed (a PDF report) or the report's text, the passage marked
+    const seeWhat = view.includes("/pages/") ? `see on page ${passage.page}` : "see in the report";
     return el("article", { class: passage.weak ? "passage weak" : "passage", id: `passage-${passage.rank}`,
       tabindex: "-1", "aria-labelledby": `passage-${passage.rank}-title` },
     el("h4", { id: `passage-${passage.rank}-title` }, el("span", { class: "rank" }, `${passage.rank}. `), passage.title),
     el("p", { class: "meta" }, meta.join(" · ")),
     quote(passage),
-    el("p", { class: "see" }, el("a", { href: view }, "see in the report", hidden(` (passage ${passage.rank}, page ${passage.page})`))));
+    el("p", { class: "see" }, el("a", { href: view }, seeWhat, hidden(` (passage ${passage.rank}, page ${passage.page})`))));
   }
 
   // The passage text with its best sentence in <mark>. Offsets count Unicode code points (Python's),

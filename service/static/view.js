@@ -1,8 +1,10 @@
-// The report viewer: bring the cited passage into view and give it the focus (keyboard and screen readers).
+// The report viewer and the page view: bring the cited passage into view (on a page: its first outlined line) and
+// give its text the focus (keyboard and screen readers).
 "use strict";
 document.addEventListener("DOMContentLoaded", () => {
   const cited = document.getElementById("cited");
   if (!cited) return;
-  cited.scrollIntoView({ block: "center" });
+  const firstBox = document.querySelector(".cited-box");
+  (firstBox || cited).scrollIntoView({ block: "center" });
   cited.focus({ preventScroll: true });
 });

@@ -11,6 +11,7 @@ import pytest
 import uvicorn
 
 from eval.live_server import free_port, wait_healthy
+from tests.service.browsing import CHROMIUM, CHROMIUM_ARGS
 from index_build.store.folder.store import FolderStore
 
 SEED_TEXT = "Mme Ada Lovelace, Directrice de l’Observatoire, a parlé des abeilles de Lyon."
@@ -125,3 +126,19 @@ def two_report_index(tmp_path_factory, seed_index) -> tuple:
     """(Settings, LiveIndex) of the two-report index (:data:`BEES_TEXT` as "seed", :data:`HARBOUR`), built
     once; the tests that use it only read it."""
     return seed_index(tmp_path_factory.mktemp("two-reports"), BEES_TEXT, extra_reports=[HARBOUR])
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's headless Chromium, launched once for the session's browser tests."""
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"Chromium is missing at {CHROMIUM}: install it with "
+                    "`apt-get update && apt-get install -y --no-install-recommends chromium` (make test does it).")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        pytest.fail("Playwright is missing: `.venv/bin/pip install -e '.[test]'` (never `playwright install`).")
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()

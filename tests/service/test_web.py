@@ -13,13 +13,11 @@ import pytest
 from service.app import create_app
 from service.live import LiveIndex
 from index_build.store.folder.store import FolderStore
+from tests.service.browsing import assert_local, ask, open_page  # the `browser` fixture is in conftest
 
 pytestmark = pytest.mark.slow
 
 REPO = Path(__file__).parents[2]
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 WHO = "who spoke about child protection"
 ABSENT = "Que dit le rapport sur la réduction des cas d'apatridie ?"
 TOKEN = "web-s3cret-token-for-the-browser-tests"
@@ -45,47 +43,6 @@ def filter_server(two_report_index, serve_in_thread):
     settings, live = two_report_index
     with serve_in_thread(create_app(live, settings)) as running:
         yield running
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"Chromium is missing at {CHROMIUM}: install it with "
-                    "`apt-get update && apt-get install -y --no-install-recommends chromium` (make test does it).")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        pytest.fail("Playwright is missing: `.venv/bin/pip install -e '.[test]'` (never `playwright install`).")
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
-
-
-def open_page(browser, base_url, width=1000, height=900):
-    """A new page that records every request it makes and refuses any that leaves the server."""
-    context = browser.new_context(viewport={"width": width, "height": height}, base_url=base_url)
-    context.set_default_timeout(30_000)
-    requests: list[str] = []
-    context.on("request", lambda request: requests.append(request.url))
-    context.route("**/*", lambda route: route.continue_() if route.request.url.startswith(base_url + "/")
-                  else route.abort())
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
-    return page, requests, errors
-
-
-def assert_local(requests, base_url):
-    assert requests, "the page made no request at all"
-    strays = [url for url in requests if not url.startswith(base_url + "/")]
-    assert strays == [], f"requests left {base_url}: {strays}"
-
-
-def ask(page, question):
-    page.fill("#q", question)
-    page.press("#q", "Enter")
 
 
 def test_page_loads_with_the_question_focused_and_the_reports_listed(browser, server):
