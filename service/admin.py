@@ -74,14 +74,16 @@ def require_admin(request: Request, _: Annotated[HTTPAuthorizationCredentials | 
 
 class RequestGuard:
     """ASGI middleware, limits before work: an admin request without the right token is refused before
-    its body is read (an unauthenticated upload is never received, parsed or written anywhere), and a
+    its body is read (an unauthenticated upload is never received, parsed or written anywhere), as is,
+    when a token is set, a request to one of ``token_paths`` (/mcp: checked, throttled and audited alike), and a
     body whose Content-Length passes its route's limit gets a 413 that names the limit. (Bodies sent
     without a length are cut at the same limits by the routes' ``max_body_size``.)"""
 
     def __init__(self, app, token: str, limits: list[tuple[str, str, int, str]], audit: AuditLog | None = None,
-                 throttle: int = THROTTLE_FAILURES):
+                 throttle: int = THROTTLE_FAILURES, token_paths: tuple[str, ...] = ()):
         self.app = app
         self.token = token
+        self.token_paths = token_paths  # paths (and below) that need the token when one is set, open without one
         self.throttle = throttle  # refused admin requests a client may make within THROTTLE_SECONDS
         self.limits = limits  # (method, path prefix, bytes, what to do about it)
         self.audit = audit
@@ -99,7 +101,8 @@ class RequestGuard:
     def _refusal(self, scope) -> HTTPException | None:
         method, path = scope["method"], scope["path"]
         headers = dict(scope.get("headers") or [])
-        if _is_admin_route(method, path) or (self.token and _asks_admin_view(method, path, headers)):
+        if _is_admin_route(method, path) or (self.token and (_asks_admin_view(method, path, headers)
+                                                             or _under(path, self.token_paths))):
             client = _client(scope)
             refusal = admin_refusal(self.token, headers.get(b"authorization", b"").decode("latin-1"))
             if refusal is not None:  # with a token or without (the API off): the right token always passes, so an
@@ -130,6 +133,10 @@ class RequestGuard:
 
 def _matches(path: str, prefix: str) -> bool:
     return path == prefix or (prefix.endswith("/") and path.startswith(prefix))
+
+
+def _under(path: str, paths: tuple[str, ...]) -> bool:
+    return any(path == prefix or path.startswith(prefix + "/") for prefix in paths)
 
 
 def _is_admin_route(method: str, path: str) -> bool:

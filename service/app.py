@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import re
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from functools import partial
 from typing import Annotated
 
@@ -13,6 +16,7 @@ from fastapi import Depends, FastAPI, Path, Query, Request
 from fastapi_offline import FastAPIOffline
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
+from starlette.datastructures import State
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.cors import CORSMiddleware
 from starlette.middleware.trustedhost import TrustedHostMiddleware
@@ -21,6 +25,7 @@ from index_build.store.base import DatabaseProblem, SearchFilter, deadline
 from service.admin import ADMIN_REFUSALS, RequestGuard, is_admin, router as admin_router
 from service.answers import Answer
 from service.audit import AuditLog
+from service.export import ExportFormat, render
 from service.filters import FilterProblem, search_filter
 from service.jobs import JobQueue
 from service.live import LiveIndex
@@ -50,25 +55,47 @@ async def get_engine(request: Request) -> SearchEngine:
     return request.app.state.live.engine()
 
 
-async def answered(request: Request, engine: SearchEngine, question: str, k: int, found: SearchFilter) -> Response:
-    """The search run in the thread pool, at most ``CITEQA_SEARCH_CONCURRENCY`` at a time and first come first
-    served (anyio's limiter is a FIFO): a request waits its turn rather than sharing the cores with every other."""
-    state = request.app.state
+class SearchRefused(Exception):
+    """A search not run now: the status, message and headers of its refusal (a 503 with Retry-After)."""
+
+    def __init__(self, status_code: int, detail: str, headers: dict[str, str] | None = None):
+        super().__init__(detail)
+        self.status_code, self.detail, self.headers = status_code, detail, headers or {}
+
+
+async def search_answer(state: State, engine: SearchEngine, question: str, k: int, found: SearchFilter) -> Answer:
+    """The search of the API and of the MCP tool, run in the thread pool, at most ``CITEQA_SEARCH_CONCURRENCY``
+    at a time and first come first served (anyio's limiter is a FIFO): a request waits its turn rather than
+    sharing the cores with every other. ``state`` (an app's) holds ``live``, ``settings`` and the limiter.
+    Raises :class:`SearchRefused` when the index cannot answer or too many searches wait, and
+    :class:`DatabaseProblem` when the database fails during the search (or past ``CITEQA_SEARCH_TIMEOUT``)."""
     problem = state.live.problem()
     if problem:  # the database is down, or the version served was dropped: a 503 to retry, not empty passages
-        return JSONResponse({"detail": f"The index cannot answer now ({problem}); try again shortly."},
-                            status_code=503, headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
+        raise SearchRefused(503, f"The index cannot answer now ({problem}); try again shortly.",
+                            {"Retry-After": str(RETRY_AFTER_SECONDS)})
     if getattr(state, "search_limiter", None) is None:  # made on the event loop, at the first search
         state.search_limiter = anyio.CapacityLimiter(state.settings.search_concurrency)
     limiter = state.search_limiter
     if (limiter.borrowed_tokens >= limiter.total_tokens
             and limiter.statistics().tasks_waiting >= state.settings.max_waiting_searches):
-        return JSONResponse({"detail": f"{state.settings.max_waiting_searches} searches are already waiting "
-                                       "(CITEQA_MAX_WAITING_SEARCHES); try again shortly."},
-                            status_code=503, headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
-    answer = await anyio.to_thread.run_sync(partial(_search_in_time, engine, question, k, found,
-                                                    state.settings.search_timeout), limiter=state.search_limiter)
-    return answer_response(answer)
+        raise SearchRefused(503, f"{state.settings.max_waiting_searches} searches are already waiting "
+                                 "(CITEQA_MAX_WAITING_SEARCHES); try again shortly.",
+                            {"Retry-After": str(RETRY_AFTER_SECONDS)})
+    return await anyio.to_thread.run_sync(partial(_search_in_time, engine, question, k, found,
+                                                  state.settings.search_timeout), limiter=limiter)
+
+
+async def answered(request: Request, engine: SearchEngine, question: str, k: int, found: SearchFilter) -> Response:
+    """A search route's answer (:func:`search_answer`), or its refusal as JSON."""
+    try:
+        return answer_response(await search_answer(request.app.state, engine, question, k, found))
+    except SearchRefused as refused:
+        return refusal_response(refused)
+
+
+def refusal_response(refused: SearchRefused) -> JSONResponse:
+    """A search not run now, as the API says it: its status, ``{"detail": ...}`` and headers."""
+    return JSONResponse({"detail": refused.detail}, status_code=refused.status_code, headers=refused.headers)
 
 
 def _search_in_time(engine: SearchEngine, question: str, k: int, found: SearchFilter, seconds: float) -> Answer:
@@ -99,6 +126,37 @@ YearFromQuery = Annotated[Year | None, Query(description=FILTER_DESCRIPTIONS["ye
 YearToQuery = Annotated[Year | None, Query(description=FILTER_DESCRIPTIONS["year_to"])]
 
 
+@dataclass(frozen=True)
+class SearchQuery:
+    """The query of ``GET /search`` and ``GET /search/export``: the question, k and the filters (as
+    :func:`checked_filter` takes them)."""
+
+    question: str
+    k: int
+    filters: dict
+
+
+async def search_query(
+    q: Annotated[Question, Query(description=f"The question (1 to {MAX_QUESTION_CHARS} characters)",
+                                 examples=["who spoke about child protection"])],
+    k: Annotated[TopK, Query()] = 5,
+    documents: DocumentsQuery = [],
+    languages: LanguagesQuery = [],
+    year_from: YearFromQuery = None,
+    year_to: YearToQuery = None,
+    publishers: PublishersQuery = [],
+    speakers: SpeakersQuery = [],
+) -> SearchQuery:
+    """The GET search parameters, declared once for every route that takes them."""
+    return SearchQuery(q, k, {"documents": documents, "languages": languages, "year_from": year_from,
+                              "year_to": year_to, "publishers": publishers, "speakers": speakers})
+
+
+SearchQueryParams = Annotated[SearchQuery, Depends(search_query)]
+ExportFormatQuery = Annotated[ExportFormat, Query(description="markdown (text/markdown) or csv (text/csv); "
+                                                              "docs/export.md describes both")]
+
+
 def checked_filter(engine: SearchEngine, where: str, **filters) -> SearchFilter:
     """The request's filters over the engine's index version, or a 422 like pydantic's (``loc`` naming
     the field in ``where``, ``body`` or ``query``) for what a schema cannot check: unknown report ids, a
@@ -110,9 +168,17 @@ def checked_filter(engine: SearchEngine, where: str, **filters) -> SearchFilter:
                                       for field, kind, message, refused in problem.problems]) from None
 
 
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """What runs while the app serves: the session manager of its /mcp endpoint."""
+    async with app.state.mcp.running():
+        yield
+
+
 def create_app(live: LiveIndex, settings: Settings) -> FastAPI:
     """The FastAPI app serving the live index."""
-    app = FastAPIOffline(title="citeqa", version="0.1.0", description=DESCRIPTION)  # /docs from local files
+    app = FastAPIOffline(title="citeqa", version="0.1.0", description=DESCRIPTION,  # /docs from local files
+                         lifespan=_lifespan)
     app.state.live = live
     app.state.settings = settings
     app.state.audit = AuditLog(settings.audit_log)
@@ -123,10 +189,15 @@ def create_app(live: LiveIndex, settings: Settings) -> FastAPI:
         app.include_router(admin_router, max_body_size=upload_bytes)
     app.include_router(web_router)
     app.include_router(page_router)
+    from service.mcp_server import http_endpoint  # it imports this module: its tools answer as the routes do
+
+    app.state.mcp = http_endpoint(app.state, settings, MAX_REQUEST_BYTES)  # the assistants' tools (docs/mcp.md)
+    app.add_route(app.state.mcp.path, app.state.mcp, include_in_schema=False)
     app.add_middleware(RequestGuard, token=settings.admin_token, audit=app.state.audit,
-                       throttle=settings.admin_throttle, limits=[
+                       throttle=settings.admin_throttle, token_paths=("/mcp",), limits=[
         ("POST", "/search", MAX_REQUEST_BYTES, "ask a question of at most 2,000 characters"),
         ("POST", "/documents", upload_bytes, "upload a report under CITEQA_MAX_UPLOAD_MB"),
+        ("POST", "/mcp", MAX_REQUEST_BYTES, "call a tool with a question of at most 2,000 characters"),
     ])
     if settings.cors_origins:  # closed unless origins are named
         app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["GET", "POST"],
@@ -149,22 +220,26 @@ def create_app(live: LiveIndex, settings: Settings) -> FastAPI:
         return await answered(request, engine, body.question, body.k, found)
 
     @app.get("/search", response_model=Answer, summary="Answer a question with cited passages (GET)")
-    async def search_get(
-        request: Request,
-        engine: Engine,
-        q: Annotated[Question, Query(description=f"The question (1 to {MAX_QUESTION_CHARS} characters)",
-                                     examples=["who spoke about child protection"])],
-        k: Annotated[TopK, Query()] = 5,
-        documents: DocumentsQuery = [],
-        languages: LanguagesQuery = [],
-        year_from: YearFromQuery = None,
-        year_to: YearToQuery = None,
-        publishers: PublishersQuery = [],
-        speakers: SpeakersQuery = [],
-    ) -> Response:
-        found = checked_filter(engine, "query", documents=documents, languages=languages, year_from=year_from,
-                               year_to=year_to, publishers=publishers, speakers=speakers)
-        return await answered(request, engine, q, k, found)
+    async def search_get(request: Request, engine: Engine, asked: SearchQueryParams) -> Response:
+        found = checked_filter(engine, "query", **asked.filters)
+        return await answered(request, engine, asked.question, asked.k, found)
+
+    @app.get("/search/export", summary="The answer as a file: Markdown or CSV, each passage with its citation and link",
+             response_class=Response, responses={200: {
+                 "description": "The answer of GET /search with the same query, as an attachment (citeqa-answer.md or "
+                                "citeqa-answer.csv, UTF-8); its links are absolute, from this request's address",
+                 "content": {"text/markdown": {"schema": {"type": "string"}}, "text/csv": {"schema": {"type": "string"}}},
+                 "headers": {"Content-Disposition": {"description": "attachment; filename=\"citeqa-answer.md\" (or .csv)",
+                                                     "schema": {"type": "string"}}}}})
+    async def search_export(request: Request, engine: Engine, asked: SearchQueryParams,
+                            format: ExportFormatQuery) -> Response:
+        found = checked_filter(engine, "query", **asked.filters)
+        try:
+            answer = await search_answer(request.app.state, engine, asked.question, asked.k, found)
+        except SearchRefused as refused:
+            return refusal_response(refused)
+        return Response(render(answer, format, str(request.base_url)), media_type=format.media_type,
+                        headers={"Content-Disposition": f'attachment; filename="{format.file_name}"'})
 
     @app.get("/speakers", response_model=list[SpeakerEntry], summary="Who speaks in the reports, where, how often")
     def speakers_directory(
@@ -242,8 +317,14 @@ def error_code(last_error: str) -> str:
 
 async def _short_validation_error(request: Request, error: RequestValidationError) -> JSONResponse:
     """A 422 that says which field is wrong and why, echoing at most a short prefix of the input."""
+    return JSONResponse({"detail": short_errors(error.errors())}, status_code=422)
+
+
+def short_errors(errors) -> list[dict]:
+    """A 422's ``detail``: pydantic's errors (at most 10), each with its field, type and message, and at most a
+    short prefix of the input (the API's and the MCP tools' refusals)."""
     details = []
-    for item in error.errors()[:10]:
+    for item in errors[:10]:
         item = {key: value for key, value in item.items() if key not in ("ctx", "url")}
         if "input" in item:
             shown = item["input"] if isinstance(item["input"], (int, float, bool)) or item["input"] is None else str(item["input"])
@@ -251,7 +332,7 @@ async def _short_validation_error(request: Request, error: RequestValidationErro
                 shown = shown[:ECHOED_INPUT_CHARS] + f"… ({len(str(item['input']))} characters)"
             item["input"] = shown
         details.append(_encodable(item))
-    return JSONResponse({"detail": details}, status_code=422)
+    return details
 
 
 def _encodable(value):
@@ -270,9 +351,14 @@ async def _database_down(request: Request, error: DatabaseProblem) -> JSONRespon
     """The database did not answer (down, restarting, a query over its time limit): a 503 to try again, not a
     500; the server answers again as soon as the database does, without a restart. Only a client with the admin
     token is told why (the message may name the database's host)."""
-    reason = f" ({error})" if is_admin(request) else ""
-    return JSONResponse({"detail": f"The index database is not answering now{reason}; try again shortly."},
+    return JSONResponse({"detail": database_down_detail(error, is_admin(request))},
                         status_code=503, headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
+
+
+def database_down_detail(error: DatabaseProblem, with_reason: bool) -> str:
+    """What a 503 says when the database did not answer; its reason only ``with_reason`` (an admin's)."""
+    reason = f" ({error})" if with_reason else ""
+    return f"The index database is not answering now{reason}; try again shortly."
 
 
 async def _http_error(request: Request, error: StarletteHTTPException) -> JSONResponse:

@@ -57,10 +57,17 @@ def main(argv: list[str] | None = None) -> int:
     merge.add_argument("--all", action="store_true", help="merge every segment into one")
 
     commands.add_parser("serve", help="serve the HTTP API on HOST:PORT")
+    commands.add_parser("mcp", help="serve the MCP tools (search, speakers, documents, document_page) on stdin and "
+                        "stdout, for an assistant (docs/mcp.md)")
 
     ask = commands.add_parser("ask", help="ask a question and print the cited passages")
     ask.add_argument("question")
     ask.add_argument("-k", type=int, default=None, help="how many passages (default 5)")
+    ask.add_argument("--format", choices=["text", "json", "markdown", "csv"], default="text",
+                     help="text to read (default); json: the API's answer; markdown or csv: the answer with its "
+                          "citations and links (docs/export.md)")
+    ask.add_argument("--base-url", default=None, metavar="URL", help="with markdown or csv: where the links point "
+                     "(default http://HOST:PORT, where `citeqa serve` listens)")
     _add_filter_arguments(ask, speakers=True)
 
     speakers = commands.add_parser("speakers", help="who speaks in the reports: role, organisation, reports, passages")
@@ -118,7 +125,7 @@ def main(argv: list[str] | None = None) -> int:
         settings = get_settings()
         return {"build": _build, "rebuild": _build, "add": _add, "remove": _remove, "list": _list, "merge": _merge,
                 "export": _export, "import": _import,
-                "serve": _serve, "ask": _ask, "speakers": _speakers, "eval": _eval, "bench": _bench,
+                "serve": _serve, "mcp": _mcp, "ask": _ask, "speakers": _speakers, "eval": _eval, "bench": _bench,
                 "db": _database}[args.command](args, settings)
     except (IndexProblem, CorpusError, UnreadableReport, UnknownReport, OnnxExportError, DatabaseProblem,
             ValueError) as error:
@@ -278,6 +285,25 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _mcp(args: argparse.Namespace, settings: Settings) -> int:
+    """The MCP server on stdio over the live index (it follows a rebuilt index, as `serve` does); stdout carries
+    the protocol only: logs, and anything printed while the index and model load, go to stderr."""
+    import contextlib
+
+    import anyio
+
+    from service.live import LiveIndex
+    from service.logs import configure
+    from service.mcp_server import serve_stdio
+
+    configure(sys.stderr)
+    with contextlib.redirect_stdout(sys.stderr):
+        live = LiveIndex.open(_store(settings), settings.model, settings.model_cache_dir,
+                              settings.batch_max, settings.batch_wait_ms)
+    anyio.run(serve_stdio, live, settings)
+    return 0
+
+
 def _engine(settings: Settings, version=None):
     """A search engine over ``version`` (default: the current one) with the command line's model."""
     from index_build.store.base import check_model
@@ -294,6 +320,8 @@ def _ask(args: argparse.Namespace, settings: Settings) -> int:
     search_filter = _filter_of(args, version)  # refused before the model loads
     engine = _engine(settings, version)
     answer = engine.search(args.question, args.k or settings.default_k, search_filter=search_filter)
+    if args.format != "text":
+        return _print_exported(answer, args.format, args.base_url or _served_url(settings))
     print(f"{args.question}  ({answer.took_ms:.0f} ms)\n")
     if not search_filter.empty:
         conditions = ", ".join(f"{key}={value}" for key, value in search_filter.to_dict().items())
@@ -309,6 +337,23 @@ def _ask(args: argparse.Namespace, settings: Settings) -> int:
         print(f"[{passage.rank}] {passage.title}, p. {passage.page}, chars {passage.start}-{passage.end}  "
               f"score {passage.score:.3f}  speakers: {who}")
         print(textwrap.indent(textwrap.fill(passage.text, 100), "    "), end="\n\n")
+    return 0
+
+
+def _served_url(settings: Settings) -> str:
+    """Where ``citeqa serve`` listens: http://HOST:PORT (an IPv6 host in brackets)."""
+    host = f"[{settings.host}]" if ":" in settings.host else settings.host
+    return f"http://{host}:{settings.port}"
+
+
+def _print_exported(answer, format: str, base_url: str) -> int:
+    """The answer on stdout as JSON (the API's), Markdown or CSV (service.export), in UTF-8."""
+    from service.export import render
+
+    text = answer.model_dump_json(indent=2) + "\n" if format == "json" else render(answer, format, base_url)
+    sys.stdout.flush()
+    sys.stdout.buffer.write(text.encode("utf-8", "backslashreplace"))  # a question of undecodable bytes too
+    sys.stdout.buffer.flush()
     return 0
 
 

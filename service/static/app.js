@@ -148,6 +148,8 @@
     const filters = currentFilters();
     if (!filters) return;
     if (remember) rememberQuestion(question);
+    const asking = { question, k: K, ...filters.body };
+    showDownloads(null);
     const answer = $("answer");
     answer.hidden = false;
     answer.setAttribute("aria-busy", "true");
@@ -159,7 +161,7 @@
       response = await fetch("/search", {
         method: "POST",
         headers: { "Content-Type": "application/json", Accept: "application/json" },
-        body: JSON.stringify({ question, k: K, ...filters.body }),
+        body: JSON.stringify(asking),
       });
     } catch (error) {
       if (asked === lastAsked) failed(`Could not reach the service: ${error.message}`);
@@ -174,9 +176,32 @@
     if (asked !== lastAsked) return;
     answer.removeAttribute("aria-busy");
     render(result);
+    showDownloads(asking);
+  }
+
+  // The answer just shown as a file (GET /search/export): the same question, k and filters, as a query.
+  function exportUrl(asking, format) {
+    const params = new URLSearchParams({ q: asking.question, k: String(asking.k) });
+    for (const id of asking.documents || []) params.append("documents", id);
+    for (const name of ["year_from", "year_to"]) {
+      if (asking[name] !== undefined) params.set(name, String(asking[name]));
+    }
+    params.set("format", format);
+    return `/search/export?${params}`;
+  }
+
+  // The download links under the answer (hidden while there is none: null).
+  function showDownloads(asking) {
+    $("downloads").hidden = !asking;
+    for (const format of ["markdown", "csv"]) {
+      const link = $(`download-${format}`);
+      if (asking) link.href = exportUrl(asking, format);
+      else link.removeAttribute("href");
+    }
   }
 
   function failed(message) {
+    showDownloads(null);
     $("answer").removeAttribute("aria-busy");
     $("answer").hidden = true;
     $("results").replaceChildren();

@@ -32,7 +32,8 @@ from hypothesis import strategies as st
 from schemathesis.transport.serialization import Binary
 
 UPLOAD = ("POST", "/documents")
-FILTERED = {("GET", "/search"): "query", ("POST", "/search"): "body", ("GET", "/speakers"): "query"}
+FILTERED = {("GET", "/search"): "query", ("POST", "/search"): "body", ("GET", "/speakers"): "query",
+            ("GET", "/search/export"): "query"}
 
 TEXT_REPORT = st.text(min_size=1).filter(str.strip).map(lambda text: text.encode("utf-8"))
 for _media_type in ("text/plain", "text/markdown"):
