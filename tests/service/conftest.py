@@ -128,9 +128,10 @@ def two_report_index(tmp_path_factory, seed_index) -> tuple:
     return seed_index(tmp_path_factory.mktemp("two-reports"), BEES_TEXT, extra_reports=[HARBOUR])
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():
-    """Debian's headless Chromium, launched once for the session's browser tests."""
+    """Debian's headless Chromium, launched for one module's browser tests (Playwright's sync API keeps an event
+    loop running in this thread while it is open: closed with the module, so that later tests can run their own)."""
     if not Path(CHROMIUM).exists():
         pytest.fail(f"Chromium is missing at {CHROMIUM}: install it with "
                     "`apt-get update && apt-get install -y --no-install-recommends chromium` (make test does it).")

@@ -32,7 +32,7 @@ from index_build.store.postgres.schema import (POSTING_IMPACT, SCHEMA_VERSION, D
                                                schema_version, vector_text)
 from index_build.store.base import DocumentRows, Hits, Renderings, Selection, gather_speakers, seconds_left
 from index_build.text import fold_accents
-from index_build.vector_index import best_of
+from index_build.vector_index import FILTERED_EXACT_LIMIT, best_of
 from index_build.vocabulary import Vocabulary
 
 BM25_K1, BM25_B = 1.5, 0.75  # bm25s's defaults, which the folder store's indexes are built with
@@ -97,6 +97,7 @@ class PostgresVersion:
         self._speaking_rows = lru_cache(maxsize=REMEMBERED_SELECTIONS)(self._read_speaking_rows)
         self._pool = None
         self.exact = False  # True: vector searches scan every row (the truth the HNSW indexes' recall is measured on)
+        self.short_searches = 0  # vector searches the index answered with fewer rows than asked, searched again exactly
         self.document_text = lru_cache(maxsize=64)(self._read_text)
 
     @classmethod
@@ -156,7 +157,8 @@ class PostgresVersion:
     def describe(self) -> dict:
         kind = "exact" if self.exact else "hnsw"
         return {"store": "postgresql", "version": self.version, "counts": self._manifest["counts"],
-                "model": self._manifest["model"], "search": {"chunks": {"kind": kind}, "sentences": {"kind": kind}}}
+                "model": self._manifest["model"], "search": {"chunks": {"kind": kind}, "sentences": {"kind": kind},
+                                                             "short_searches": self.short_searches}}
 
     @property
     def parallel_searches(self) -> int:
@@ -170,14 +172,14 @@ class PostgresVersion:
         return self._rows.languages_of(rows)
 
     def count_selected(self, selection: Selection | None = None) -> int:
-        if selection is None or (selection.filter is None and selection.language is None):
+        if not _narrows(selection):
             return self.count()
         if selection.speakers:
             return len(self._speaking_rows(selection))
         return self._rows.count(self._rows.kept(selection.keeps_document))
 
     def selected_rows(self, selection: Selection | None = None) -> np.ndarray:
-        if selection is None or (selection.filter is None and selection.language is None):
+        if not _narrows(selection):
             return np.arange(self.count(), dtype=np.int64)
         if selection.speakers:
             return self._speaking_rows(selection)
@@ -204,25 +206,27 @@ class PostgresVersion:
     # --- vectors -----------------------------------------------------------------------------
     def search_chunks(self, query: np.ndarray, k: int, selection: Selection | None = None) -> Hits:
         where, parameters = self._where(selection, "ordinal")
-        found = self._query(f"SELECT document_key, ordinal, -(embedding <#> %s::vector) FROM citeqa_chunks WHERE {where} "
-                            "ORDER BY embedding <#> %s::vector LIMIT %s",
-                            (vector_text(query), *parameters, vector_text(query), k), vectors=k)
+        found = self._nearest(f"SELECT document_key, ordinal, -(embedding <#> %s::vector) FROM citeqa_chunks WHERE {where} "
+                              "ORDER BY embedding <#> %s::vector LIMIT %s",
+                              (vector_text(query), *parameters, vector_text(query), k), k, selection, self.count())
         return self._hits(found, k)
 
     def search_sentences(self, query: np.ndarray, k: int, selection: Selection | None = None) -> Hits:
         where, parameters = self._where(selection, "chunk_ordinal")
-        found = self._query(f"SELECT document_key, chunk_ordinal, -(embedding <#> %s::vector) FROM citeqa_sentences "
-                            f"WHERE {where} ORDER BY embedding <#> %s::vector LIMIT %s",
-                            (vector_text(query), *parameters, vector_text(query), k), vectors=k)
+        found = self._nearest(f"SELECT document_key, chunk_ordinal, -(embedding <#> %s::vector) FROM citeqa_sentences "
+                              f"WHERE {where} ORDER BY embedding <#> %s::vector LIMIT %s",
+                              (vector_text(query), *parameters, vector_text(query), k), k, selection,
+                              int(self._manifest["counts"].get("sentences", k)))
         return self._hits(found, k, distinct=False)
 
     def search_renderings(self, query: np.ndarray, language: str, k: int, selection: Selection | None = None) -> Hits:
         if language not in self._rendering_counts:
             return Hits()
         where, parameters = self._where(selection, "ordinal")
-        found = self._query(f"SELECT document_key, ordinal, -(embedding <#> %s::vector) FROM citeqa_renderings "
-                            f"WHERE language = %s AND {where} ORDER BY embedding <#> %s::vector LIMIT %s",
-                            (vector_text(query), language, *parameters, vector_text(query), k), vectors=k)
+        found = self._nearest(f"SELECT document_key, ordinal, -(embedding <#> %s::vector) FROM citeqa_renderings "
+                              f"WHERE language = %s AND {where} ORDER BY embedding <#> %s::vector LIMIT %s",
+                              (vector_text(query), language, *parameters, vector_text(query), k), k, selection,
+                              self._rendering_counts[language][0])
         return self._hits(found, k)
 
     def search_rendering_words(self, terms: list[str], language: str, k: int, selection: Selection | None = None) -> Hits:
@@ -401,7 +405,7 @@ class PostgresVersion:
         """The selection as SQL over ``table``'s rows: the version's documents it keeps (by position in the
         version), and with a speaker filter the passages (by the column ``ordinal``, a chunk's ordinal) where a
         speaker's folded name or organisation holds one of its substrings."""
-        if selection is None or (selection.filter is None and selection.language is None):
+        if not _narrows(selection):
             return self._in_version(table)
         key = f"{table}.document_key" if table else "document_key"
         ordinal = f"{table}.{ordinal}" if table else ordinal
@@ -438,10 +442,27 @@ class PostgresVersion:
         return Chunk(self._row(key, ordinal), self._entries[index]["id"], page, start, end, text, speakers,
                      [[begin, finish, first_sentence + row] for begin, finish, row in sentences])
 
-    def _query(self, sql: str, parameters: tuple = (), vectors: int = 0) -> list[tuple]:
+    def _nearest(self, sql: str, parameters: tuple, k: int, selection: Selection | None, rows: int) -> list[tuple]:
+        """A vector search's rows (``rows``: how many the table holds for this version): through the HNSW index, or
+        exactly when the selection keeps at most :data:`FILTERED_EXACT_LIMIT` passages (the folder's rule: an index
+        scan would read far more entries than the filter keeps) or when the index gave fewer rows than ``k`` where
+        there are more (an iterative scan stopped at its budget, or a graph cut into islands: counted in
+        :attr:`short_searches`)."""
+        exact = self.exact or self._small(selection)
+        found = self._query(sql, parameters, vectors=k, exact=exact)
+        if not exact and len(found) < (k if _narrows(selection) else min(k, rows)):
+            self.short_searches += 1
+            found = self._query(sql, parameters, vectors=k, exact=True)
+        return found
+
+    def _small(self, selection: Selection | None) -> bool:
+        """Whether a filtered selection keeps so few passages that scanning them beats the index."""
+        return _narrows(selection) and self.count_selected(selection) <= FILTERED_EXACT_LIMIT
+
+    def _query(self, sql: str, parameters: tuple = (), vectors: int = 0, exact: bool = False) -> list[tuple]:
         """Run one query on a connection of the process's pool (with the HNSW settings a vector search of
-        ``vectors`` needs); a database that does not answer, a query over its time limit or no connection free
-        within :data:`~.pool.POOL_WAIT_SECONDS` is a :class:`DatabaseProblem` (a 503)."""
+        ``vectors`` needs; ``exact``: no index scan); a database that does not answer, a query over its time limit
+        or no connection free within :data:`~.pool.POOL_WAIT_SECONDS` is a :class:`DatabaseProblem` (a 503)."""
         import psycopg
         from psycopg_pool import PoolClosed, PoolTimeout, TooManyRequests
 
@@ -459,7 +480,7 @@ class PostgresVersion:
                         connection.execute("SELECT set_config('hnsw.iterative_scan', 'relaxed_order', true), "
                                            "set_config('hnsw.ef_search', %s, true), "
                                            "set_config('enable_indexscan', %s, true)",
-                                           (str(max(MIN_EF_SEARCH, vectors)), "off" if self.exact else "on"))
+                                           (str(max(MIN_EF_SEARCH, vectors)), "off" if exact else "on"))
                     return connection.execute(sql, parameters).fetchall()
         except (psycopg.OperationalError, PoolTimeout, TooManyRequests, PoolClosed) as error:  # QueryCanceled is one
             raise DatabaseProblem(f"the database did not answer: {str(error).strip().splitlines()[0]}") from None
@@ -469,6 +490,11 @@ class PostgresVersion:
         :meth:`close`."""
         self._pool = pool.hold(self.dsn, self)
         return self._pool
+
+
+def _narrows(selection: Selection | None) -> bool:
+    """Whether a selection keeps fewer than every passage (a filter, or one report language)."""
+    return selection is not None and (selection.filter is not None or selection.language is not None)
 
 
 def _vector(text: str) -> np.ndarray:

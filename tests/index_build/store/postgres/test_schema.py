@@ -23,6 +23,8 @@ def test_migrations_apply_once_and_record_the_schema(postgres_dsn):
     assert "hnsw" in indexes["citeqa_chunks_embedding"] and "vector_ip_ops" in indexes["citeqa_chunks_embedding"]
     assert "INCLUDE (document_key, ordinal, tf, term_count)" in indexes["citeqa_postings_by_impact"]
     assert "citeqa_postings_by_term" not in indexes  # schema 6 reads postings by impact only
+    for table in ("chunks", "sentences", "renderings"):  # schema 7: graphs of 96 links a vector at the bottom layer
+        assert "WITH (m='48', ef_construction='128')" in indexes[f"citeqa_{table}_embedding"], indexes[f"citeqa_{table}_embedding"]
 
 
 def test_a_database_for_other_vectors_or_without_the_schema_is_refused_with_what_to_run(postgres_dsn):

@@ -208,6 +208,40 @@ def test_exact_search_scans_every_row_and_agrees_with_the_folder(stores, embedde
         exact.close()
 
 
+def test_a_search_the_index_answers_short_is_searched_again_exactly(postgres_server, settings, built_index, embedder,
+                                                                    monkeypatch):
+    """An HNSW scan that stops before it has k rows (here: its iterative scan allowed one tuple, as a selective
+    filter exhausts hnsw.max_scan_tuples, or a graph cut into islands runs out of nodes) is searched again exactly;
+    a selection of at most FILTERED_EXACT_LIMIT passages is searched exactly from the start."""
+    import uuid
+
+    import psycopg
+
+    name = f"short_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(postgres_server.dsn, autocommit=True) as connection:
+        connection.execute(f"CREATE DATABASE {name}")
+        connection.execute(f"ALTER DATABASE {name} SET enable_seqscan = off")  # the index, even for a small table
+        connection.execute(f"ALTER DATABASE {name} SET hnsw.max_scan_tuples = 1")
+    dsn = postgres_server.dsn.rsplit("/", 1)[0] + f"/{name}"
+    copy_from_folder(dsn, settings.index_dir)
+    database, exact = open_current(dsn), open_current(dsn, exact=True)
+    try:
+        question = embedder.embed_query("capacity development of border management")
+        unicef = Selection(SearchFilter(speakers=("unicef",)))
+        expected = exact.search_chunks(question, 5, unicef)
+        assert 0 < len(expected.rows) < 5  # the few passages where UNICEF speaks
+        found = database.search_chunks(question, 5, unicef)  # at most 5,000 passages kept: exact from the start
+        assert found.rows.tolist() == expected.rows.tolist() and database.short_searches == 0
+        monkeypatch.setattr(version_module, "FILTERED_EXACT_LIMIT", 0)  # every filter through the index
+        found = database.search_chunks(question, 5, unicef)
+        assert database.short_searches == 1  # the index's scan stopped short ...
+        assert found.rows.tolist() == expected.rows.tolist()  # ... and the exact search found every passage
+        assert database.describe()["search"]["short_searches"] == 1
+    finally:
+        database.close()
+        exact.close()
+
+
 # --- the speaker filter, the same on both stores (issue 22, M3) ----------------------------------------------
 #: Speakers whose names hold the characters SQL's LIKE reads as wildcards, accents and an organisation with "%".
 SPEAKING = {"a": [{"name": "Émilie du Châtelet", "role": "", "organisation": "OIM"}],
