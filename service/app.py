@@ -39,7 +39,7 @@ from service.settings import Settings
 from service.page_view import router as page_router
 from service.web import SecurityHeaders, router as web_router
 
-DESCRIPTION = """Ask the reports of a meeting a question, in French or English, and get back the
+DESCRIPTION = """Ask the reports a question, in French, English or Spanish, and get back the
 passages that answer it: each with its report, page and exact character span, and the people who said it."""
 
 

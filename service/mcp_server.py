@@ -40,7 +40,7 @@ from service.schemas import (FILTER_DESCRIPTIONS, MAX_FILTER_CHARS, MAX_FILTER_V
 from service.search import SearchEngine
 from service.settings import Settings
 
-INSTRUCTIONS = """citeqa answers questions from a collection of migration-policy reports (French and English) with
+INSTRUCTIONS = """citeqa answers questions from a collection of migration-policy reports (French, English and Spanish) with
 cited passages. Call `search` with the question as the user asked it: every passage it returns is the reports' own
 text, with its report, page and exact character span; quote and cite those, and when `answerable` is false say that
 the reports do not answer (`reason` says why) rather than answering from the weak passages. `documents` lists the
@@ -155,8 +155,8 @@ class CiteqaTools:
         self.full_errors = full_errors
         self.specs = {spec.name: spec for spec in (
             ToolSpec("search", "Answer a question with cited passages",
-                     "Search the reports for the passages that answer a question (French or English; a question in "
-                     "one language also finds passages in the other). Returns the answer exactly as POST /search "
+                     "Search the reports for the passages that answer a question (French, English or Spanish; a "
+                     "question in one language also finds passages in the others). Returns the answer exactly as POST /search "
                      "does: `passages` best first, each with `document_id`, `title`, `page`, `start`/`end` (its "
                      "exact span in the report's text), `speakers` and `url`; `speakers` who answer; `answerable` "
                      "false with a `reason` when the reports do not answer (the passages are then only the "

@@ -32,7 +32,7 @@ def _not_blank(value: str) -> str:
 Question = Annotated[
     str,
     Field(min_length=1, max_length=MAX_QUESTION_CHARS,
-          description=f"The question, in French or English (1 to {MAX_QUESTION_CHARS} characters, not only blanks)",
+          description=f"The question, in French, English or Spanish (1 to {MAX_QUESTION_CHARS} characters, not only blanks)",
           examples=["who spoke about child protection", "Qui a parlé de la protection des enfants ?"],
           json_schema_extra={"pattern": NOT_BLANK_PATTERN}),  # checked by _not_blank, for its clearer message
     AfterValidator(_not_blank),
