@@ -27,7 +27,7 @@ def measure(settings: Settings) -> dict:
         if not has_pages(document.get("source_file", "")):
             continue
         reports += 1
-        info = ReportInfo(**{name: document[name] for name in ReportInfo.model_fields if name in document})
+        info = ReportInfo.of_entry(document)
         with PdfPages(store.catalog.file(info)) as pages:
             for chunk in version.iter_chunks(document["id"]):
                 here = pages.locate(chunk.page, chunk.text)

@@ -24,6 +24,9 @@ The measurement runs in a fresh process (the build's memory is not counted):
 - ``recall_at_10``: the top 10 passages of each question with the version's approximate search against
   exact search over the same version, passages compared by their text (a passage a replica left as it was, a
   heading say, is the same hit in every replica; ``recall_questions``: over how many questions);
+- ``dense_recall_at_10``: the vector indexes' own share, for passages and for sentences: the engine's candidate
+  search (``dense_search``, 200) of the question's vector, approximate and exact; of the exact best 10, how many the
+  approximate best 10 match by score (a hit as good as the exact 10th counts: identical vectors tie);
 - ``add_report_s``: adding one 60-page report to the N-chunk index, end to end (``citeqa add``'s path);
 - ``embed_report_s``: embedding that report's chunks, sentences and new words alone, same encoder.
 
@@ -63,7 +66,7 @@ DATABASE_RECALL_QUESTIONS = 20  # recall on PostgreSQL is measured on the first 
 # every vector of the table (seconds a search at a million chunks), the folder's exact search is a matrix product
 INDEX_MEMORY = "8GB"  # maintenance_work_mem for the HNSW builds of the bench's load (a million vectors fit)
 KEYS = ("chunks", "open_s", "rss_gb", "rss_anon_gb", "rss_file_gb", "search_p50_ms", "search_p95_ms",
-        "stages_p50_ms", "recall_at_10", "add_report_s", "embed_report_s")
+        "stages_p50_ms", "recall_at_10", "dense_recall_at_10", "add_report_s", "embed_report_s")
 
 
 def rss_gb(field: str = "VmRSS") -> float:
@@ -274,14 +277,20 @@ def measure(corpus: Path, index: Path, report: Path, search_only: bool = False, 
         figures["database_gb"] = _database_gb(store)
     print(json.dumps(figures), flush=True)  # each stage's figures as soon as they are known
     exact = SearchEngine(embedder, measured.open(fingerprint=embedder.fingerprint, exact=True))
-    recall = []
+    recall, dense = [], {"chunks": [], "sentences": []}
     asked = DATABASE_RECALL_QUESTIONS if store else len(questions)  # an exact search scans every row of the database
     for question, vector, found in list(zip(questions, vectors, approximate))[:asked]:
         truth = _hits_by_text(exact.search(question, 10, vector=vector))
         recall.append(len(found & truth) / max(len(truth), 1))
+        for kind in dense:
+            search = f"search_{kind}"
+            asked = engine.settings.dense_search  # the candidates the engine asks, of which the best 10 are compared
+            dense[kind].append(_score_recall(getattr(version, search)(vector, asked),
+                                             getattr(exact.version, search)(vector, asked)))
     exact.version.close()
     del exact
     figures["recall_at_10"], figures["recall_questions"] = round(float(np.mean(recall)), 4), len(recall)
+    figures["dense_recall_at_10"] = {kind: round(float(np.mean(values)), 4) for kind, values in dense.items()}
     print(json.dumps(figures), flush=True)
     if search_only:
         return figures
@@ -362,6 +371,16 @@ def run(chunks: int, json_path: Path | None, work: Path | None = None, report: P
         json_path.write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")
         print(f"written to {json_path}")
     return figures
+
+
+def _score_recall(found, truth, k: int = 10, tolerance: float = 1e-4) -> float:
+    """The share of the exact top ``k`` that an approximate search's top ``k`` matches by score: a hit counts when its
+    score reaches the exact k-th best (less ``tolerance``), so that identical vectors tie rather than count as misses
+    (ann-benchmarks' "epsilon recall")."""
+    best, exact_best = np.sort(found.scores)[::-1][:k], np.sort(truth.scores)[::-1][:k]
+    if len(exact_best) == 0:
+        return 1.0
+    return float(np.sum(best >= exact_best[-1] - tolerance)) / len(exact_best)
 
 
 def main(argv: list[str] | None = None) -> int:

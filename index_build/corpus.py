@@ -33,6 +33,11 @@ class ReportInfo(BaseModel):
     source_file: str = Field(min_length=1, description="File name inside the corpus folder")
     added_at: str = Field("", description="When the report was added (UTC, ISO 8601)")
 
+    @classmethod
+    def of_entry(cls, entry: dict) -> "ReportInfo":
+        """The catalog's fields of a version's document entry (which also holds counts, hashes and stamps)."""
+        return cls.model_validate({name: entry[name] for name in cls.model_fields if name in entry})
+
     @field_validator("source_file")
     @classmethod
     def _plain_file_name(cls, value: str) -> str:

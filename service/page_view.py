@@ -104,7 +104,7 @@ def _report(request: Request, document_id: str) -> tuple[dict, str, Path]:
         raise Unavailable(status.HTTP_404_NOT_FOUND, "Report not found",
                           f"There is no report “{document_id}” in the index: the question page lists the reports.")
     try:
-        info = ReportInfo(**{name: document[name] for name in ReportInfo.model_fields if name in document})
+        info = ReportInfo.of_entry(document)
         path = live.store.catalog.file(info)
         current = path.is_file() and known_content_hash(path, document) == document.get("content_hash")
     except (CorpusError, OSError, ValueError) as error:

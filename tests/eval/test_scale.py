@@ -20,6 +20,7 @@ def test_the_bench_prints_and_writes_every_figure(tmp_path, capsys):
     assert set(KEYS) <= set(figures)
     assert 3000 <= figures["chunks"] < 3400  # whole reports, up to the one that passes N
     assert figures["recall_at_10"] == 1.0  # exact search at this size: approximate and exact are the same
+    assert figures["dense_recall_at_10"] == {"chunks": 1.0, "sentences": 1.0}
     assert figures["search"]["chunks"]["kind"] == "exact"
     assert 0 < figures["embed_report_s"] and 0 < figures["add_report_s"]
     assert figures["search_p50_ms"] <= figures["search_p95_ms"]
@@ -39,6 +40,7 @@ def test_the_bench_on_postgresql_gives_the_same_keys(tmp_path, capsys, postgres_
     assert set(KEYS) <= set(figures) and figures["store"] == "postgresql"
     assert 3000 <= figures["chunks"] < 3400 and figures["search"]["chunks"]["kind"] == "hnsw"
     assert 0.9 <= figures["recall_at_10"] <= 1.0  # HNSW against exact search over the same rows
+    assert all(0.9 <= recall <= 1.0 for recall in figures["dense_recall_at_10"].values())
     assert 0 < figures["load_s"] and 0 < figures["database_gb"] and 0 < figures["add_report_s"]
     with psycopg.connect(postgres_dsn) as connection:  # the report was added through the database
         assert connection.execute("SELECT count(*) FROM citeqa_version_documents vd JOIN citeqa_current c "

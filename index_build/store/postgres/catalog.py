@@ -15,7 +15,6 @@ from pathlib import Path
 from index_build.corpus import CATALOG_FILE, CorpusError, ReportInfo, content_hash, load_catalog
 from index_build.store.postgres.schema import connect, schema_version
 
-_FIELDS = tuple(ReportInfo.model_fields)
 
 
 class DatabaseCatalog:
@@ -38,7 +37,7 @@ class DatabaseCatalog:
             return seed
         reports = []
         for entry in entries:
-            reports.append(ReportInfo.model_validate({name: entry[name] for name in _FIELDS if name in entry}))
+            reports.append(ReportInfo.of_entry(entry))
             # the database's hash, not one this process knew: another machine may have replaced the report since
             self._hashes[entry["id"]] = entry["content_hash"]
         return reports
