@@ -12,7 +12,7 @@ from urllib.parse import quote
 
 from pydantic import BaseModel, Field
 
-__all__ = ["Answer", "Highlight", "Passage", "Speaker", "SpeakerAnswer", "citation_url", "has_pages"]
+__all__ = ["Answer", "Highlight", "Passage", "Speaker", "SpeakerAnswer", "citation_url", "has_pages", "page_url"]
 
 #: Report files whose pages can be shown as printed (the page view); the others are shown as indexed text.
 PAGED_SUFFIXES = (".pdf",)
@@ -23,13 +23,16 @@ def has_pages(source_file: str) -> bool:
     return source_file.lower().endswith(PAGED_SUFFIXES)
 
 
-def citation_url(document_id: str, page: int, start: int, end: int, paged: bool) -> str:
-    """Where a reader sees a passage marked: its page as printed (``paged``: a PDF report), else the report's
+def page_url(document_id: str, page: int, paged: bool) -> str:
+    """Where a reader sees a page of a report: the page as printed (``paged``: a PDF report), else the report's
     indexed text; a path on this service."""
     report = quote(document_id, safe="")
-    if paged:
-        return f"/documents/{report}/pages/{page}?start={start}&end={end}"
-    return f"/documents/{report}/view?start={start}&end={end}#cited"
+    return f"/documents/{report}/pages/{page}" if paged else f"/documents/{report}/view"
+
+
+def citation_url(document_id: str, page: int, start: int, end: int, paged: bool) -> str:
+    """Where a reader sees a passage marked: :func:`page_url` with the passage's span."""
+    return f"{page_url(document_id, page, paged)}?start={start}&end={end}" + ("" if paged else "#cited")
 
 
 class Speaker(BaseModel):

@@ -14,7 +14,6 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Annotated, Any
-from urllib.parse import quote
 
 import anyio.to_thread
 from fastapi.exceptions import RequestValidationError
@@ -31,12 +30,12 @@ from starlette.responses import JSONResponse
 from starlette.types import Receive, Scope, Send
 
 from index_build.store.base import DatabaseProblem
-from service.answers import Answer, Speaker, citation_url, has_pages
+from service.answers import Answer, Speaker, citation_url, has_pages, page_url
 from service.app import (ECHOED_INPUT_CHARS, SearchRefused, checked_filter, database_down_detail, search_answer,
                          short_errors)
 from service.live import LiveIndex
-from service.schemas import (FILTER_DESCRIPTIONS, MAX_FILTER_CHARS, MAX_FILTER_VALUES, DocumentOut, FilterText,
-                             JsonYear, LanguageCode, ReportId, SearchRequest, SpeakerEntry)
+from service.schemas import (FILTER_DESCRIPTIONS, MAX_FILTER_CHARS, DocumentOut, FilterText, JsonYear, LanguageCode,
+                             ReportId, SearchRequest, SpeakerEntry, filter_values)
 from service.search import SearchEngine
 from service.settings import Settings
 
@@ -58,21 +57,16 @@ class Refusal(Exception):
         self.status, self.detail = status, detail
 
 
-def _values(kind, what: str):
-    """A filter list as the API takes it: at most MAX_FILTER_VALUES values of ``kind``."""
-    return Annotated[list[kind], Field(max_length=MAX_FILTER_VALUES, description=FILTER_DESCRIPTIONS[what])]
-
-
 class SpeakersArguments(BaseModel):
     """The arguments of ``speakers``: those of ``GET /speakers``."""
 
     q: Annotated[str, Field(max_length=MAX_FILTER_CHARS, description="Only speakers whose name or organisation "
                             "contains this (case and accents ignored); empty: everyone", examples=["unicef"])] = ""
-    documents: _values(ReportId, "documents") = []
-    languages: _values(LanguageCode, "languages") = []
+    documents: filter_values(ReportId, "documents") = []
+    languages: filter_values(LanguageCode, "languages") = []
     year_from: Annotated[JsonYear, Field(description=FILTER_DESCRIPTIONS["year_from"])] = None
     year_to: Annotated[JsonYear, Field(description=FILTER_DESCRIPTIONS["year_to"])] = None
-    publishers: _values(FilterText, "publishers") = []
+    publishers: filter_values(FilterText, "publishers") = []
 
     model_config = ConfigDict(extra="forbid")
 
@@ -247,8 +241,7 @@ def page_of(engine: SearchEngine, document_id: str, page: int) -> PageOut:
     if passages:
         url = citation_url(document_id, page, passages[0].start, passages[-1].end, paged)
     else:  # a page without text: the page itself (a PDF's), or the report's text
-        report = quote(document_id, safe="")
-        url = f"/documents/{report}/pages/{page}" if paged else f"/documents/{report}/view"
+        url = page_url(document_id, page, paged)
     return PageOut(document_id=document_id, title=document["title"], page=page, pages=pages, url=url,
                    passages=passages)
 

@@ -12,13 +12,13 @@ from __future__ import annotations
 import html
 from functools import lru_cache
 from pathlib import Path
-from urllib.parse import quote, urlencode
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request, status
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from index_build.corpus import CorpusError, ReportInfo, known_content_hash
-from service.answers import citation_url, has_pages
+from service.answers import citation_url, has_pages, page_url
 from service.pdf_pages import PageFacts, PageProblem, PassageOnPage, PdfPages
 from service.web import message_page, page, span_of
 
@@ -47,7 +47,7 @@ def page_view(request: Request, document_id: str, number: str, start: str | None
             raise Unavailable(status.HTTP_422_UNPROCESSABLE_CONTENT, "Bad passage span", problem)
         if not has_pages(document.get("source_file", "")):
             target = (citation_url(document_id, 1, *span, paged=False) if span
-                      else f"/documents/{quote(document_id, safe='')}/view")
+                      else page_url(document_id, 1, paged=False))
             return RedirectResponse(target, status.HTTP_307_TEMPORARY_REDIRECT)
         with PdfPages(path) as pages:
             facts = pages.facts(_page_number(number, pages.count))
@@ -138,19 +138,19 @@ def _body(document: dict, facts: PageFacts, span: tuple[int, int] | None, passag
     def link(number: int) -> str:
         asked = {"start": span[0], "end": span[1]} if span else {}
         suffix = f"?{urlencode(asked)}" if asked else ""
-        return html.escape(f"/documents/{quote(document_id, safe='')}/pages/{number}{suffix}")
+        return html.escape(f"{page_url(document_id, number, paged=True)}{suffix}")
 
     printed = (f" · printed page number {html.escape(facts.printed)}" if facts.printed and facts.printed != str(facts.number)
                else "")
     text_view = html.escape(citation_url(document_id, facts.number, *span, paged=False) if span
-                            else f"/documents/{quote(document_id, safe='')}/view")
+                            else page_url(document_id, 1, paged=False))
     notes = _notes(facts, span, here, before, after, link)
     boxes = "\n".join(f'    <rect class="cited-box" x="{box.left:.1f}" y="{box.top:.1f}" width="{box.width:.1f}" '
                       f'height="{box.height:.1f}"/>' for box in here.boxes)
     navigation = [f'<a href="{link(facts.number - 1)}" rel="prev">← Page {facts.number - 1}</a>' if facts.number > 1 else "",
                   f'<a href="{link(facts.number + 1)}" rel="next">Page {facts.number + 1} →</a>'
                   if facts.number < facts.count else ""]
-    image = html.escape(f"/documents/{quote(document_id, safe='')}/pages/{facts.number}/image")
+    image = html.escape(f"{page_url(document_id, facts.number, paged=True)}/image")
     quoted = (f'<section class="cited-text" aria-labelledby="cited-heading"><h2 id="cited-heading">The cited passage'
               f'</h2><blockquote id="cited" tabindex="-1"{_lang(document)}>{_lines(passage)}</blockquote></section>'
               if passage else "")

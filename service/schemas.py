@@ -85,8 +85,8 @@ def _json_integer(value):
     return value
 
 
-def _values(kind, what: str):
-    """A filter list: at most MAX_FILTER_VALUES values of ``kind``."""
+def filter_values(kind, what: str):
+    """A filter list in a JSON body (the API's, an MCP tool's): at most MAX_FILTER_VALUES values of ``kind``."""
     return Annotated[list[kind], Field(max_length=MAX_FILTER_VALUES, description=FILTER_DESCRIPTIONS[what])]
 
 
@@ -99,12 +99,12 @@ class SearchRequest(BaseModel):
 
     question: Question
     k: Annotated[TopK, BeforeValidator(_json_integer)] = 5
-    documents: _values(ReportId, "documents") = []
-    languages: _values(LanguageCode, "languages") = []
+    documents: filter_values(ReportId, "documents") = []
+    languages: filter_values(LanguageCode, "languages") = []
     year_from: Annotated[JsonYear, Field(description=FILTER_DESCRIPTIONS["year_from"])] = None
     year_to: Annotated[JsonYear, Field(description=FILTER_DESCRIPTIONS["year_to"])] = None
-    publishers: _values(FilterText, "publishers") = []
-    speakers: _values(FilterText, "speakers") = []
+    publishers: filter_values(FilterText, "publishers") = []
+    speakers: filter_values(FilterText, "speakers") = []
 
     # An unknown field is refused (422 naming it), and the schema says so: a misspelt "top_k" is not ignored.
     model_config = ConfigDict(extra="forbid", json_schema_extra={
